@@ -1,0 +1,2 @@
+/** Reading, writing and validating checkpoints: llama2.c {@code .bin} and Hugging Face dirs. */
+package io.exitstream.engine.checkpoint;
