@@ -1,0 +1,135 @@
+package io.exitstream.engine.runtime;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import io.exitstream.engine.model.LlamaWeights;
+import io.exitstream.engine.model.ModelConfig;
+
+/**
+ * A model's weights as tensors, rearranged once at load so that a layer needs few operations.
+ *
+ * <ul>
+ *   <li>Every matrix is stored {@code [in, out]} so that activations multiply from the left.</li>
+ *   <li>RMSNorm weights are folded into the matrix that follows the norm.</li>
+ *   <li>The attention input is one matrix {@code [q | k | q' | k' | v]} where {@code q'} and
+ *       {@code k'} are q and k with each adjacent pair swapped: RoPE then becomes
+ *       {@code [q|k] * cos + [q'|k'] * sin}, two multiplies and an add for all heads.</li>
+ *   <li>The attention scale {@code 1/sqrt(head_size)} is folded into the q columns.</li>
+ *   <li>The feed-forward input is one matrix {@code [w1 | w3]}.</li>
+ * </ul>
+ */
+final class DeviceWeights implements AutoCloseable {
+
+    final ModelConfig config;
+    final NDArray embedding;
+    final NDArray[] attentionIn;
+    final NDArray[] attentionOut;
+    final NDArray[] ffnIn;
+    final NDArray[] ffnOut;
+    final NDArray classifier;
+    /** RoPE factors per position for the {@code [q|k]} columns: {@code [context, qDim + kvDim]}. */
+    final NDArray ropeCos;
+    final NDArray ropeSin;
+    private final NDManager manager;
+
+    DeviceWeights(LlamaWeights w, NDManager parent) {
+        this.config = w.config();
+        this.manager = parent.newSubManager();
+        int d = config.dim();
+        int layers = config.layers();
+        int qDim = d;
+        int kvDim = config.kvDim();
+        int hidden = config.hiddenDim();
+        float scale = (float) (1.0 / Math.sqrt(config.headSize()));
+
+        embedding = manager.create(w.tokenEmbedding(), new Shape(config.vocabSize(), d));
+        attentionIn = new NDArray[layers];
+        attentionOut = new NDArray[layers];
+        ffnIn = new NDArray[layers];
+        ffnOut = new NDArray[layers];
+        for (int l = 0; l < layers; l++) {
+            float[] norm = w.attentionNorm()[l];
+            int cols = 2 * (qDim + kvDim) + kvDim;
+            float[] fused = new float[d * cols];
+            int col = 0;
+            col = putTransposed(fused, cols, col, w.wq()[l], qDim, d, norm, scale, false);
+            col = putTransposed(fused, cols, col, w.wk()[l], kvDim, d, norm, 1f, false);
+            col = putTransposed(fused, cols, col, w.wq()[l], qDim, d, norm, scale, true);
+            col = putTransposed(fused, cols, col, w.wk()[l], kvDim, d, norm, 1f, true);
+            putTransposed(fused, cols, col, w.wv()[l], kvDim, d, norm, 1f, false);
+            attentionIn[l] = manager.create(fused, new Shape(d, cols));
+            attentionOut[l] = manager.create(transpose(w.wo()[l], d, d, null), new Shape(d, d));
+
+            float[] ffn = new float[d * 2 * hidden];
+            int c = putTransposed(ffn, 2 * hidden, 0, w.w1()[l], hidden, d, w.ffnNorm()[l], 1f,
+                    false);
+            putTransposed(ffn, 2 * hidden, c, w.w3()[l], hidden, d, w.ffnNorm()[l], 1f, false);
+            ffnIn[l] = manager.create(ffn, new Shape(d, 2 * hidden));
+            ffnOut[l] = manager.create(transpose(w.w2()[l], d, hidden, null), new Shape(hidden, d));
+        }
+        classifier = manager.create(transpose(w.classifier(), config.vocabSize(), d, w.finalNorm()),
+                new Shape(d, config.vocabSize()));
+        float[][] rope = ropeTables(config);
+        ropeCos = manager.create(rope[0], new Shape(config.contextLength(), qDim + kvDim));
+        ropeSin = manager.create(rope[1], new Shape(config.contextLength(), qDim + kvDim));
+    }
+
+    /**
+     * Writes {@code matrix [rows, in]} transposed into columns {@code [col, col + rows)} of
+     * {@code out [in, cols]}, scaling input {@code i} by {@code norm[i]} and every value by
+     * {@code scale}; with {@code swapPairs}, output rows 2j and 2j+1 trade places.
+     */
+    private static int putTransposed(float[] out, int cols, int col, float[] matrix, int rows,
+            int in, float[] norm, float scale, boolean swapPairs) {
+        for (int r = 0; r < rows; r++) {
+            int source = swapPairs ? r ^ 1 : r;
+            int base = source * in;
+            for (int i = 0; i < in; i++) {
+                out[i * cols + col + r] = matrix[base + i] * norm[i] * scale;
+            }
+        }
+        return col + rows;
+    }
+
+    /** {@code [rows, in]} to {@code [in, rows]}, scaling input i by {@code norm[i]} if given. */
+    private static float[] transpose(float[] matrix, int rows, int in, float[] norm) {
+        float[] out = new float[matrix.length];
+        for (int r = 0; r < rows; r++) {
+            int base = r * in;
+            for (int i = 0; i < in; i++) {
+                out[i * rows + r] = norm == null ? matrix[base + i] : matrix[base + i] * norm[i];
+            }
+        }
+        return out;
+    }
+
+    /**
+     * llama2.c's RoPE: the pair (2j, 2j+1) of each head turns by {@code pos * theta^(-2j/hs)}.
+     * Sin carries the sign of the rotation: -sin for the even element, +sin for the odd one.
+     */
+    private static float[][] ropeTables(ModelConfig config) {
+        int width = config.dim() + config.kvDim();
+        int hs = config.headSize();
+        float[] cos = new float[config.contextLength() * width];
+        float[] sin = new float[cos.length];
+        for (int pos = 0; pos < config.contextLength(); pos++) {
+            for (int c = 0; c < width; c += 2) {
+                int headDim = c % hs;
+                double freq = 1.0 / Math.pow(config.ropeTheta(), headDim / (double) hs);
+                double angle = pos * freq;
+                int at = pos * width + c;
+                cos[at] = (float) Math.cos(angle);
+                cos[at + 1] = cos[at];
+                sin[at] = (float) -Math.sin(angle);
+                sin[at + 1] = (float) Math.sin(angle);
+            }
+        }
+        return new float[][] {cos, sin};
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+}

@@ -1,0 +1,130 @@
+package io.exitstream.engine.runtime;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.IntConsumer;
+
+/**
+ * Generates tokens for many sequences at once: a prompt enters with {@link #start} (one prefill
+ * pass, which also yields its first token), then every {@link #step} gives each running
+ * sequence one more token in a single batched pass, whatever their lengths. Sequences join and
+ * leave between steps, which is what continuous batching needs.
+ *
+ * <p>Owned by one thread, like the model it drives.
+ */
+public final class Generator implements AutoCloseable {
+
+    private final LlamaModel model;
+    private final KvCache cache;
+
+    /**
+     * @param maxBatch sequences that can be in flight at once
+     * @param contextLength positions per sequence, at most the model's
+     */
+    public Generator(LlamaModel model, int maxBatch, int contextLength) {
+        this.model = model;
+        this.cache = model.newCache(maxBatch, contextLength);
+    }
+
+    public LlamaModel model() {
+        return model;
+    }
+
+    public int contextLength() {
+        return cache.positions();
+    }
+
+    /** Sequences that can still start before one finishes. */
+    public int freeSlots() {
+        return cache.freeSlots();
+    }
+
+    /**
+     * Prefills the prompt and samples the first token. The caller must {@link #release} the
+     * sequence once it is done with it, finished or not.
+     *
+     * @throws IllegalArgumentException if the prompt leaves no room in the context
+     * @throws IllegalStateException if every slot is taken
+     */
+    public Sequence start(GenerationRequest request) {
+        int length = request.prompt().length;
+        if (length >= cache.positions()) {
+            throw new IllegalArgumentException("the prompt has " + length + " tokens but the context"
+                    + " holds " + cache.positions() + " positions, including at least one to generate");
+        }
+        Sequence sequence = new Sequence(request, cache.acquire());
+        try {
+            float[] logits = model.prefill(cache, sequence.slot(), 0, request.prompt());
+            int vocab = model.config().vocabSize();
+            sequence.accept(sequence.sampler().sample(logits, 0, vocab), cache.positions());
+            return sequence;
+        } catch (RuntimeException e) {
+            cache.release(sequence.slot());
+            throw e;
+        }
+    }
+
+    /** Feeds each unfinished sequence its last token and samples the next one, in one pass. */
+    public void step(List<Sequence> sequences) {
+        List<Sequence> running = new ArrayList<>(sequences.size());
+        for (Sequence s : sequences) {
+            if (!s.isFinished()) {
+                running.add(s);
+            }
+        }
+        if (running.isEmpty()) {
+            return;
+        }
+        int n = running.size();
+        int[] slots = new int[n];
+        int[] positions = new int[n];
+        int[] tokens = new int[n];
+        for (int i = 0; i < n; i++) {
+            Sequence s = running.get(i);
+            slots[i] = s.slot();
+            positions[i] = s.position();
+            tokens[i] = s.lastToken();
+        }
+        float[] logits = model.decode(cache, slots, positions, tokens);
+        int vocab = model.config().vocabSize();
+        for (int i = 0; i < n; i++) {
+            Sequence s = running.get(i);
+            s.advance();
+            s.accept(s.sampler().sample(logits, i * vocab, vocab), cache.positions());
+        }
+    }
+
+    /** Stops a sequence before it finishes by itself; its slot is freed by {@link #release}. */
+    public void cancel(Sequence sequence) {
+        sequence.cancel();
+    }
+
+    /** Frees the sequence's cache slot. */
+    public void release(Sequence sequence) {
+        cache.release(sequence.slot());
+    }
+
+    /** Generates one sequence to the end, handing each token to {@code onToken} as it comes. */
+    public Sequence generate(GenerationRequest request, IntConsumer onToken) {
+        Sequence sequence = start(request);
+        try {
+            int emitted = 0;
+            while (true) {
+                for (; emitted < sequence.generatedCount(); emitted++) {
+                    onToken.accept(sequence.token(emitted));
+                }
+                if (sequence.isFinished()) {
+                    return sequence;
+                }
+                step(List.of(sequence));
+            }
+        } finally {
+            release(sequence);
+        }
+    }
+
+    @Override
+    public void close() {
+        cache.close();
+    }
+}

@@ -1,0 +1,95 @@
+package io.exitstream.engine.runtime;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import io.exitstream.engine.model.ModelConfig;
+import java.util.ArrayDeque;
+import java.util.Deque;
+
+/**
+ * Keys and values for a fixed number of sequence slots, allocated once.
+ *
+ * <p>Per layer one tensor {@code [slots, kv_heads, positions, head_size]} for keys and one for
+ * values. A sequence owns a slot from {@link #acquire()} to {@link #release(int)}; decoding writes
+ * in place and never allocates. A layer a plan skips is simply never written.
+ */
+public final class KvCache implements AutoCloseable {
+
+    private final NDManager manager;
+    private final NDArray[] keys;
+    private final NDArray[] values;
+    private final int slots;
+    private final int positions;
+    private final Deque<Integer> free = new ArrayDeque<>();
+
+    /**
+     * @param slots how many sequences can be cached at once (the maximum batch)
+     * @param positions positions per sequence; at most the model's context length
+     */
+    public KvCache(ModelConfig config, int slots, int positions, NDManager parent) {
+        if (slots <= 0) {
+            throw new IllegalArgumentException("slots must be positive, got " + slots);
+        }
+        if (positions <= 0 || positions > config.contextLength()) {
+            throw new IllegalArgumentException("positions must be in 1.." + config.contextLength()
+                    + ", got " + positions);
+        }
+        this.slots = slots;
+        this.positions = positions;
+        this.manager = parent.newSubManager();
+        Shape shape = new Shape(slots, config.kvHeads(), positions, config.headSize());
+        keys = new NDArray[config.layers()];
+        values = new NDArray[config.layers()];
+        for (int l = 0; l < config.layers(); l++) {
+            keys[l] = manager.zeros(shape);
+            values[l] = manager.zeros(shape);
+        }
+        for (int s = 0; s < slots; s++) {
+            free.addLast(s);
+        }
+    }
+
+    /** Takes a free slot; throws when all are in use. */
+    public int acquire() {
+        Integer slot = free.pollFirst();
+        if (slot == null) {
+            throw new IllegalStateException("all " + slots + " KV cache slots are in use");
+        }
+        return slot;
+    }
+
+    /** Returns a slot; its stale contents are overwritten by the next owner's prefill. */
+    public void release(int slot) {
+        if (slot < 0 || slot >= slots || free.contains(slot)) {
+            throw new IllegalArgumentException("slot " + slot + " is not in use");
+        }
+        free.addFirst(slot);
+    }
+
+    public int slots() {
+        return slots;
+    }
+
+    public int freeSlots() {
+        return free.size();
+    }
+
+    /** Positions per sequence. */
+    public int positions() {
+        return positions;
+    }
+
+    NDArray keys(int layer) {
+        return keys[layer];
+    }
+
+    NDArray values(int layer) {
+        return values[layer];
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+}

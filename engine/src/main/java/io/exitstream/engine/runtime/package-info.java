@@ -1,0 +1,5 @@
+/**
+ * The model runtime on DJL PyTorch: layer-by-layer forward passes over batches of sequences,
+ * a preallocated KV cache, and a generator that batches sequences of different lengths.
+ */
+package io.exitstream.engine.runtime;

@@ -1,0 +1,105 @@
+package io.exitstream.engine.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import io.exitstream.engine.SharedFixtures;
+import java.io.IOException;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Sequences of different lengths decoded together give the logits they get alone. */
+class BatchedDecodeTest {
+
+    private static final int[][] PROMPTS = {
+        {1, 403, 407},
+        {1, 300, 301, 302, 303, 304, 305, 306, 307},
+        {1},
+    };
+    private static final int STEPS = 12;
+
+    private static LlamaModel model;
+
+    @BeforeAll
+    static void load() throws IOException {
+        model = LlamaModel.load(LlamaModelGoldenTest.scratchRead(SharedFixtures.stories260K()));
+    }
+
+    @AfterAll
+    static void close() {
+        if (model != null) {
+            model.close();
+        }
+    }
+
+    @Test
+    void batchedLogitsEqualSingleSequenceLogits() {
+        float[][][] alone = new float[PROMPTS.length][][];
+        for (int s = 0; s < PROMPTS.length; s++) {
+            try (KvCache cache = model.newCache(1, 64)) {
+                alone[s] = greedyLogits(cache, new int[] {0}, new int[][] {PROMPTS[s]})[0];
+            }
+        }
+        // Adjacent slots (the cache is read as a view) and scattered ones (read by gathering).
+        for (int[] slots : new int[][] {{0, 1, 2}, {3, 0, 2}}) {
+            try (KvCache cache = model.newCache(4, 64)) {
+                float[][][] together = greedyLogits(cache, slots, PROMPTS);
+                for (int s = 0; s < PROMPTS.length; s++) {
+                    for (int step = 0; step < STEPS; step++) {
+                        float[] expected = alone[s][step];
+                        float[] actual = together[s][step];
+                        for (int v = 0; v < expected.length; v++) {
+                            assertThat(actual[v]).as("sequence %d step %d logit %d", s, step, v)
+                                    .isCloseTo(expected[v], within(1e-4f));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** Prefills each prompt in its slot, then decodes all together greedily for STEPS steps. */
+    private static float[][][] greedyLogits(KvCache cache, int[] slots, int[][] prompts) {
+        int n = prompts.length;
+        int vocab = model.config().vocabSize();
+        float[][][] out = new float[n][STEPS][];
+        int[] positions = new int[n];
+        int[] tokens = new int[n];
+        for (int s = 0; s < n; s++) {
+            float[] logits = model.prefill(cache, slots[s], 0, prompts[s]);
+            tokens[s] = LlamaModelGoldenTest.argmax(logits);
+            positions[s] = prompts[s].length;
+        }
+        for (int step = 0; step < STEPS; step++) {
+            float[] logits = model.decode(cache, slots, positions, tokens);
+            for (int s = 0; s < n; s++) {
+                out[s][step] = java.util.Arrays.copyOfRange(logits, s * vocab, (s + 1) * vocab);
+                int best = 0;
+                for (int v = 1; v < vocab; v++) {
+                    if (out[s][step][v] > out[s][step][best]) {
+                        best = v;
+                    }
+                }
+                tokens[s] = best;
+                positions[s]++;
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void prefillEqualsFeedingThePromptOneTokenAtATime() {
+        int[] prompt = PROMPTS[1];
+        try (KvCache cache = model.newCache(2, 64)) {
+            float[] prefilled = model.prefill(cache, 0, 0, prompt);
+            float[] stepped = model.prefill(cache, 1, 0, new int[] {prompt[0]});
+            for (int p = 1; p < prompt.length; p++) {
+                stepped = model.decode(cache, new int[] {1}, new int[] {p}, new int[] {prompt[p]});
+            }
+            for (int v = 0; v < prefilled.length; v++) {
+                assertThat(prefilled[v]).isCloseTo(stepped[v], within(1e-4f));
+            }
+        }
+    }
+}
