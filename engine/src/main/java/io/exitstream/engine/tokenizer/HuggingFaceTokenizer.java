@@ -1,0 +1,155 @@
+package io.exitstream.engine.tokenizer;
+
+import io.exitstream.engine.checkpoint.CheckpointException;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Map;
+
+/**
+ * A Hugging Face {@code tokenizer.json} with a Llama-style (SentencePiece BPE) vocabulary.
+ * Encoding runs the Hugging Face tokenizers library (native code shipped in its jar, no
+ * download); decoding reads the vocabulary itself, one token at a time, with llama2.c's rules:
+ * ▁ is a space, {@code <0xHH>} is the byte HH, the leading space after BOS is dropped, and BOS
+ * and EOS print nothing. Close it to free the native tokenizer.
+ */
+public final class HuggingFaceTokenizer implements Tokenizer, AutoCloseable {
+
+    /** Special tokens are added by {@link #encode}, never by the library; long input is kept. */
+    private static final Map<String, String> OPTIONS = Map.of(
+            "addSpecialTokens", "false", "truncation", "false", "padding", "false");
+
+    private final ai.djl.huggingface.tokenizers.HuggingFaceTokenizer library;
+    private final String[] pieces;
+    private final byte[][] decoded;
+    private final int bos;
+    private final int eos;
+
+    private HuggingFaceTokenizer(ai.djl.huggingface.tokenizers.HuggingFaceTokenizer library,
+            String[] pieces, int bos, int eos) {
+        this.library = library;
+        this.pieces = pieces;
+        this.bos = bos;
+        this.eos = eos;
+        this.decoded = new byte[pieces.length][];
+        for (int id = 0; id < pieces.length; id++) {
+            decoded[id] = id == bos || id == eos ? new byte[0] : decodePiece(pieces[id]);
+        }
+    }
+
+    /**
+     * Loads {@code tokenizer.json} (or the one in a model directory) with BOS and EOS being its
+     * {@code <s>} and {@code </s>} tokens.
+     *
+     * @throws CheckpointException when the file cannot be read or used, or lacks those tokens
+     */
+    public static HuggingFaceTokenizer load(Path path) {
+        Path file = resolve(path);
+        String json = TokenizerJson.readString(file);
+        TokenizerJson.Vocabulary vocabulary = TokenizerJson.read(file, json);
+        Integer bos = vocabulary.addedTokens().get(TokenizerJson.BOS_PIECE);
+        Integer eos = vocabulary.addedTokens().get(TokenizerJson.EOS_PIECE);
+        if (bos == null || eos == null) {
+            throw new CheckpointException("tokenizer " + file + " has no <s> and </s> tokens:"
+                    + " give the BOS and EOS ids from the model's config.json");
+        }
+        return create(file, json, vocabulary.pieces(), bos, eos);
+    }
+
+    /**
+     * Loads {@code tokenizer.json} (or the one in a model directory) with BOS and EOS ids given
+     * by the model's config.
+     *
+     * @throws CheckpointException when the file cannot be read or used, or the ids are not in it
+     */
+    public static HuggingFaceTokenizer load(Path path, int bosId, int eosId) {
+        Path file = resolve(path);
+        String json = TokenizerJson.readString(file);
+        return create(file, json, TokenizerJson.read(file, json).pieces(), bosId, eosId);
+    }
+
+    private static HuggingFaceTokenizer create(Path file, String json, String[] pieces, int bos,
+            int eos) {
+        for (int id : new int[] {bos, eos}) {
+            if (id < 0 || id >= pieces.length) {
+                throw new CheckpointException("tokenizer " + file + " has no token " + id
+                        + " for BOS/EOS: its ids run from 0 to " + (pieces.length - 1));
+            }
+        }
+        ai.djl.huggingface.tokenizers.HuggingFaceTokenizer library;
+        try {
+            library = ai.djl.huggingface.tokenizers.HuggingFaceTokenizer.newInstance(
+                    new ByteArrayInputStream(json.getBytes(StandardCharsets.UTF_8)), OPTIONS);
+        } catch (IOException | RuntimeException e) {
+            throw new CheckpointException("tokenizer " + file
+                    + " cannot be loaded by the Hugging Face tokenizers library: " + e, e);
+        }
+        return new HuggingFaceTokenizer(library, pieces, bos, eos);
+    }
+
+    private static Path resolve(Path path) {
+        return Files.isDirectory(path) ? path.resolve("tokenizer.json") : path;
+    }
+
+    @Override
+    public int[] encode(String text, boolean bos, boolean eos) {
+        long[] ids = library.encode(text, false, false).getIds();
+        int offset = bos ? 1 : 0;
+        int[] out = new int[ids.length + offset + (eos ? 1 : 0)];
+        if (bos) {
+            out[0] = this.bos;
+        }
+        for (int i = 0; i < ids.length; i++) {
+            out[i + offset] = Math.toIntExact(ids[i]);
+        }
+        if (eos) {
+            out[out.length - 1] = this.eos;
+        }
+        return out;
+    }
+
+    @Override
+    public byte[] decodeBytes(int previous, int token) {
+        if (token < 0 || token >= pieces.length) {
+            throw new IllegalArgumentException(
+                    "token " + token + " is outside the vocabulary of " + pieces.length);
+        }
+        // Byte pieces start with '<', so only a text piece can lose its space here.
+        if (previous == bos && pieces[token].startsWith(TokenizerJson.SPACE)) {
+            byte[] text = decoded[token];
+            return Arrays.copyOfRange(text, 1, text.length);
+        }
+        return decoded[token].clone();
+    }
+
+    private static byte[] decodePiece(String piece) {
+        byte[] utf8 = piece.getBytes(StandardCharsets.UTF_8);
+        int b = Llama2cTokenizer.bytePieceValue(utf8);
+        return b >= 0 ? new byte[] {(byte) b}
+                : piece.replace(TokenizerJson.SPACE, " ").getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public int vocabSize() {
+        return pieces.length;
+    }
+
+    @Override
+    public int bosId() {
+        return bos;
+    }
+
+    @Override
+    public int eosId() {
+        return eos;
+    }
+
+    /** Frees the native tokenizer; no method may be called afterwards. */
+    @Override
+    public void close() {
+        library.close();
+    }
+}
