@@ -12,9 +12,7 @@ import io.exitstream.engine.model.ModelConfig;
  * <ul>
  *   <li>Every matrix is stored {@code [in, out]} so that activations multiply from the left.</li>
  *   <li>RMSNorm weights are folded into the matrix that follows the norm.</li>
- *   <li>The attention input is one matrix {@code [q | k | q' | k' | v]} where {@code q'} and
- *       {@code k'} are q and k with each adjacent pair swapped: RoPE then becomes
- *       {@code [q|k] * cos + [q'|k'] * sin}, two multiplies and an add for all heads.</li>
+ *   <li>The attention input is one matrix {@code [q | k | v]}.</li>
  *   <li>The attention scale {@code 1/sqrt(head_size)} is folded into the q columns.</li>
  *   <li>The feed-forward input is one matrix {@code [w1 | w3]}.</li>
  * </ul>
@@ -50,21 +48,17 @@ final class DeviceWeights implements AutoCloseable {
         ffnOut = new NDArray[layers];
         for (int l = 0; l < layers; l++) {
             float[] norm = w.attentionNorm()[l];
-            int cols = 2 * (qDim + kvDim) + kvDim;
+            int cols = qDim + 2 * kvDim;
             float[] fused = new float[d * cols];
-            int col = 0;
-            col = putTransposed(fused, cols, col, w.wq()[l], qDim, d, norm, scale, false);
-            col = putTransposed(fused, cols, col, w.wk()[l], kvDim, d, norm, 1f, false);
-            col = putTransposed(fused, cols, col, w.wq()[l], qDim, d, norm, scale, true);
-            col = putTransposed(fused, cols, col, w.wk()[l], kvDim, d, norm, 1f, true);
-            putTransposed(fused, cols, col, w.wv()[l], kvDim, d, norm, 1f, false);
+            int col = putTransposed(fused, cols, 0, w.wq()[l], qDim, d, norm, scale);
+            col = putTransposed(fused, cols, col, w.wk()[l], kvDim, d, norm, 1f);
+            putTransposed(fused, cols, col, w.wv()[l], kvDim, d, norm, 1f);
             attentionIn[l] = manager.create(fused, new Shape(d, cols));
             attentionOut[l] = manager.create(transpose(w.wo()[l], d, d, null), new Shape(d, d));
 
             float[] ffn = new float[d * 2 * hidden];
-            int c = putTransposed(ffn, 2 * hidden, 0, w.w1()[l], hidden, d, w.ffnNorm()[l], 1f,
-                    false);
-            putTransposed(ffn, 2 * hidden, c, w.w3()[l], hidden, d, w.ffnNorm()[l], 1f, false);
+            int c = putTransposed(ffn, 2 * hidden, 0, w.w1()[l], hidden, d, w.ffnNorm()[l], 1f);
+            putTransposed(ffn, 2 * hidden, c, w.w3()[l], hidden, d, w.ffnNorm()[l], 1f);
             ffnIn[l] = manager.create(ffn, new Shape(d, 2 * hidden));
             ffnOut[l] = manager.create(transpose(w.w2()[l], d, hidden, null), new Shape(hidden, d));
         }
@@ -78,13 +72,12 @@ final class DeviceWeights implements AutoCloseable {
     /**
      * Writes {@code matrix [rows, in]} transposed into columns {@code [col, col + rows)} of
      * {@code out [in, cols]}, scaling input {@code i} by {@code norm[i]} and every value by
-     * {@code scale}; with {@code swapPairs}, output rows 2j and 2j+1 trade places.
+     * {@code scale}.
      */
     private static int putTransposed(float[] out, int cols, int col, float[] matrix, int rows,
-            int in, float[] norm, float scale, boolean swapPairs) {
+            int in, float[] norm, float scale) {
         for (int r = 0; r < rows; r++) {
-            int source = swapPairs ? r ^ 1 : r;
-            int base = source * in;
+            int base = r * in;
             for (int i = 0; i < in; i++) {
                 out[i * cols + col + r] = matrix[base + i] * norm[i] * scale;
             }

@@ -103,12 +103,15 @@ public final class LlamaModel implements AutoCloseable {
      * layer's keys and values for the rows' positions) then the feed-forward, both residual.
      */
     public NDArray layer(int layer, NDArray hidden, Rows rows, KvCache cache) {
-        // Attention: one matmul gives q, k, their pair-swapped copies and v.
+        // Attention: one matmul gives q, k and v. RoPE turns each adjacent pair (a, b) of q and
+        // k into (a cos - b sin, a sin + b cos): x * cos + swapPairs(x) * signedSin.
         NDList qkv = rmsNorm(hidden).matMul(weights.attentionIn[layer])
-                .split(new long[] {qkWidth, 2L * qkWidth}, 1);
-        NDArray rotated = qkv.get(0).mul(rows.cos).add(qkv.get(1).mul(rows.sin));
+                .split(new long[] {qkWidth}, 1);
+        NDArray qkRaw = qkv.get(0);
+        NDArray swapped = qkRaw.reshape(-1, qkWidth / 2, 2).flip(2).reshape(-1, qkWidth);
+        NDArray rotated = qkRaw.mul(rows.cos).add(swapped.mul(rows.sin));
         NDList qk = rotated.split(new long[] {config.dim()}, 1);
-        NDArray attention = rows.attend(cache, layer, qk.get(0), qk.get(1), qkv.get(2));
+        NDArray attention = rows.attend(cache, layer, qk.get(0), qk.get(1), qkv.get(1));
         NDArray x = hidden.add(attention.matMul(weights.attentionOut[layer]));
 
         // Feed-forward: SwiGLU, with gate and up projections in one matmul.
