@@ -1,0 +1,46 @@
+package io.exitstream.engine.tokenizer;
+
+import io.exitstream.engine.checkpoint.CheckpointException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/** Finds and loads the tokenizer that belongs to a model. */
+public final class TokenizerFiles {
+
+    private TokenizerFiles() {
+    }
+
+    /**
+     * The tokenizer at {@code explicit} when given; otherwise {@code tokenizer.json} inside a
+     * Hugging Face model directory, or {@code tok<vocab>.bin} or {@code tokenizer.bin} beside a
+     * llama2.c checkpoint. Its vocabulary must have the model's size.
+     */
+    public static Tokenizer load(Path model, Path explicit, int vocabSize) {
+        Path file = explicit != null ? explicit : find(model, vocabSize);
+        if (!Files.exists(file)) {
+            throw new CheckpointException("tokenizer not found: " + file);
+        }
+        Tokenizer tokenizer = Files.isDirectory(file) || file.toString().endsWith(".json")
+                ? HuggingFaceTokenizer.load(file)
+                : Llama2cTokenizer.load(file, vocabSize);
+        if (tokenizer.vocabSize() != vocabSize) {
+            throw new CheckpointException(file + ": the tokenizer has " + tokenizer.vocabSize()
+                    + " tokens but the model's vocabulary has " + vocabSize);
+        }
+        return tokenizer;
+    }
+
+    private static Path find(Path model, int vocabSize) {
+        if (Files.isDirectory(model)) {
+            return model.resolve("tokenizer.json");
+        }
+        Path dir = model.toAbsolutePath().getParent();
+        List<Path> candidates = List.of(dir.resolve("tok" + vocabSize + ".bin"),
+                dir.resolve("tokenizer.bin"));
+        return candidates.stream().filter(Files::isRegularFile).findFirst()
+                .orElseThrow(() -> new CheckpointException("no tokenizer beside " + model
+                        + " (looked for " + candidates.get(0).getFileName() + " and "
+                        + candidates.get(1).getFileName() + "); pass --tokenizer PATH"));
+    }
+}

@@ -1,0 +1,40 @@
+package io.exitstream.engine.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import io.exitstream.engine.SharedFixtures;
+import io.exitstream.engine.sampling.SamplingParams;
+import io.exitstream.engine.tokenizer.StreamingDecoder;
+import io.exitstream.engine.tokenizer.Tokenizer;
+import io.exitstream.engine.tokenizer.TokenizerFiles;
+import java.io.IOException;
+import org.junit.jupiter.api.Test;
+
+/** run.c's prompted greedy runs: same text, token for token, through encode, generate, decode. */
+class PromptedGoldenTest {
+
+    @Test
+    void promptedCasesReproduceRunCText() throws IOException {
+        try (LlamaModel model = LlamaModel.load(
+                LlamaModelGoldenTest.scratchRead(SharedFixtures.stories260K()));
+                Generator generator = new Generator(model, 1, 512)) {
+            Tokenizer tokenizer = TokenizerFiles.load(SharedFixtures.stories260K(), null, 512);
+            for (JsonElement element : SharedFixtures.golden().getAsJsonArray("prompted")) {
+                JsonObject c = element.getAsJsonObject();
+                String prompt = c.get("prompt").getAsString();
+                int[] ids = tokenizer.encode(prompt, true, false);
+                // run.c -n counts every position, BOS and prompt included; the last position's
+                // output is printed too, hence the + 1. It stops early on BOS.
+                int maxTokens = c.get("total_positions").getAsInt() - ids.length + 1;
+                StringBuilder text = new StringBuilder(prompt);
+                StreamingDecoder decoder = new StreamingDecoder(tokenizer, ids[ids.length - 1]);
+                generator.generate(new GenerationRequest(ids, SamplingParams.greedy(), maxTokens,
+                        new int[] {tokenizer.bosId()}), t -> text.append(decoder.accept(t)));
+                text.append(decoder.flush());
+                assertThat(text.toString()).isEqualTo(c.get("greedy_text").getAsString());
+            }
+        }
+    }
+}
