@@ -192,10 +192,13 @@ class Llama2cCheckpointTest {
     void refusesRopeTablesOfAnotherShape() {
         Path file = smallFile();
 
-        assertThatThrownBy(() -> Llama2cCheckpoint.write(
-                Llama2cCheckpoint.read(SharedFixtures.stories260K()), dir.resolve("x.bin"), file))
+        LlamaWeights longer = SyntheticModels.random(SyntheticModels.shape(
+                "dim=32,hidden=48,layers=1,heads=4,vocab=64,seq=32"), 1);
+
+        assertThatThrownBy(() -> Llama2cCheckpoint.write(longer, dir.resolve("x.bin"), file))
                 .isInstanceOf(CheckpointException.class)
-                .hasMessageContaining("RoPE tables are for head size 8 and seq_len 16");
+                .hasMessageContaining("RoPE tables are for head size 8 and seq_len 16, but the"
+                        + " model has head size 8 and seq_len 32");
     }
 
     private Path smallFile() {
