@@ -1,0 +1,192 @@
+package io.exitstream.engine.checkpoint;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import io.exitstream.engine.model.ModelConfig;
+import java.math.BigDecimal;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * A Hugging Face {@code config.json} for the Llama family, read into a {@link ModelConfig} and
+ * written from one. Anything that would make the model compute differently from plain Llama
+ * (scaled RoPE, sliding windows, biases, another activation) is rejected, not ignored.
+ */
+final class HuggingFaceConfig {
+
+    static final String FILE = "config.json";
+    /** Mistral checkpoints use Llama's tensor names and layout; sliding windows are checked. */
+    private static final List<String> ARCHITECTURES =
+            List.of("LlamaForCausalLM", "MistralForCausalLM");
+    // Hugging Face's LlamaConfig defaults for optional fields.
+    private static final int DEFAULT_CONTEXT = 2048;
+    private static final double DEFAULT_NORM_EPS = 1e-6;
+    private static final double DEFAULT_ROPE_THETA = 10000;
+    // llama2.c's tokenizers, like Llama 2's, use these ids; generation reads them from here.
+    private static final int BOS_ID = 1;
+    private static final int EOS_ID = 2;
+
+    private final Path file;
+    private final JsonObject json;
+
+    private HuggingFaceConfig(Path file, JsonObject json) {
+        this.file = file;
+        this.json = json;
+    }
+
+    /** Reads {@code dir/config.json}. */
+    static ModelConfig read(Path dir) {
+        Path file = dir.resolve(FILE);
+        return new HuggingFaceConfig(file, CheckpointFiles.readJson(file)).toModelConfig();
+    }
+
+    /** Writes {@code dir/config.json} for {@code c}, with weights stored as {@code dtype}. */
+    static void write(ModelConfig c, TensorDType dtype, Path dir) {
+        JsonObject json = new JsonObject();
+        JsonArray architectures = new JsonArray();
+        architectures.add(ARCHITECTURES.get(0));
+        json.add("architectures", architectures);
+        json.addProperty("model_type", "llama");
+        json.addProperty("hidden_size", c.dim());
+        json.addProperty("intermediate_size", c.hiddenDim());
+        json.addProperty("num_hidden_layers", c.layers());
+        json.addProperty("num_attention_heads", c.heads());
+        json.addProperty("num_key_value_heads", c.kvHeads());
+        json.addProperty("vocab_size", c.vocabSize());
+        json.addProperty("max_position_embeddings", c.contextLength());
+        // Via the float's shortest decimal, so that 1e-5f is written as 1.0E-5, not 9.99E-6.
+        json.addProperty("rms_norm_eps", Double.parseDouble(Float.toString(c.normEps())));
+        json.addProperty("rope_theta", Double.parseDouble(Float.toString(c.ropeTheta())));
+        json.addProperty("tie_word_embeddings", c.sharedClassifier());
+        json.addProperty("hidden_act", "silu");
+        json.addProperty("torch_dtype", dtype.torchName());
+        json.addProperty("bos_token_id", BOS_ID);
+        json.addProperty("eos_token_id", EOS_ID);
+        CheckpointFiles.writeJson(dir.resolve(FILE), json);
+    }
+
+    private ModelConfig toModelConfig() {
+        checkArchitecture();
+        int heads = integer("num_attention_heads", null);
+        int dim = integer("hidden_size", null);
+        int context = integer("max_position_embeddings", DEFAULT_CONTEXT);
+        int headSize = heads > 0 ? dim / heads : 0;
+        int headDim = integer("head_dim", headSize);
+        if (headDim != headSize) {
+            throw fail("head_dim " + headDim + " differs from hidden_size / num_attention_heads = "
+                    + headSize + "; not supported");
+        }
+        int window = integer("sliding_window", context);
+        if (window < context) {
+            throw fail("sliding_window " + window + " is shorter than max_position_embeddings "
+                    + context + "; sliding-window attention is not supported");
+        }
+        requireValue("hidden_act", "silu");
+        requireValue("attention_bias", "false");
+        requireValue("mlp_bias", "false");
+        try {
+            return new ModelConfig(dim, integer("intermediate_size", null),
+                    integer("num_hidden_layers", null), heads,
+                    integer("num_key_value_heads", heads), integer("vocab_size", null), context,
+                    bool("tie_word_embeddings"),
+                    (float) number(json, "rms_norm_eps", DEFAULT_NORM_EPS), (float) ropeTheta());
+        } catch (IllegalArgumentException e) {
+            throw fail(e.getMessage());
+        }
+    }
+
+    private void checkArchitecture() {
+        JsonElement architectures = field(json, "architectures");
+        String found = architectures == null ? "none"
+                : architectures.isJsonArray() && architectures.getAsJsonArray().size() == 1
+                ? text(architectures.getAsJsonArray().get(0)) : architectures.toString();
+        if (!ARCHITECTURES.contains(found)) {
+            throw new CheckpointException("unknown architecture " + found + " in " + file
+                    + "; supported: " + String.join(", ", ARCHITECTURES));
+        }
+    }
+
+    /**
+     * RoPE's base, refusing scaled variants. Older files say {@code rope_theta} and
+     * {@code rope_scaling}; transformers 5 nests both in {@code rope_parameters}.
+     */
+    private double ropeTheta() {
+        for (String key : List.of("rope_scaling", "rope_parameters")) {
+            JsonElement rope = field(json, key);
+            JsonObject o = rope != null && rope.isJsonObject() ? rope.getAsJsonObject() : null;
+            JsonElement type = o == null ? rope : o.has("rope_type") ? o.get("rope_type")
+                    : o.get("type");
+            if (type != null && !text(type).equals("default")) {
+                throw fail(key + " of type " + text(type) + " changes the RoPE frequencies; not"
+                        + " supported");
+            }
+            if (o != null && o.has("rope_theta")) {
+                return number(o, "rope_theta", DEFAULT_ROPE_THETA);
+            }
+        }
+        return number(json, "rope_theta", DEFAULT_ROPE_THETA);
+    }
+
+    /** Fails unless {@code key} is absent or its value, as text, is {@code expected}. */
+    private void requireValue(String key, String expected) {
+        JsonElement value = field(json, key);
+        if (value != null && !text(value).equals(expected)) {
+            throw fail(key + " " + value + " is not supported (only " + expected + ")");
+        }
+    }
+
+    /** The integer at {@code key}; {@code fallback} when absent, or an error when null. */
+    private int integer(String key, Integer fallback) {
+        JsonElement value = field(json, key);
+        if (value == null) {
+            if (fallback == null) {
+                throw fail("missing " + key);
+            }
+            return fallback;
+        }
+        try {
+            return new BigDecimal(numberText(key, value)).intValueExact();
+        } catch (ArithmeticException e) {
+            throw fail(key + " must be an integer, got " + value);
+        }
+    }
+
+    private double number(JsonObject o, String key, double fallback) {
+        JsonElement value = field(o, key);
+        return value == null ? fallback : Double.parseDouble(numberText(key, value));
+    }
+
+    private boolean bool(String key) {
+        JsonElement value = field(json, key);
+        if (value == null) {
+            return false;
+        }
+        if (!value.isJsonPrimitive() || !value.getAsJsonPrimitive().isBoolean()) {
+            throw fail(key + " must be true or false, got " + value);
+        }
+        return value.getAsBoolean();
+    }
+
+    private String numberText(String key, JsonElement value) {
+        if (!value.isJsonPrimitive() || !value.getAsJsonPrimitive().isNumber()) {
+            throw fail(key + " must be a number, got " + value);
+        }
+        return value.getAsString();
+    }
+
+    /** A primitive's text without JSON quotes; anything else as JSON. */
+    private static String text(JsonElement value) {
+        return value.isJsonPrimitive() ? value.getAsString() : value.toString();
+    }
+
+    /** The value at {@code key}; null when absent or JSON null (both mean "the default"). */
+    private static JsonElement field(JsonObject o, String key) {
+        JsonElement value = o.get(key);
+        return value == null || value.isJsonNull() ? null : value;
+    }
+
+    private CheckpointException fail(String problem) {
+        return new CheckpointException(file + ": " + problem);
+    }
+}
