@@ -6,6 +6,8 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -39,7 +41,7 @@ final class CheckpointFiles {
         try {
             Files.writeString(file, new GsonBuilder().setPrettyPrinting().create().toJson(json));
         } catch (IOException e) {
-            throw new CheckpointException("cannot write " + file + ": " + e.getMessage(), e);
+            throw new CheckpointException("cannot write " + file + ": " + reason(e), e);
         }
     }
 
@@ -47,7 +49,7 @@ final class CheckpointFiles {
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
-            throw new CheckpointException("cannot create " + dir + ": " + e.getMessage(), e);
+            throw new CheckpointException("cannot create " + dir + ": " + reason(e), e);
         }
     }
 
@@ -55,7 +57,21 @@ final class CheckpointFiles {
         try {
             Files.deleteIfExists(file);
         } catch (IOException e) {
-            throw new CheckpointException("cannot remove " + file + ": " + e.getMessage(), e);
+            throw new CheckpointException("cannot remove " + file + ": " + reason(e), e);
         }
+    }
+
+    /** What went wrong, in words: Java's messages for these repeat the path and say no more. */
+    static String reason(IOException e) {
+        if (e instanceof AccessDeniedException) {
+            return "permission denied";
+        }
+        if (e instanceof NoSuchFileException) {
+            return "no such file or directory";
+        }
+        if (e instanceof FileSystemException f && f.getReason() != null) {
+            return f.getReason();
+        }
+        return String.valueOf(e.getMessage());
     }
 }

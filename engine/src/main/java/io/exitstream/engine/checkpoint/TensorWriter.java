@@ -23,8 +23,12 @@ final class TensorWriter implements Closeable {
         this.channel = channel;
     }
 
-    /** Creates or truncates {@code file}. */
+    /** Creates or truncates {@code file}, and the directories above it. */
     static TensorWriter create(Path file) {
+        Path dir = file.toAbsolutePath().getParent();
+        if (dir != null) {
+            CheckpointFiles.createDirectories(dir);
+        }
         try {
             return new TensorWriter(file, FileChannel.open(file, StandardOpenOption.CREATE,
                     StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE));
@@ -92,6 +96,6 @@ final class TensorWriter implements Closeable {
     }
 
     private static CheckpointException failure(Path file, IOException e) {
-        return new CheckpointException("cannot write " + file + ": " + e.getMessage(), e);
+        return new CheckpointException("cannot write " + file + ": " + CheckpointFiles.reason(e), e);
     }
 }

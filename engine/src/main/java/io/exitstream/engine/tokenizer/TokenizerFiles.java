@@ -17,11 +17,8 @@ public final class TokenizerFiles {
      * llama2.c checkpoint. Its vocabulary must have the model's size.
      */
     public static Tokenizer load(Path model, Path explicit, int vocabSize) {
-        Path file = explicit != null ? explicit : find(model, vocabSize);
-        if (!Files.exists(file)) {
-            throw new CheckpointException("tokenizer not found: " + file);
-        }
-        Tokenizer tokenizer = Files.isDirectory(file) || file.toString().endsWith(".json")
+        Path file = locate(model, explicit, vocabSize);
+        Tokenizer tokenizer = isJson(file)
                 ? HuggingFaceTokenizer.load(file)
                 : Llama2cTokenizer.load(file, vocabSize);
         if (tokenizer.vocabSize() != vocabSize) {
@@ -29,6 +26,23 @@ public final class TokenizerFiles {
                     + " tokens but the model's vocabulary has " + vocabSize);
         }
         return tokenizer;
+    }
+
+    /** The tokenizer file {@link #load} would read; it exists. */
+    public static Path locate(Path model, Path explicit, int vocabSize) {
+        Path file = explicit != null ? explicit : find(model, vocabSize);
+        if (Files.isDirectory(file)) {
+            file = file.resolve("tokenizer.json");
+        }
+        if (!Files.exists(file)) {
+            throw new CheckpointException("tokenizer not found: " + file);
+        }
+        return file;
+    }
+
+    /** Whether a located tokenizer is a Hugging Face {@code tokenizer.json}. */
+    public static boolean isJson(Path tokenizer) {
+        return tokenizer.getFileName().toString().endsWith(".json");
     }
 
     private static Path find(Path model, int vocabSize) {

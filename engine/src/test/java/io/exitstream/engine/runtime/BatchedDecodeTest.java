@@ -3,8 +3,6 @@ package io.exitstream.engine.runtime;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import io.exitstream.engine.SharedFixtures;
-import java.io.IOException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -22,8 +20,8 @@ class BatchedDecodeTest {
     private static LlamaModel model;
 
     @BeforeAll
-    static void load() throws IOException {
-        model = LlamaModel.load(LlamaModelGoldenTest.scratchRead(SharedFixtures.stories260K()));
+    static void load() {
+        model = LlamaModel.load(Stories260K.LLAMA2C.weights());
     }
 
     @AfterAll

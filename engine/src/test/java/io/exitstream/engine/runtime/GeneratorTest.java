@@ -22,8 +22,8 @@ class GeneratorTest {
     private static LlamaModel model;
 
     @BeforeAll
-    static void load() throws IOException {
-        model = LlamaModel.load(LlamaModelGoldenTest.scratchRead(SharedFixtures.stories260K()));
+    static void load() {
+        model = LlamaModel.load(Stories260K.LLAMA2C.weights());
     }
 
     @AfterAll

@@ -6,23 +6,22 @@ import static org.assertj.core.api.Assertions.within;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import io.exitstream.engine.SharedFixtures;
-import io.exitstream.engine.model.LlamaWeights;
-import io.exitstream.engine.model.ModelConfig;
-import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
+/**
+ * stories260K reproduces llama2.c's greedy run and the float64 reference logits, read from its
+ * llama2.c file and from its conversion to a Hugging Face directory.
+ */
 class LlamaModelGoldenTest {
 
-    @Test
-    void greedyFromBosReproducesGoldenIdsAndLogits() throws IOException {
+    @ParameterizedTest
+    @EnumSource(Stories260K.class)
+    void greedyFromBosReproducesGoldenIdsAndLogits(Stories260K format) {
         JsonObject golden = SharedFixtures.golden();
         JsonArray ids = golden.getAsJsonArray("greedy_ids");
         JsonArray logits4 = golden.getAsJsonArray("logits_first4_steps");
-        try (LlamaModel model = LlamaModel.load(scratchRead(SharedFixtures.stories260K()));
+        try (LlamaModel model = LlamaModel.load(format.weights());
                 KvCache cache = model.newCache(1, 512)) {
             int slot = cache.acquire();
             float[] logits = model.prefill(cache, slot, 0, new int[] {1});
@@ -53,38 +52,5 @@ class LlamaModelGoldenTest {
             }
         }
         return best;
-    }
-
-    static LlamaWeights scratchRead(Path path) throws IOException {
-        ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(path)).order(ByteOrder.LITTLE_ENDIAN);
-        int dim = b.getInt(), hidden = b.getInt(), layers = b.getInt(), heads = b.getInt(),
-                kvHeads = b.getInt(), vocab = b.getInt(), seq = b.getInt();
-        boolean shared = vocab > 0;
-        vocab = Math.abs(vocab);
-        ModelConfig c = ModelConfig.llama2c(dim, hidden, layers, heads, kvHeads, vocab, seq, shared);
-        float[] emb = f(b, vocab * dim);
-        float[][] an = f(b, layers, dim), wq = f(b, layers, dim * dim),
-                wk = f(b, layers, c.kvDim() * dim), wv = f(b, layers, c.kvDim() * dim),
-                wo = f(b, layers, dim * dim), fn = f(b, layers, dim), w1 = f(b, layers, hidden * dim),
-                w2 = f(b, layers, dim * hidden), w3 = f(b, layers, hidden * dim);
-        float[] fin = f(b, dim);
-        b.position(b.position() + seq * c.headSize() * 4);
-        float[] cls = shared ? emb : f(b, vocab * dim);
-        return new LlamaWeights(c, emb, an, wq, wk, wv, wo, fn, w1, w2, w3, fin, cls);
-    }
-
-    static float[][] f(ByteBuffer b, int n, int len) {
-        float[][] out = new float[n][];
-        for (int i = 0; i < n; i++) {
-            out[i] = f(b, len);
-        }
-        return out;
-    }
-
-    static float[] f(ByteBuffer b, int len) {
-        float[] out = new float[len];
-        b.asFloatBuffer().get(out);
-        b.position(b.position() + len * 4);
-        return out;
     }
 }

@@ -8,19 +8,18 @@ import io.exitstream.engine.SharedFixtures;
 import io.exitstream.engine.sampling.SamplingParams;
 import io.exitstream.engine.tokenizer.StreamingDecoder;
 import io.exitstream.engine.tokenizer.Tokenizer;
-import io.exitstream.engine.tokenizer.TokenizerFiles;
-import java.io.IOException;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** run.c's prompted greedy runs: same text, token for token, through encode, generate, decode. */
 class PromptedGoldenTest {
 
-    @Test
-    void promptedCasesReproduceRunCText() throws IOException {
-        try (LlamaModel model = LlamaModel.load(
-                LlamaModelGoldenTest.scratchRead(SharedFixtures.stories260K()));
+    @ParameterizedTest
+    @EnumSource(Stories260K.class)
+    void promptedCasesReproduceRunCText(Stories260K format) {
+        try (LlamaModel model = LlamaModel.load(format.weights());
                 Generator generator = new Generator(model, 1, 512)) {
-            Tokenizer tokenizer = TokenizerFiles.load(SharedFixtures.stories260K(), null, 512);
+            Tokenizer tokenizer = format.tokenizer();
             for (JsonElement element : SharedFixtures.golden().getAsJsonArray("prompted")) {
                 JsonObject c = element.getAsJsonObject();
                 String prompt = c.get("prompt").getAsString();

@@ -1,0 +1,183 @@
+package io.exitstream.cli;
+
+import com.google.gson.GsonBuilder;
+import io.exitstream.engine.model.ModelConfig;
+import io.exitstream.engine.runtime.GenerationRequest;
+import io.exitstream.engine.runtime.Generator;
+import io.exitstream.engine.runtime.KvCache;
+import io.exitstream.engine.runtime.LlamaModel;
+import io.exitstream.engine.runtime.Sequence;
+import io.exitstream.engine.runtime.Torch;
+import io.exitstream.engine.sampling.SamplingParams;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * Prefill and decode throughput of the raw engine, as JSON on stdout. Every figure is the
+ * median of several timed runs after one untimed warm-up; the runs themselves are listed too.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Measure prefill and decode tokens/s per batch size; prints JSON.")
+final class BenchCommand implements Callable<Integer> {
+
+    @Mixin
+    private ModelSource source;
+
+    @Option(names = "--batch", split = ",", defaultValue = "1,4,16",
+            description = "Batch sizes to decode with (default: ${DEFAULT-VALUE}).")
+    private int[] batches;
+
+    @Option(names = "--tokens", defaultValue = "128",
+            description = "Tokens each sequence decodes per run (default: ${DEFAULT-VALUE}).")
+    private int tokens;
+
+    @Option(names = "--prompt-tokens", defaultValue = "128",
+            description = "Prompt length for the prefill measurement (default: ${DEFAULT-VALUE}).")
+    private int promptTokens;
+
+    @Option(names = "--runs", defaultValue = "5",
+            description = "Timed runs per figure; the median is reported (default: ${DEFAULT-VALUE}).")
+    private int runs;
+
+    @Option(names = "--threads", description = "PyTorch intra-op threads (default: all cores).")
+    private Integer threads;
+
+    @Override
+    public Integer call() {
+        requirePositive("--tokens", tokens);
+        requirePositive("--prompt-tokens", promptTokens);
+        requirePositive("--runs", runs);
+        Arrays.stream(batches).forEach(b -> requirePositive("--batch", b));
+        if (threads != null) {
+            Torch.setThreads(threads);
+        }
+        Map<String, Object> report = new LinkedHashMap<>();
+        try (LlamaModel model = LlamaModel.load(source.weights())) {
+            ModelConfig config = model.config();
+            if (promptTokens >= config.contextLength() || tokens + 1 > config.contextLength()) {
+                throw new IllegalArgumentException("--prompt-tokens and --tokens must fit the"
+                        + " context of " + config.contextLength() + " positions");
+            }
+            report.put("model", source.describe());
+            report.put("shape", shape(config));
+            report.put("weights_dtype", "float32");
+            report.put("threads", Torch.threads());
+            report.put("cores", Runtime.getRuntime().availableProcessors());
+            report.put("pytorch", Torch.version());
+            report.put("runs", runs);
+            report.put("prefill", prefill(model));
+            List<Object> decode = new ArrayList<>();
+            for (int batch : batches) {
+                decode.add(decode(model, batch));
+            }
+            report.put("decode", decode);
+        }
+        System.out.println(new GsonBuilder().setPrettyPrinting().create().toJson(report));
+        return 0;
+    }
+
+    private Map<String, Object> prefill(LlamaModel model) {
+        int[] prompt = new SplittableRandom(1).ints(promptTokens, 0, model.config().vocabSize())
+                .toArray();
+        double[] perSecond = new double[runs];
+        try (KvCache cache = model.newCache(1, promptTokens)) {
+            model.prefill(cache, 0, 0, prompt);
+            for (int r = 0; r < runs; r++) {
+                long start = System.nanoTime();
+                model.prefill(cache, 0, 0, prompt);
+                perSecond[r] = promptTokens / seconds(start);
+                progress("prefill", r + 1);
+            }
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("prompt_tokens", promptTokens);
+        out.put("tokens_per_s", median(perSecond));
+        out.put("runs_tokens_per_s", round(perSecond));
+        return out;
+    }
+
+    private Map<String, Object> decode(LlamaModel model, int batch) {
+        double[] perSecond = new double[runs];
+        try (Generator generator = new Generator(model, batch, tokens + 1)) {
+            for (int r = -1; r < runs; r++) {
+                double seconds = timeDecode(generator, batch);
+                if (r >= 0) {
+                    perSecond[r] = (double) batch * tokens / seconds;
+                    progress("decode batch " + batch, r + 1);
+                }
+            }
+        }
+        double aggregate = median(perSecond);
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("batch", batch);
+        out.put("tokens_per_sequence", tokens);
+        out.put("tokens_per_s", aggregate);
+        out.put("tokens_per_s_per_sequence", aggregate / batch);
+        out.put("ms_per_step", Math.round(1e6 * batch / aggregate) / 1e3);
+        out.put("runs_tokens_per_s", round(perSecond));
+        return out;
+    }
+
+    /** Starts {@code batch} sequences from BOS and times {@code tokens} batched decode steps. */
+    private double timeDecode(Generator generator, int batch) {
+        List<Sequence> sequences = new ArrayList<>();
+        for (int i = 0; i < batch; i++) {
+            sequences.add(generator.start(new GenerationRequest(new int[] {1},
+                    SamplingParams.greedy(), tokens + 1, new int[0])));
+        }
+        long start = System.nanoTime();
+        for (int step = 0; step < tokens; step++) {
+            generator.step(sequences);
+        }
+        double seconds = seconds(start);
+        sequences.forEach(generator::release);
+        return seconds;
+    }
+
+    private static Map<String, Object> shape(ModelConfig c) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("dim", c.dim());
+        out.put("hidden_dim", c.hiddenDim());
+        out.put("layers", c.layers());
+        out.put("heads", c.heads());
+        out.put("kv_heads", c.kvHeads());
+        out.put("vocab_size", c.vocabSize());
+        out.put("context_length", c.contextLength());
+        out.put("parameters", c.parameterCount());
+        return out;
+    }
+
+    private void progress(String what, int run) {
+        System.err.printf("bench: %s run %d/%d%n", what, run, runs);
+    }
+
+    private static double seconds(long startNanos) {
+        return (System.nanoTime() - startNanos) / 1e9;
+    }
+
+    static double median(double[] values) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        int n = sorted.length;
+        double m = n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+        return Math.round(m * 10) / 10.0;
+    }
+
+    private static double[] round(double[] values) {
+        return Arrays.stream(values).map(v -> Math.round(v * 10) / 10.0).toArray();
+    }
+
+    private static void requirePositive(String option, int value) {
+        if (value <= 0) {
+            throw new IllegalArgumentException(option + " must be positive, got " + value);
+        }
+    }
+}

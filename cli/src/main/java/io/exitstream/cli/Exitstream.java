@@ -1,0 +1,37 @@
+package io.exitstream.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code exitstream} command: one entry point for every job. */
+@Command(name = "exitstream",
+        mixinStandardHelpOptions = true,
+        versionProvider = Version.class,
+        description = "Serve and measure compressed, early-exit Llama-family models.",
+        subcommands = {
+            GenerateCommand.class,
+            BenchCommand.class,
+            SynthCommand.class,
+            ConvertCommand.class,
+        })
+public final class Exitstream implements Runnable {
+
+    @CommandLine.Spec
+    private CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs the command line and returns the exit code (0 ok, 1 failed, 2 bad usage). */
+    public static int run(String... args) {
+        return new CommandLine(new Exitstream())
+                .setExecutionExceptionHandler(new OneLineErrors())
+                .execute(args);
+    }
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "name a command");
+    }
+}

@@ -1,0 +1,64 @@
+package io.exitstream.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import io.exitstream.engine.checkpoint.ModelFormat;
+import io.exitstream.engine.model.LlamaWeights;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class BenchAndSynthCommandTest {
+
+    private static final String TINY = "dim=64,hidden=128,layers=2,heads=4,kv_heads=2,vocab=300,seq=64";
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void benchPrintsMedianThroughputPerBatchSizeAsJson() {
+        CliRun run = CliRun.of("bench", "--shape", TINY, "--batch", "1,3", "--tokens", "8",
+                "--prompt-tokens", "16", "--runs", "3");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        JsonObject report = JsonParser.parseString(run.out()).getAsJsonObject();
+        assertThat(report.getAsJsonObject("shape").get("layers").getAsInt()).isEqualTo(2);
+        assertThat(report.get("threads").getAsInt()).isPositive();
+        assertThat(report.getAsJsonObject("prefill").get("tokens_per_s").getAsDouble())
+                .isPositive();
+        JsonArray decode = report.getAsJsonArray("decode");
+        assertThat(decode).hasSize(2);
+        JsonObject batch3 = decode.get(1).getAsJsonObject();
+        assertThat(batch3.get("batch").getAsInt()).isEqualTo(3);
+        assertThat(batch3.getAsJsonArray("runs_tokens_per_s")).hasSize(3);
+        assertThat(batch3.get("tokens_per_s").getAsDouble()).isPositive();
+        assertThat(run.err()).contains("decode batch 3 run 3/3");
+    }
+
+    @Test
+    void synthWritesALoadableModelInEitherFormat() {
+        Path bin = tmp.resolve("tiny.bin");
+        assertThat(CliRun.of("synth", "--shape", TINY, "--out", bin.toString()).exitCode())
+                .isZero();
+        Path hf = tmp.resolve("tiny-hf");
+        assertThat(CliRun.of("synth", "--shape", TINY, "--out", hf.toString(), "--format", "hf",
+                "--dtype", "BF16").exitCode()).isZero();
+        LlamaWeights fromBin = ModelFormat.load(bin);
+        LlamaWeights fromHf = ModelFormat.load(hf);
+        assertThat(fromBin.config()).isEqualTo(fromHf.config());
+        assertThat(fromBin.config().kvHeads()).isEqualTo(2);
+        // bf16 keeps 8 bits of mantissa: weights agree to within 1%.
+        float a = fromBin.wq()[1][100];
+        assertThat(fromHf.wq()[1][100]).isCloseTo(a, org.assertj.core.data.Offset.offset(
+                Math.abs(a) * 0.01f));
+    }
+
+    @Test
+    void unknownShapeIsOneLine() {
+        CliRun run = CliRun.of("synth", "--shape", "s7B", "--out", tmp.resolve("x").toString());
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.err()).contains("unknown synthetic shape s7B");
+    }
+}

@@ -1,0 +1,47 @@
+package io.exitstream.engine.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.exitstream.engine.checkpoint.HuggingFaceCheckpoint;
+import io.exitstream.engine.checkpoint.ModelFormat;
+import io.exitstream.engine.checkpoint.TensorDType;
+import io.exitstream.engine.model.LlamaWeights;
+import java.nio.file.Path;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.EnumSource.Mode;
+import org.junit.jupiter.api.io.TempDir;
+
+/** bf16 and fp16 checkpoints load (widened to fp32) and compute what the fp32 model does. */
+class HalfPrecisionWeightsTest {
+
+    @TempDir
+    Path tmp;
+
+    @ParameterizedTest
+    @EnumSource(value = TensorDType.class, names = "F32", mode = Mode.EXCLUDE)
+    void halfPrecisionCheckpointsLoadAndRunCloseToFp32(TensorDType dtype) {
+        LlamaWeights full = Stories260K.LLAMA2C.weights();
+        Path dir = tmp.resolve(dtype.name());
+        HuggingFaceCheckpoint.write(full, dir, dtype);
+        float[] expected;
+        float[] actual;
+        try (LlamaModel model = LlamaModel.load(full); KvCache cache = model.newCache(1, 8)) {
+            expected = model.prefill(cache, 0, 0, new int[] {1, 403, 407, 261});
+        }
+        try (LlamaModel model = LlamaModel.load(ModelFormat.load(dir));
+                KvCache cache = model.newCache(1, 8)) {
+            actual = model.prefill(cache, 0, 0, new int[] {1, 403, 407, 261});
+        }
+        assertThat(actual).isNotEqualTo(expected);
+        double maxError = 0;
+        for (int v = 0; v < expected.length; v++) {
+            maxError = Math.max(maxError, Math.abs(actual[v] - expected[v]));
+        }
+        // Rounding the weights to 8 (bf16) or 11 (fp16) mantissa bits moves logits of magnitude
+        // ~10 by a few hundredths at most; the prediction stays the same.
+        assertThat(maxError).isLessThan(dtype == TensorDType.BF16 ? 0.3 : 0.05);
+        assertThat(LlamaModelGoldenTest.argmax(actual))
+                .isEqualTo(LlamaModelGoldenTest.argmax(expected));
+    }
+}

@@ -1,0 +1,49 @@
+package io.exitstream.engine.runtime;
+
+import io.exitstream.engine.SharedFixtures;
+import io.exitstream.engine.checkpoint.HuggingFaceCheckpoint;
+import io.exitstream.engine.checkpoint.Llama2cCheckpoint;
+import io.exitstream.engine.checkpoint.ModelFormat;
+import io.exitstream.engine.checkpoint.TensorDType;
+import io.exitstream.engine.model.LlamaWeights;
+import io.exitstream.engine.tokenizer.Llama2cTokenizer;
+import io.exitstream.engine.tokenizer.Tokenizer;
+import io.exitstream.engine.tokenizer.TokenizerFiles;
+import io.exitstream.engine.tokenizer.TokenizerJson;
+import java.nio.file.Path;
+
+/** The reference model as the tests load it: its own llama2.c file, or converted to HF. */
+enum Stories260K {
+    LLAMA2C,
+    HUGGING_FACE;
+
+    private static Path converted;
+
+    LlamaWeights weights() {
+        return ModelFormat.load(path());
+    }
+
+    Tokenizer tokenizer() {
+        return TokenizerFiles.load(path(), null, 512);
+    }
+
+    Path path() {
+        return this == LLAMA2C ? SharedFixtures.stories260K() : huggingFaceCopy();
+    }
+
+    /**
+     * Converts once per test run, in fp32 (lossless), with the tokenizer as tokenizer.json, into
+     * the build directory so that {@code mvn clean} removes it.
+     */
+    private static synchronized Path huggingFaceCopy() {
+        if (converted == null) {
+            Path dir = Path.of("target", "stories260K-hf");
+            HuggingFaceCheckpoint.write(Llama2cCheckpoint.read(SharedFixtures.stories260K()),
+                    dir, TensorDType.F32);
+            TokenizerJson.write(Llama2cTokenizer.load(SharedFixtures.tok512(), 512),
+                    dir.resolve("tokenizer.json"));
+            converted = dir;
+        }
+        return converted;
+    }
+}
