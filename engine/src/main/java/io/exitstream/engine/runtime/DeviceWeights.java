@@ -3,8 +3,12 @@ package io.exitstream.engine.runtime;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.IValue;
 import io.exitstream.engine.model.LlamaWeights;
 import io.exitstream.engine.model.ModelConfig;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * A model's weights as tensors, rearranged once at load so that a layer needs few operations.
@@ -19,12 +23,13 @@ import io.exitstream.engine.model.ModelConfig;
  */
 final class DeviceWeights implements AutoCloseable {
 
+    /** Tensors per layer in {@link #layers}, in the order decoder.py indexes them. */
+    static final int TENSORS_PER_LAYER = 4;
+
     final ModelConfig config;
     final NDArray embedding;
-    final NDArray[] attentionIn;
-    final NDArray[] attentionOut;
-    final NDArray[] ffnIn;
-    final NDArray[] ffnOut;
+    /** Per layer: attention in {@code [q|k|v]}, attention out, feed-forward in, out. */
+    final IValue layers;
     final NDArray classifier;
     /** RoPE factors per position for the {@code [q|k]} columns: {@code [context, qDim + kvDim]}. */
     final NDArray ropeCos;
@@ -35,38 +40,39 @@ final class DeviceWeights implements AutoCloseable {
         this.config = w.config();
         this.manager = parent.newSubManager();
         int d = config.dim();
-        int layers = config.layers();
         int qDim = d;
         int kvDim = config.kvDim();
         int hidden = config.hiddenDim();
         float scale = (float) (1.0 / Math.sqrt(config.headSize()));
 
         embedding = manager.create(w.tokenEmbedding(), new Shape(config.vocabSize(), d));
-        attentionIn = new NDArray[layers];
-        attentionOut = new NDArray[layers];
-        ffnIn = new NDArray[layers];
-        ffnOut = new NDArray[layers];
-        for (int l = 0; l < layers; l++) {
+        List<PtNDArray> perLayer = new ArrayList<>();
+        for (int l = 0; l < config.layers(); l++) {
             float[] norm = w.attentionNorm()[l];
             int cols = qDim + 2 * kvDim;
             float[] fused = new float[d * cols];
             int col = putTransposed(fused, cols, 0, w.wq()[l], qDim, d, norm, scale);
             col = putTransposed(fused, cols, col, w.wk()[l], kvDim, d, norm, 1f);
             putTransposed(fused, cols, col, w.wv()[l], kvDim, d, norm, 1f);
-            attentionIn[l] = manager.create(fused, new Shape(d, cols));
-            attentionOut[l] = manager.create(transpose(w.wo()[l], d, d, null), new Shape(d, d));
+            perLayer.add(tensor(fused, d, cols));
+            perLayer.add(tensor(transpose(w.wo()[l], d, d, null), d, d));
 
             float[] ffn = new float[d * 2 * hidden];
             int c = putTransposed(ffn, 2 * hidden, 0, w.w1()[l], hidden, d, w.ffnNorm()[l], 1f);
             putTransposed(ffn, 2 * hidden, c, w.w3()[l], hidden, d, w.ffnNorm()[l], 1f);
-            ffnIn[l] = manager.create(ffn, new Shape(d, 2 * hidden));
-            ffnOut[l] = manager.create(transpose(w.w2()[l], d, hidden, null), new Shape(hidden, d));
+            perLayer.add(tensor(ffn, d, 2 * hidden));
+            perLayer.add(tensor(transpose(w.w2()[l], d, hidden, null), hidden, d));
         }
+        layers = IValue.listFrom(perLayer.toArray(PtNDArray[]::new));
         classifier = manager.create(transpose(w.classifier(), config.vocabSize(), d, w.finalNorm()),
                 new Shape(d, config.vocabSize()));
         float[][] rope = ropeTables(config);
         ropeCos = manager.create(rope[0], new Shape(config.contextLength(), qDim + kvDim));
         ropeSin = manager.create(rope[1], new Shape(config.contextLength(), qDim + kvDim));
+    }
+
+    private PtNDArray tensor(float[] values, int rows, int cols) {
+        return (PtNDArray) manager.create(values, new Shape(rows, cols));
     }
 
     /**
@@ -123,6 +129,7 @@ final class DeviceWeights implements AutoCloseable {
 
     @Override
     public void close() {
+        layers.close();
         manager.close();
     }
 }

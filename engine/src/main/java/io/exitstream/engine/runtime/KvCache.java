@@ -3,25 +3,28 @@ package io.exitstream.engine.runtime;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.IValue;
 import io.exitstream.engine.model.ModelConfig;
 import java.util.ArrayDeque;
+import java.util.Arrays;
 import java.util.Deque;
 
 /**
  * Keys and values for a fixed number of sequence slots, allocated once.
  *
- * <p>Per layer one tensor {@code [slots, kv_heads, positions, head_size]} for keys and one for
+ * <p>Per layer one tensor {@code [slots, positions, kv_heads, head_size]} for keys and one for
  * values. A sequence owns a slot from {@link #acquire()} to {@link #release(int)}; decoding writes
  * in place and never allocates. A layer a plan skips is simply never written.
  */
 public final class KvCache implements AutoCloseable {
 
     private final NDManager manager;
-    private final NDArray[] keys;
-    private final NDArray[] values;
     private final int slots;
     private final int positions;
     private final Deque<Integer> free = new ArrayDeque<>();
+    private final IValue keyList;
+    private final IValue valueList;
 
     /**
      * @param slots how many sequences can be cached at once (the maximum batch)
@@ -38,9 +41,9 @@ public final class KvCache implements AutoCloseable {
         this.slots = slots;
         this.positions = positions;
         this.manager = parent.newSubManager();
-        Shape shape = new Shape(slots, config.kvHeads(), positions, config.headSize());
-        keys = new NDArray[config.layers()];
-        values = new NDArray[config.layers()];
+        Shape shape = new Shape(slots, positions, config.kvHeads(), config.headSize());
+        NDArray[] keys = new NDArray[config.layers()];
+        NDArray[] values = new NDArray[config.layers()];
         for (int l = 0; l < config.layers(); l++) {
             keys[l] = manager.zeros(shape);
             values[l] = manager.zeros(shape);
@@ -48,6 +51,12 @@ public final class KvCache implements AutoCloseable {
         for (int s = 0; s < slots; s++) {
             free.addLast(s);
         }
+        keyList = IValue.listFrom(ptArrays(keys));
+        valueList = IValue.listFrom(ptArrays(values));
+    }
+
+    private static PtNDArray[] ptArrays(NDArray[] arrays) {
+        return Arrays.stream(arrays).map(PtNDArray.class::cast).toArray(PtNDArray[]::new);
     }
 
     /** Takes a free slot; throws when all are in use. */
@@ -80,16 +89,19 @@ public final class KvCache implements AutoCloseable {
         return positions;
     }
 
-    NDArray keys(int layer) {
-        return keys[layer];
+    /** The per-layer key tensors as one argument for the decoder script, made once. */
+    IValue keyList() {
+        return keyList;
     }
 
-    NDArray values(int layer) {
-        return values[layer];
+    IValue valueList() {
+        return valueList;
     }
 
     @Override
     public void close() {
+        keyList.close();
+        valueList.close();
         manager.close();
     }
 }

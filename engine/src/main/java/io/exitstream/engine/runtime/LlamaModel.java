@@ -1,13 +1,12 @@
 package io.exitstream.engine.runtime;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
-import ai.djl.nn.Activation;
 import io.exitstream.engine.model.LlamaWeights;
 import io.exitstream.engine.model.ModelConfig;
 import java.util.Arrays;
+import java.util.stream.IntStream;
 
 /**
  * A Llama-family decoder that runs one layer at a time on a batch of hidden states.
@@ -24,21 +23,24 @@ public final class LlamaModel implements AutoCloseable {
 
     private final NDManager manager;
     private final DeviceWeights weights;
+    private final DecoderScript script;
     private final ModelConfig config;
-    private final int qkWidth;
+    private final int[] allLayers;
 
-    private LlamaModel(NDManager manager, DeviceWeights weights) {
+    private LlamaModel(NDManager manager, DeviceWeights weights, DecoderScript script) {
         this.manager = manager;
         this.weights = weights;
+        this.script = script;
         this.config = weights.config;
-        this.qkWidth = config.dim() + config.kvDim();
+        this.allLayers = IntStream.range(0, config.layers()).toArray();
     }
 
     /** Copies the weights into tensors; the host arrays may be dropped afterwards. */
     public static LlamaModel load(LlamaWeights weights) {
         NDManager manager = NDManager.newBaseManager();
         try {
-            return new LlamaModel(manager, new DeviceWeights(weights, manager));
+            return new LlamaModel(manager, new DeviceWeights(weights, manager),
+                    DecoderScript.compile(weights.config(), manager));
         } catch (RuntimeException e) {
             manager.close();
             throw e;
@@ -60,7 +62,7 @@ public final class LlamaModel implements AutoCloseable {
     }
 
     /** Rows for one decode step: row r is the next token of the sequence in {@code slots[r]}. */
-    public Rows.Decode decodeRows(NDManager scope, KvCache cache, int[] slots, int[] positions) {
+    public Rows decodeRows(NDManager scope, KvCache cache, int[] slots, int[] positions) {
         if (slots.length == 0 || slots.length != positions.length) {
             throw new IllegalArgumentException("need one position per slot, got " + slots.length
                     + " slots and " + positions.length + " positions");
@@ -69,11 +71,11 @@ public final class LlamaModel implements AutoCloseable {
             checkSlot(cache, slots[r]);
             checkPosition(cache, positions[r]);
         }
-        return new Rows.Decode(scope, weights, slots, positions);
+        return Rows.decode(scope, weights, slots, positions);
     }
 
     /** Rows for positions {@code [start, start + tokens)} of the sequence in {@code slot}. */
-    public Rows.Prefill prefillRows(NDManager scope, KvCache cache, int slot, int start,
+    public Rows prefillRows(NDManager scope, KvCache cache, int slot, int start,
             int tokens) {
         checkSlot(cache, slot);
         if (tokens <= 0) {
@@ -81,7 +83,7 @@ public final class LlamaModel implements AutoCloseable {
         }
         checkPosition(cache, start);
         checkPosition(cache, start + tokens - 1);
-        return new Rows.Prefill(scope, weights, slot, start, tokens);
+        return Rows.prefill(scope, weights, slot, start, tokens);
     }
 
     /** Token embeddings, {@code [tokens, dim]}. */
@@ -103,22 +105,21 @@ public final class LlamaModel implements AutoCloseable {
      * layer's keys and values for the rows' positions) then the feed-forward, both residual.
      */
     public NDArray layer(int layer, NDArray hidden, Rows rows, KvCache cache) {
-        // Attention: one matmul gives q, k and v. RoPE turns each adjacent pair (a, b) of q and
-        // k into (a cos - b sin, a sin + b cos): x * cos + swapPairs(x) * signedSin.
-        NDList qkv = rmsNorm(hidden).matMul(weights.attentionIn[layer])
-                .split(new long[] {qkWidth}, 1);
-        NDArray qkRaw = qkv.get(0);
-        NDArray swapped = qkRaw.reshape(-1, qkWidth / 2, 2).flip(2).reshape(-1, qkWidth);
-        NDArray rotated = qkRaw.mul(rows.cos).add(swapped.mul(rows.sin));
-        NDList qk = rotated.split(new long[] {config.dim()}, 1);
-        NDArray attention = rows.attend(cache, layer, qk.get(0), qk.get(1), qkv.get(1));
-        NDArray x = hidden.add(attention.matMul(weights.attentionOut[layer]));
+        return layers(new int[] {layer}, hidden, rows, cache);
+    }
 
-        // Feed-forward: SwiGLU, with gate and up projections in one matmul.
-        NDList gateUp = rmsNorm(x).matMul(weights.ffnIn[layer]).split(2, 1);
-        NDArray gate = gateUp.get(0);
-        NDArray activated = gate.mul(Activation.sigmoid(gate)).mul(gateUp.get(1));
-        return x.add(activated.matMul(weights.ffnOut[layer]));
+    /**
+     * Runs the given blocks in order, in one call into PyTorch. A skip schedule is the list of
+     * layers it keeps; running them together is much cheaper than one call per layer.
+     */
+    public NDArray layers(int[] layers, NDArray hidden, Rows rows, KvCache cache) {
+        for (int layer : layers) {
+            if (layer < 0 || layer >= config.layers()) {
+                throw new IllegalArgumentException("layer " + layer + " is outside 0.."
+                        + (config.layers() - 1));
+            }
+        }
+        return script.run(hidden.getManager(), hidden, layers, weights.layers, cache, rows);
     }
 
     /** Final norm and LM head: {@code [rows, vocab]} logits. */
@@ -133,10 +134,7 @@ public final class LlamaModel implements AutoCloseable {
     public float[] prefill(KvCache cache, int slot, int start, int[] tokens) {
         try (NDManager scope = newScope()) {
             Rows rows = prefillRows(scope, cache, slot, start, tokens.length);
-            NDArray hidden = embed(scope, tokens);
-            for (int l = 0; l < config.layers(); l++) {
-                hidden = layer(l, hidden, rows, cache);
-            }
+            NDArray hidden = layers(allLayers, embed(scope, tokens), rows, cache);
             NDArray last = hidden.get((tokens.length - 1) + ":");
             return logits(last).toFloatArray();
         }
@@ -149,10 +147,7 @@ public final class LlamaModel implements AutoCloseable {
     public float[] decode(KvCache cache, int[] slots, int[] positions, int[] tokens) {
         try (NDManager scope = newScope()) {
             Rows rows = decodeRows(scope, cache, slots, positions);
-            NDArray hidden = embed(scope, tokens);
-            for (int l = 0; l < config.layers(); l++) {
-                hidden = layer(l, hidden, rows, cache);
-            }
+            NDArray hidden = layers(allLayers, embed(scope, tokens), rows, cache);
             return logits(hidden).toFloatArray();
         }
     }
@@ -178,6 +173,7 @@ public final class LlamaModel implements AutoCloseable {
 
     @Override
     public void close() {
+        script.close();
         weights.close();
         manager.close();
     }
