@@ -41,44 +41,67 @@ final class DecoderScript implements AutoCloseable {
     };
     private static final byte[] EMPTY_TUPLE_PICKLE = {(byte) 0x80, 2, ')', '.'};
 
-    private final PtSymbolBlock block;
-
-    private DecoderScript(PtSymbolBlock block) {
-        this.block = block;
+    /** What the program returns after the layers. */
+    enum Head {
+        /** The hidden states. */
+        NONE,
+        /** Final norm and LM head on every row. */
+        ALL_ROWS,
+        /** Final norm and LM head on the last row only (a prefill's next token). */
+        LAST_ROW
     }
 
-    static DecoderScript compile(ModelConfig config, NDManager manager) {
-        try (InputStream archive = new ByteArrayInputStream(archive(source(config)))) {
+    private final PtSymbolBlock block;
+    private final DeviceWeights weights;
+    private final IValue noTensors;
+
+    private DecoderScript(PtSymbolBlock block, DeviceWeights weights) {
+        this.block = block;
+        this.weights = weights;
+        this.noTensors = IValue.listFrom(new PtNDArray[0]);
+    }
+
+    static DecoderScript compile(DeviceWeights weights, NDManager manager) {
+        try (InputStream archive = new ByteArrayInputStream(archive(source(weights.config)))) {
             return new DecoderScript(JniUtils.loadModule((PtNDManager) manager, archive, false,
-                    false));
+                    false), weights);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
-    /** Runs {@code layers} in order on {@code hidden [rows, dim]}; the result lives in scope. */
-    NDArray run(NDManager scope, NDArray hidden, int[] layers, IValue weights, KvCache cache,
-            Rows rows) {
+    /**
+     * One call into the program: optionally embed {@code x} (token ids), run {@code layers} in
+     * order on the rows, optionally apply the LM head. Without layers, {@code cache} and
+     * {@code rows} may be null. The result lives in {@code scope}.
+     */
+    NDArray run(NDManager scope, NDArray x, boolean embed, Head head, int[] layers,
+            KvCache cache, Rows rows) {
+        NDArray none = rows == null ? scope.create(new long[0]) : null;
+        IValue keys = cache == null ? noTensors : cache.keyList();
+        IValue values = cache == null ? noTensors : cache.valueList();
         IValue[] inputs = {
-            tensor(hidden),
+            tensor(x),
+            IValue.from(embed),
+            IValue.from((long) head.ordinal()),
             IValue.listFrom(Arrays.stream(layers).asLongStream().toArray()),
-            weights,
-            cache.keyList(),
-            cache.valueList(),
-            tensor(rows.cos),
-            tensor(rows.sin),
-            tensor(rows.slots),
-            tensor(rows.positions),
-            tensor(rows.mask),
-            IValue.from((long) rows.slotStart),
-            IValue.from((long) rows.span),
-            IValue.from(rows.prefill),
+            weights.layers,
+            weights.tables,
+            keys,
+            values,
+            tensor(rows == null ? none : rows.slots),
+            tensor(rows == null ? none : rows.positions),
+            IValue.from(rows == null ? 0L : rows.slotStart),
+            IValue.from(rows == null ? 0L : rows.span),
+            IValue.from(rows != null && rows.prefill),
         };
         try (IValue out = block.forward(inputs)) {
             return out.toTensor((PtNDManager) scope);
         } finally {
+            // The weights and caches are made once and outlive the call; the rest is this call's.
             for (IValue input : inputs) {
-                if (input != weights && input != cache.keyList() && input != cache.valueList()) {
+                if (input != weights.layers && input != weights.tables && input != keys
+                        && input != values) {
                     input.close();
                 }
             }
@@ -144,6 +167,7 @@ final class DecoderScript implements AutoCloseable {
 
     @Override
     public void close() {
+        noTensors.close();
         block.close();
     }
 }

@@ -1,6 +1,5 @@
 package io.exitstream.engine.runtime;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
@@ -27,13 +26,13 @@ final class DeviceWeights implements AutoCloseable {
     static final int TENSORS_PER_LAYER = 4;
 
     final ModelConfig config;
-    final NDArray embedding;
     /** Per layer: attention in {@code [q|k|v]}, attention out, feed-forward in, out. */
     final IValue layers;
-    final NDArray classifier;
-    /** RoPE factors per position for the {@code [q|k]} columns: {@code [context, qDim + kvDim]}. */
-    final NDArray ropeCos;
-    final NDArray ropeSin;
+    /**
+     * Token embedding, classifier {@code [dim, vocab]}, and the RoPE factors per position for
+     * the {@code [q|k]} columns, {@code [context, qDim + kvDim]}: cos and signed sin.
+     */
+    final IValue tables;
     private final NDManager manager;
 
     DeviceWeights(LlamaWeights w, NDManager parent) {
@@ -45,7 +44,6 @@ final class DeviceWeights implements AutoCloseable {
         int hidden = config.hiddenDim();
         float scale = (float) (1.0 / Math.sqrt(config.headSize()));
 
-        embedding = manager.create(w.tokenEmbedding(), new Shape(config.vocabSize(), d));
         List<PtNDArray> perLayer = new ArrayList<>();
         for (int l = 0; l < config.layers(); l++) {
             float[] norm = w.attentionNorm()[l];
@@ -64,11 +62,13 @@ final class DeviceWeights implements AutoCloseable {
             perLayer.add(tensor(transpose(w.w2()[l], d, hidden, null), hidden, d));
         }
         layers = IValue.listFrom(perLayer.toArray(PtNDArray[]::new));
-        classifier = manager.create(transpose(w.classifier(), config.vocabSize(), d, w.finalNorm()),
-                new Shape(d, config.vocabSize()));
         float[][] rope = ropeTables(config);
-        ropeCos = manager.create(rope[0], new Shape(config.contextLength(), qDim + kvDim));
-        ropeSin = manager.create(rope[1], new Shape(config.contextLength(), qDim + kvDim));
+        tables = IValue.listFrom(
+                tensor(w.tokenEmbedding(), config.vocabSize(), d),
+                tensor(transpose(w.classifier(), config.vocabSize(), d, w.finalNorm()), d,
+                        config.vocabSize()),
+                tensor(rope[0], config.contextLength(), qDim + kvDim),
+                tensor(rope[1], config.contextLength(), qDim + kvDim));
     }
 
     private PtNDArray tensor(float[] values, int rows, int cols) {
@@ -130,6 +130,7 @@ final class DeviceWeights implements AutoCloseable {
     @Override
     public void close() {
         layers.close();
+        tables.close();
         manager.close();
     }
 }

@@ -1,6 +1,7 @@
 package io.exitstream.engine.runtime;
 
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.function.IntConsumer;
 
@@ -16,6 +17,8 @@ public final class Generator implements AutoCloseable {
 
     private final LlamaModel model;
     private final KvCache cache;
+    /** The sequence in each slot; slots in use are always 0..n-1 (see {@link #release}). */
+    private final Sequence[] bySlot;
 
     /**
      * @param maxBatch sequences that can be in flight at once
@@ -24,6 +27,7 @@ public final class Generator implements AutoCloseable {
     public Generator(LlamaModel model, int maxBatch, int contextLength) {
         this.model = model;
         this.cache = model.newCache(maxBatch, contextLength);
+        this.bySlot = new Sequence[maxBatch];
     }
 
     public LlamaModel model() {
@@ -53,13 +57,14 @@ public final class Generator implements AutoCloseable {
                     + " holds " + cache.positions() + " positions, including at least one to generate");
         }
         Sequence sequence = new Sequence(request, cache.acquire());
+        bySlot[sequence.slot()] = sequence;
         try {
             float[] logits = model.prefill(cache, sequence.slot(), 0, request.prompt());
             int vocab = model.config().vocabSize();
             sequence.accept(sequence.sampler().sample(logits, 0, vocab), cache.positions());
             return sequence;
         } catch (RuntimeException e) {
-            cache.release(sequence.slot());
+            release(sequence);
             throw e;
         }
     }
@@ -72,6 +77,8 @@ public final class Generator implements AutoCloseable {
                 running.add(s);
             }
         }
+        // In slot order, so that adjacent slots are read from the cache as one view.
+        running.sort(Comparator.comparingInt(Sequence::slot));
         if (running.isEmpty()) {
             return;
         }
@@ -99,9 +106,25 @@ public final class Generator implements AutoCloseable {
         sequence.cancel();
     }
 
-    /** Frees the sequence's cache slot. */
+    /**
+     * Frees the sequence's cache slot. The sequence in the highest slot moves into the freed
+     * one, so the running batch always occupies adjacent slots and attention reads the cache as
+     * a view; gathering scattered slots costs several times more per step.
+     */
     public void release(Sequence sequence) {
-        cache.release(sequence.slot());
+        int slot = sequence.slot();
+        if (slot < 0 || bySlot[slot] != sequence) {
+            throw new IllegalArgumentException("the sequence is not running in this generator");
+        }
+        int last = bySlot.length - cache.freeSlots() - 1;
+        if (last != slot) {
+            cache.copySlot(last, slot);
+            bySlot[last].moveTo(slot);
+        }
+        bySlot[slot] = bySlot[last];
+        bySlot[last] = null;
+        sequence.moveTo(-1);
+        cache.release(last);
     }
 
     /** Generates one sequence to the end, handing each token to {@code onToken} as it comes. */

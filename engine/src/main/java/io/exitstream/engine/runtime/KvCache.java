@@ -2,13 +2,14 @@ package io.exitstream.engine.runtime;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.IValue;
 import io.exitstream.engine.model.ModelConfig;
-import java.util.ArrayDeque;
 import java.util.Arrays;
-import java.util.Deque;
+import java.util.List;
+import java.util.TreeSet;
 
 /**
  * Keys and values for a fixed number of sequence slots, allocated once.
@@ -22,7 +23,10 @@ public final class KvCache implements AutoCloseable {
     private final NDManager manager;
     private final int slots;
     private final int positions;
-    private final Deque<Integer> free = new ArrayDeque<>();
+    /** Lowest first, so that a batch tends to hold adjacent slots (read as one view). */
+    private final TreeSet<Integer> free = new TreeSet<>();
+    private final NDArray[] keys;
+    private final NDArray[] values;
     private final IValue keyList;
     private final IValue valueList;
 
@@ -42,14 +46,14 @@ public final class KvCache implements AutoCloseable {
         this.positions = positions;
         this.manager = parent.newSubManager();
         Shape shape = new Shape(slots, positions, config.kvHeads(), config.headSize());
-        NDArray[] keys = new NDArray[config.layers()];
-        NDArray[] values = new NDArray[config.layers()];
+        keys = new NDArray[config.layers()];
+        values = new NDArray[config.layers()];
         for (int l = 0; l < config.layers(); l++) {
             keys[l] = manager.zeros(shape);
             values[l] = manager.zeros(shape);
         }
         for (int s = 0; s < slots; s++) {
-            free.addLast(s);
+            free.add(s);
         }
         keyList = IValue.listFrom(ptArrays(keys));
         valueList = IValue.listFrom(ptArrays(values));
@@ -59,7 +63,7 @@ public final class KvCache implements AutoCloseable {
         return Arrays.stream(arrays).map(PtNDArray.class::cast).toArray(PtNDArray[]::new);
     }
 
-    /** Takes a free slot; throws when all are in use. */
+    /** Takes the lowest free slot; throws when all are in use. */
     public int acquire() {
         Integer slot = free.pollFirst();
         if (slot == null) {
@@ -73,7 +77,21 @@ public final class KvCache implements AutoCloseable {
         if (slot < 0 || slot >= slots || free.contains(slot)) {
             throw new IllegalArgumentException("slot " + slot + " is not in use");
         }
-        free.addFirst(slot);
+        free.add(slot);
+    }
+
+    /**
+     * Copies everything cached for slot {@code from} into slot {@code to}, which must be in use
+     * by the caller (it is overwritten), so a sequence can change slots mid-generation.
+     */
+    public void copySlot(int from, int to) {
+        for (NDArray[] tensors : List.of(keys, values)) {
+            for (NDArray tensor : tensors) {
+                try (NDArray source = tensor.get(String.valueOf(from))) {
+                    tensor.set(new NDIndex(String.valueOf(to)), source);
+                }
+            }
+        }
     }
 
     public int slots() {

@@ -2,8 +2,8 @@ package io.exitstream.engine.runtime;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import io.exitstream.engine.model.LlamaWeights;
+import io.exitstream.engine.runtime.DecoderScript.Head;
 import io.exitstream.engine.model.ModelConfig;
 import java.util.Arrays;
 import java.util.stream.IntStream;
@@ -20,6 +20,8 @@ import java.util.stream.IntStream;
  * when it closes, so a long generation holds no native memory beyond the weights and the cache.
  */
 public final class LlamaModel implements AutoCloseable {
+
+    private static final int[] NO_LAYERS = {};
 
     private final NDManager manager;
     private final DeviceWeights weights;
@@ -39,8 +41,8 @@ public final class LlamaModel implements AutoCloseable {
     public static LlamaModel load(LlamaWeights weights) {
         NDManager manager = NDManager.newBaseManager();
         try {
-            return new LlamaModel(manager, new DeviceWeights(weights, manager),
-                    DecoderScript.compile(weights.config(), manager));
+            DeviceWeights device = new DeviceWeights(weights, manager);
+            return new LlamaModel(manager, device, DecoderScript.compile(device, manager));
         } catch (RuntimeException e) {
             manager.close();
             throw e;
@@ -71,7 +73,7 @@ public final class LlamaModel implements AutoCloseable {
             checkSlot(cache, slots[r]);
             checkPosition(cache, positions[r]);
         }
-        return Rows.decode(scope, weights, slots, positions);
+        return Rows.decode(scope, slots, positions);
     }
 
     /** Rows for positions {@code [start, start + tokens)} of the sequence in {@code slot}. */
@@ -83,21 +85,12 @@ public final class LlamaModel implements AutoCloseable {
         }
         checkPosition(cache, start);
         checkPosition(cache, start + tokens - 1);
-        return Rows.prefill(scope, weights, slot, start, tokens);
+        return Rows.prefill(scope, slot, start, tokens);
     }
 
     /** Token embeddings, {@code [tokens, dim]}. */
     public NDArray embed(NDManager scope, int[] tokens) {
-        for (int token : tokens) {
-            if (token < 0 || token >= config.vocabSize()) {
-                throw new IllegalArgumentException("token id " + token + " is outside the vocabulary"
-                        + " of " + config.vocabSize());
-            }
-        }
-        NDArray index = scope.create(Arrays.stream(tokens).asLongStream().toArray());
-        NDArray hidden = weights.embedding.get(new NDIndex("{}", index));
-        hidden.attach(scope);
-        return hidden;
+        return script.run(scope, tokenIds(scope, tokens), true, Head.NONE, NO_LAYERS, null, null);
     }
 
     /**
@@ -113,18 +106,14 @@ public final class LlamaModel implements AutoCloseable {
      * layers it keeps; running them together is much cheaper than one call per layer.
      */
     public NDArray layers(int[] layers, NDArray hidden, Rows rows, KvCache cache) {
-        for (int layer : layers) {
-            if (layer < 0 || layer >= config.layers()) {
-                throw new IllegalArgumentException("layer " + layer + " is outside 0.."
-                        + (config.layers() - 1));
-            }
-        }
-        return script.run(hidden.getManager(), hidden, layers, weights.layers, cache, rows);
+        checkLayers(layers);
+        return script.run(hidden.getManager(), hidden, false, Head.NONE, layers, cache, rows);
     }
 
     /** Final norm and LM head: {@code [rows, vocab]} logits. */
     public NDArray logits(NDArray hidden) {
-        return rmsNorm(hidden).matMul(weights.classifier);
+        return script.run(hidden.getManager(), hidden, false, Head.ALL_ROWS, NO_LAYERS, null,
+                null);
     }
 
     /**
@@ -134,9 +123,8 @@ public final class LlamaModel implements AutoCloseable {
     public float[] prefill(KvCache cache, int slot, int start, int[] tokens) {
         try (NDManager scope = newScope()) {
             Rows rows = prefillRows(scope, cache, slot, start, tokens.length);
-            NDArray hidden = layers(allLayers, embed(scope, tokens), rows, cache);
-            NDArray last = hidden.get((tokens.length - 1) + ":");
-            return logits(last).toFloatArray();
+            return script.run(scope, tokenIds(scope, tokens), true, Head.LAST_ROW, allLayers,
+                    cache, rows).toFloatArray();
         }
     }
 
@@ -147,14 +135,28 @@ public final class LlamaModel implements AutoCloseable {
     public float[] decode(KvCache cache, int[] slots, int[] positions, int[] tokens) {
         try (NDManager scope = newScope()) {
             Rows rows = decodeRows(scope, cache, slots, positions);
-            NDArray hidden = layers(allLayers, embed(scope, tokens), rows, cache);
-            return logits(hidden).toFloatArray();
+            return script.run(scope, tokenIds(scope, tokens), true, Head.ALL_ROWS, allLayers,
+                    cache, rows).toFloatArray();
         }
     }
 
-    /** RMSNorm without its weight, which is folded into the next matrix. */
-    private NDArray rmsNorm(NDArray x) {
-        return x.div(x.mul(x).mean(new int[] {-1}, true).add(config.normEps()).sqrt());
+    private NDArray tokenIds(NDManager scope, int[] tokens) {
+        for (int token : tokens) {
+            if (token < 0 || token >= config.vocabSize()) {
+                throw new IllegalArgumentException("token id " + token + " is outside the vocabulary"
+                        + " of " + config.vocabSize());
+            }
+        }
+        return scope.create(Arrays.stream(tokens).asLongStream().toArray());
+    }
+
+    private void checkLayers(int[] layers) {
+        for (int layer : layers) {
+            if (layer < 0 || layer >= config.layers()) {
+                throw new IllegalArgumentException("layer " + layer + " is outside 0.."
+                        + (config.layers() - 1));
+            }
+        }
     }
 
     private static void checkSlot(KvCache cache, int slot) {

@@ -10,7 +10,7 @@ import java.util.Arrays;
 public final class Sequence {
 
     private final GenerationRequest request;
-    private final int slot;
+    private int slot;
     private final Sampler sampler;
     private int[] generated = new int[16];
     private int count;
@@ -61,6 +61,10 @@ public final class Sequence {
 
     int slot() {
         return slot;
+    }
+
+    void moveTo(int newSlot) {
+        slot = newSlot;
     }
 
     /** The position the next fed token takes: prompt length plus generated tokens fed so far. */

@@ -2,9 +2,30 @@ class Decoder(Module):
   __parameters__ = []
   __buffers__ = []
   training : bool
-  def forward(self: __torch__.Decoder, x: Tensor, layers: List[int], weights: List[Tensor], keys: List[Tensor], values: List[Tensor], cos: Tensor, sin: Tensor, slots: Tensor, positions: Tensor, mask: Tensor, slot_start: int, span: int, prefill: bool) -> Tensor:
-    for layer in layers:
-      x = self.block(x, weights[4 * layer], weights[4 * layer + 1], weights[4 * layer + 2], weights[4 * layer + 3], keys[layer], values[layer], cos, sin, slots, positions, mask, slot_start, span, prefill)
+  def forward(self: __torch__.Decoder, x: Tensor, embed: bool, head: int, layers: List[int], weights: List[Tensor], tables: List[Tensor], keys: List[Tensor], values: List[Tensor], slots: Tensor, positions: Tensor, slot_start: int, span: int, prefill: bool) -> Tensor:
+    # tables: token embedding, classifier (final norm folded in), RoPE cos, RoPE signed sin.
+    if embed:
+      x = torch.index_select(tables[0], 0, x)
+    rows = x.size(0)
+    if len(layers) > 0:
+      if prefill:
+        positions = torch.arange(span - rows, span)
+      cos = torch.index_select(tables[2], 0, positions)
+      sin = torch.index_select(tables[3], 0, positions)
+      # -inf where a row's position is behind the key's: causal, per sequence.
+      behind = torch.gt(torch.unsqueeze(torch.arange(span), 0), torch.unsqueeze(positions, 1))
+      mask = torch.masked_fill(torch.zeros([rows, span]), behind, float("-inf"))
+      if prefill:
+        mask = torch.repeat(mask, [{group}, 1])
+      else:
+        mask = torch.reshape(mask, [rows, 1, 1, span])
+      for layer in layers:
+        x = self.block(x, weights[4 * layer], weights[4 * layer + 1], weights[4 * layer + 2], weights[4 * layer + 3], keys[layer], values[layer], cos, sin, slots, positions, mask, slot_start, span, prefill)
+    # head: 0 returns the hidden states, 1 the logits of every row, 2 those of the last row.
+    if head == 2:
+      x = torch.slice(x, 0, rows - 1, rows)
+    if head > 0:
+      x = torch.matmul(torch.mul(x, torch.rsqrt(torch.add(torch.mean(torch.mul(x, x), [-1], True), {eps}))), tables[1])
     return x
   def block(self: __torch__.Decoder, x: Tensor, attention_in: Tensor, attention_out: Tensor, ffn_in: Tensor, ffn_out: Tensor, key_cache: Tensor, value_cache: Tensor, cos: Tensor, sin: Tensor, slots: Tensor, positions: Tensor, mask: Tensor, slot_start: int, span: int, prefill: bool) -> Tensor:
     rows = x.size(0)
@@ -35,8 +56,9 @@ class Decoder(Module):
       keys = torch.slice(torch.slice(key_cache, 0, slot_start, slot_start + rows), 1, 0, span)
       values = torch.slice(torch.slice(value_cache, 0, slot_start, slot_start + rows), 1, 0, span)
     else:
-      keys = torch.slice(torch.index_select(key_cache, 0, slots), 1, 0, span)
-      values = torch.slice(torch.index_select(value_cache, 0, slots), 1, 0, span)
+      rows_index : List[Optional[Tensor]] = [slots]
+      keys = torch.index(torch.slice(key_cache, 1, 0, span), rows_index)
+      values = torch.index(torch.slice(value_cache, 1, 0, span), rows_index)
     queries = torch.reshape(q, [rows, {kv_heads}, {group}, {head_size}])
     scores = torch.add(torch.matmul(queries, torch.permute(keys, [0, 2, 3, 1])), mask)
     out = torch.matmul(torch.softmax(scores, -1), torch.permute(values, [0, 2, 1, 3]))

@@ -1,7 +1,11 @@
 package io.exitstream.engine.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -98,6 +102,46 @@ class BatchedDecodeTest {
             for (int v = 0; v < prefilled.length; v++) {
                 assertThat(prefilled[v]).isCloseTo(stepped[v], within(1e-4f));
             }
+        }
+    }
+
+    @Test
+    void theLayerHooksComposeToTheFullForwardPass() {
+        int[] prompt = PROMPTS[1];
+        int vocab = model.config().vocabSize();
+        try (KvCache cache = model.newCache(2, 64); NDManager scope = model.newScope()) {
+            model.prefill(cache, 0, 0, prompt);
+            model.prefill(cache, 1, 0, prompt);
+            float[] fused = model.decode(cache, new int[] {0}, new int[] {prompt.length},
+                    new int[] {42});
+
+            Rows rows = model.decodeRows(scope, cache, new int[] {1}, new int[] {prompt.length});
+            NDArray hidden = model.embed(scope, new int[] {42});
+            for (int layer = 0; layer < model.config().layers(); layer++) {
+                hidden = model.layer(layer, hidden, rows, cache);
+            }
+            float[] stepwise = model.logits(hidden).toFloatArray();
+            assertThat(stepwise).hasSize(vocab);
+            for (int v = 0; v < vocab; v++) {
+                assertThat(stepwise[v]).isCloseTo(fused[v], within(1e-5f));
+            }
+        }
+    }
+
+    @Test
+    void skippingALayerChangesTheOutput() {
+        int[] prompt = PROMPTS[1];
+        try (KvCache cache = model.newCache(1, 64); NDManager scope = model.newScope()) {
+            float[] full = model.prefill(cache, 0, 0, prompt);
+            Rows rows = model.prefillRows(scope, cache, 0, 0, prompt.length);
+            NDArray hidden = model.layers(new int[] {0, 1, 3, 4}, model.embed(scope, prompt),
+                    rows, cache);
+            float[] skipped = model.logits(hidden).toFloatArray();
+            float[] last = java.util.Arrays.copyOfRange(skipped, skipped.length - full.length,
+                    skipped.length);
+            assertThat(last).isNotEqualTo(full);
+            assertThatThrownBy(() -> model.layers(new int[] {5}, hidden, rows, cache))
+                    .hasMessageContaining("layer 5 is outside 0..4");
         }
     }
 }

@@ -80,6 +80,43 @@ class GeneratorTest {
     }
 
     @Test
+    void aSequenceLeavingMidBatchDoesNotDisturbTheOthers() {
+        int[][] prompts = {{1}, {1, 403, 407}, {1, 300, 301, 302}};
+        int[][] alone = new int[3][];
+        try (Generator generator = new Generator(model, 1, 128)) {
+            for (int i = 0; i < 3; i++) {
+                alone[i] = generator.generate(new GenerationRequest(prompts[i],
+                        SamplingParams.greedy(), 30, NO_STOP), t -> { }).generated();
+            }
+        }
+        try (Generator generator = new Generator(model, 3, 128)) {
+            List<Sequence> batch = new ArrayList<>();
+            for (int[] prompt : prompts) {
+                batch.add(generator.start(new GenerationRequest(prompt, SamplingParams.greedy(),
+                        30, NO_STOP)));
+            }
+            Sequence leaving = batch.get(0);
+            for (int step = 0; step < 3; step++) {
+                generator.step(batch);
+            }
+            // The first slot frees up: the last sequence's cache moves into it.
+            generator.cancel(leaving);
+            generator.release(leaving);
+            batch.remove(leaving);
+            while (batch.stream().anyMatch(s -> !s.isFinished())) {
+                generator.step(batch);
+            }
+            assertThat(leaving.finishReason()).isEqualTo(FinishReason.CANCELLED);
+            assertThat(leaving.generated()).containsExactly(
+                    java.util.Arrays.copyOf(alone[0], leaving.generatedCount()));
+            assertThat(batch.get(0).generated()).isEqualTo(alone[1]);
+            assertThat(batch.get(1).generated()).isEqualTo(alone[2]);
+            assertThatThrownBy(() -> generator.release(leaving))
+                    .hasMessageContaining("not running");
+        }
+    }
+
+    @Test
     void stopTokensAndTheContextEndGeneration() {
         JsonArray golden = SharedFixtures.golden().getAsJsonArray("greedy_ids");
         int stop = golden.get(3).getAsInt();
