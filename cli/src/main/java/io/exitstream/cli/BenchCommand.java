@@ -47,8 +47,8 @@ final class BenchCommand implements Callable<Integer> {
             description = "Timed runs per figure; the median is reported (default: ${DEFAULT-VALUE}).")
     private int runs;
 
-    @Option(names = "--threads", description = "PyTorch intra-op threads (default: all cores).")
-    private Integer threads;
+    @Mixin
+    private RuntimeOptions runtime;
 
     @Override
     public Integer call() {
@@ -56,11 +56,8 @@ final class BenchCommand implements Callable<Integer> {
         requirePositive("--prompt-tokens", promptTokens);
         requirePositive("--runs", runs);
         Arrays.stream(batches).forEach(b -> requirePositive("--batch", b));
-        if (threads != null) {
-            Torch.setThreads(threads);
-        }
         Map<String, Object> report = new LinkedHashMap<>();
-        try (LlamaModel model = LlamaModel.load(source.weights())) {
+        try (LlamaModel model = runtime.load(source.weights())) {
             ModelConfig config = model.config();
             if (promptTokens >= config.contextLength() || tokens + 1 > config.contextLength()) {
                 throw new IllegalArgumentException("--prompt-tokens and --tokens must fit the"
@@ -68,7 +65,7 @@ final class BenchCommand implements Callable<Integer> {
             }
             report.put("model", source.describe());
             report.put("shape", shape(config));
-            report.put("weights_dtype", "float32");
+            report.put("weights", runtime.weightName());
             report.put("threads", Torch.threads());
             report.put("cores", Runtime.getRuntime().availableProcessors());
             report.put("pytorch", Torch.version());

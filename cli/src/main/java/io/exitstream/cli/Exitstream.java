@@ -27,7 +27,17 @@ public final class Exitstream implements Runnable {
     public static int run(String... args) {
         return new CommandLine(new Exitstream())
                 .setExecutionExceptionHandler(new OneLineErrors())
+                .setParameterExceptionHandler(Exitstream::usageError)
                 .execute(args);
+    }
+
+    /** A usage mistake: one line saying what is wrong and where the help is, exit code 2. */
+    private static int usageError(CommandLine.ParameterException e, String[] args) {
+        CommandLine command = e.getCommandLine();
+        command.getErr().println(command.getCommandName() + ": " + e.getMessage()
+                + " (see: " + command.getCommandSpec().qualifiedName() + " --help)");
+        command.getErr().flush();
+        return 2;
     }
 
     @Override

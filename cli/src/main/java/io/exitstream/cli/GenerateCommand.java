@@ -6,7 +6,6 @@ import io.exitstream.engine.runtime.GenerationRequest;
 import io.exitstream.engine.runtime.Generator;
 import io.exitstream.engine.runtime.LlamaModel;
 import io.exitstream.engine.runtime.Sequence;
-import io.exitstream.engine.runtime.Torch;
 import io.exitstream.engine.sampling.SamplingParams;
 import io.exitstream.engine.tokenizer.StreamingDecoder;
 import io.exitstream.engine.tokenizer.Tokenizer;
@@ -16,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Continues a prompt, streaming text to stdout and the speed to stderr. */
@@ -53,8 +53,8 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--seed", description = "Random seed (default: the clock).")
     private Long seed;
 
-    @Option(names = "--threads", description = "PyTorch intra-op threads (default: all cores).")
-    private Integer threads;
+    @Mixin
+    private RuntimeOptions runtime;
 
     @Override
     public Integer call() {
@@ -62,9 +62,6 @@ final class GenerateCommand implements Callable<Integer> {
                 seed != null ? seed : System.nanoTime());
         if (maxTokens <= 0) {
             throw new IllegalArgumentException("-n must be positive, got " + maxTokens);
-        }
-        if (threads != null) {
-            Torch.setThreads(threads);
         }
         LlamaWeights weights = ModelFormat.load(model);
         Tokenizer tokenizer = TokenizerFiles.load(model, tokenizerPath,
@@ -76,7 +73,7 @@ final class GenerateCommand implements Callable<Integer> {
                     + " model's context is " + context + " positions; shorten it");
         }
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
-        try (LlamaModel llama = LlamaModel.load(weights);
+        try (LlamaModel llama = runtime.load(weights);
                 Generator generator = new Generator(llama, 1, context)) {
             out.print(prompt);
             StreamingDecoder decoder = new StreamingDecoder(tokenizer, ids[ids.length - 1]);

@@ -56,6 +56,29 @@ class BenchAndSynthCommandTest {
     }
 
     @Test
+    void benchReportsTheWeightTypeItRanWith() {
+        CliRun run = CliRun.of("bench", "--shape", TINY, "--batch", "2", "--tokens", "4",
+                "--prompt-tokens", "4", "--runs", "1", "--weights", "bf16");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(JsonParser.parseString(run.out()).getAsJsonObject().get("weights")
+                .getAsString()).isEqualTo("bfloat16");
+    }
+
+    @Test
+    void usageMistakesAreOneLineWithExitCodeTwo() {
+        CliRun badWeights = CliRun.of("bench", "--shape", TINY, "--weights", "int4");
+        assertThat(badWeights.exitCode()).isEqualTo(2);
+        assertThat(badWeights.err().strip()).contains("'int4' is not a weight type")
+                .contains("exitstream bench --help").doesNotContain("\n");
+        CliRun bothSources = CliRun.of("bench", "--shape", TINY, "--model", "x.bin");
+        assertThat(bothSources.exitCode()).isEqualTo(2);
+        assertThat(bothSources.err().strip()).contains("mutually exclusive").doesNotContain("\n");
+        CliRun noCommand = CliRun.of();
+        assertThat(noCommand.exitCode()).isEqualTo(2);
+        assertThat(noCommand.err()).contains("name a command");
+    }
+
+    @Test
     void unknownShapeIsOneLine() {
         CliRun run = CliRun.of("synth", "--shape", "s7B", "--out", tmp.resolve("x").toString());
         assertThat(run.exitCode()).isEqualTo(1);

@@ -6,40 +6,20 @@ import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.engine.PtSymbolBlock;
 import ai.djl.pytorch.jni.IValue;
-import ai.djl.pytorch.jni.JniUtils;
 import io.exitstream.engine.model.ModelConfig;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Map;
-import java.util.zip.CRC32;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipOutputStream;
 
 /**
- * The transformer blocks as one TorchScript program, so that a forward pass through any list of
- * layers is a single call into PyTorch instead of ~35 JNI calls per layer (each costs 5-20 µs
- * through DJL, more than a small model's matmuls).
+ * The whole model as one TorchScript program, so that a forward pass through any list of layers
+ * is a single call into PyTorch instead of ~35 JNI calls per layer (each costs 5-20 µs through
+ * DJL, more than a small model's matmuls).
  *
- * <p>The program is {@code decoder.py} with the model's shape filled in. It is packaged here as
- * a TorchScript archive (code, an empty module pickle, a version) and compiled by PyTorch when
- * DJL loads it: no Python and no exported model file are involved. Weights, caches and per-step
- * inputs are passed as arguments, so the program holds no state.
+ * <p>The program is {@code decoder.py} with the model's shape written in as constants, compiled
+ * by {@link TorchScriptArchive}. Weights, caches and per-step inputs are passed as arguments, so
+ * the program holds no state.
  */
 final class DecoderScript implements AutoCloseable {
-
-    private static final String SOURCE = "decoder.py";
-    /** {@code __torch__.Decoder()} with {@code training = True}: a module with no state. */
-    private static final byte[] MODULE_PICKLE = {
-        (byte) 0x80, 2, 'c', '_', '_', 't', 'o', 'r', 'c', 'h', '_', '_', '\n',
-        'D', 'e', 'c', 'o', 'd', 'e', 'r', '\n', 'q', 0, ')', (byte) 0x81, '}', '(',
-        'X', 8, 0, 0, 0, 't', 'r', 'a', 'i', 'n', 'i', 'n', 'g', 'q', 1, (byte) 0x88, 'u', 'b', '.'
-    };
-    private static final byte[] EMPTY_TUPLE_PICKLE = {(byte) 0x80, 2, ')', '.'};
 
     /** What the program returns after the layers. */
     enum Head {
@@ -62,12 +42,8 @@ final class DecoderScript implements AutoCloseable {
     }
 
     static DecoderScript compile(DeviceWeights weights, NDManager manager) {
-        try (InputStream archive = new ByteArrayInputStream(archive(source(weights.config)))) {
-            return new DecoderScript(JniUtils.loadModule((PtNDManager) manager, archive, false,
-                    false), weights);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return new DecoderScript(TorchScriptArchive.load(manager, "Decoder",
+                source(weights.config, weights.type)), weights);
     }
 
     /**
@@ -112,57 +88,30 @@ final class DecoderScript implements AutoCloseable {
         return IValue.from((PtNDArray) array);
     }
 
-    /** decoder.py with the model's dimensions written in as constants. */
-    static String source(ModelConfig c) {
-        String source;
-        try (InputStream in = DecoderScript.class.getResourceAsStream(SOURCE)) {
-            source = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+    /** decoder.py with the model's dimensions and matmul written in. */
+    static String source(ModelConfig c, WeightType type) {
         int qkWidth = c.dim() + c.kvDim();
-        Map<String, Object> constants = Map.of(
-                "eps", (double) c.normEps(),
-                "dim", c.dim(),
-                "qk_width", qkWidth,
-                "half_qk_width", qkWidth / 2,
-                "qkv_width", qkWidth + c.kvDim(),
-                "kv_heads", c.kvHeads(),
-                "head_size", c.headSize(),
-                "group", c.groupSize(),
-                "hidden_dim", c.hiddenDim(),
-                "double_hidden_dim", 2 * c.hiddenDim());
+        Map<String, Object> constants = Map.ofEntries(
+                Map.entry("eps", (double) c.normEps()),
+                Map.entry("dim", c.dim()),
+                Map.entry("qk_width", qkWidth),
+                Map.entry("half_qk_width", qkWidth / 2),
+                Map.entry("qkv_width", qkWidth + c.kvDim()),
+                Map.entry("kv_heads", c.kvHeads()),
+                Map.entry("head_size", c.headSize()),
+                Map.entry("group", c.groupSize()),
+                Map.entry("hidden_dim", c.hiddenDim()),
+                Map.entry("double_hidden_dim", 2 * c.hiddenDim()),
+                // float32 weights are [in, out]; bfloat16 ones [out, in] (see prepare.py), and
+                // activations are rounded to bf16 for the matmul (15 is bf16, 6 float32).
+                Map.entry("project", type == WeightType.FLOAT32
+                        ? "torch.matmul(x, weight)"
+                        : "torch.to(torch.linear(torch.to(x, 15), weight), 6)"));
+        String source = TorchScriptArchive.resource("decoder.py");
         for (Map.Entry<String, Object> constant : constants.entrySet()) {
             source = source.replace("{" + constant.getKey() + "}", constant.getValue().toString());
         }
         return source;
-    }
-
-    /** A TorchScript zip: the code, the module pickle, no constants, format version 3. */
-    private static byte[] archive(String code) throws IOException {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (ZipOutputStream zip = new ZipOutputStream(bytes)) {
-            stored(zip, "decoder/code/__torch__.py", code.getBytes(StandardCharsets.UTF_8));
-            stored(zip, "decoder/data.pkl", MODULE_PICKLE);
-            stored(zip, "decoder/constants.pkl", EMPTY_TUPLE_PICKLE);
-            stored(zip, "decoder/version", "3\n".getBytes(StandardCharsets.US_ASCII));
-        }
-        return bytes.toByteArray();
-    }
-
-    /** PyTorch's reader expects uncompressed entries, as torch.jit.save writes them. */
-    private static void stored(ZipOutputStream zip, String name, byte[] content)
-            throws IOException {
-        ZipEntry entry = new ZipEntry(name);
-        entry.setMethod(ZipEntry.STORED);
-        entry.setSize(content.length);
-        entry.setCompressedSize(content.length);
-        CRC32 crc = new CRC32();
-        crc.update(content);
-        entry.setCrc(crc.getValue());
-        zip.putNextEntry(entry);
-        zip.write(content);
-        zip.closeEntry();
     }
 
     @Override

@@ -3,6 +3,7 @@ package io.exitstream.engine.runtime;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.engine.PtSymbolBlock;
 import ai.djl.pytorch.jni.IValue;
 import io.exitstream.engine.model.LlamaWeights;
 import io.exitstream.engine.model.ModelConfig;
@@ -13,94 +14,92 @@ import java.util.List;
  * A model's weights as tensors, rearranged once at load so that a layer needs few operations.
  *
  * <ul>
- *   <li>Every matrix is stored {@code [in, out]} so that activations multiply from the left.</li>
  *   <li>RMSNorm weights are folded into the matrix that follows the norm.</li>
- *   <li>The attention input is one matrix {@code [q | k | v]}.</li>
- *   <li>The attention scale {@code 1/sqrt(head_size)} is folded into the q columns.</li>
+ *   <li>The attention input is one matrix {@code [q | k | v]}, with the attention scale
+ *       {@code 1/sqrt(head_size)} folded into the q rows.</li>
  *   <li>The feed-forward input is one matrix {@code [w1 | w3]}.</li>
+ *   <li>Matrices are then laid out and typed for {@link WeightType} by {@code prepare.py}.</li>
  * </ul>
  */
 final class DeviceWeights implements AutoCloseable {
 
-    /** Tensors per layer in {@link #layers}, in the order decoder.py indexes them. */
-    static final int TENSORS_PER_LAYER = 4;
-
     final ModelConfig config;
+    final WeightType type;
     /** Per layer: attention in {@code [q|k|v]}, attention out, feed-forward in, out. */
     final IValue layers;
     /**
-     * Token embedding, classifier {@code [dim, vocab]}, and the RoPE factors per position for
-     * the {@code [q|k]} columns, {@code [context, qDim + kvDim]}: cos and signed sin.
+     * Token embedding, classifier, and the RoPE factors per position for the {@code [q|k]}
+     * columns, {@code [context, qDim + kvDim]}: cos and signed sin.
      */
     final IValue tables;
     private final NDManager manager;
 
-    DeviceWeights(LlamaWeights w, NDManager parent) {
+    DeviceWeights(LlamaWeights w, WeightType type, NDManager parent) {
         this.config = w.config();
+        this.type = type;
         this.manager = parent.newSubManager();
         int d = config.dim();
-        int qDim = d;
         int kvDim = config.kvDim();
         int hidden = config.hiddenDim();
         float scale = (float) (1.0 / Math.sqrt(config.headSize()));
 
+        // Host-side, every matrix [out, in]: stacking outputs is concatenation.
         List<PtNDArray> perLayer = new ArrayList<>();
         for (int l = 0; l < config.layers(); l++) {
             float[] norm = w.attentionNorm()[l];
-            int cols = qDim + 2 * kvDim;
-            float[] fused = new float[d * cols];
-            int col = putTransposed(fused, cols, 0, w.wq()[l], qDim, d, norm, scale);
-            col = putTransposed(fused, cols, col, w.wk()[l], kvDim, d, norm, 1f);
-            putTransposed(fused, cols, col, w.wv()[l], kvDim, d, norm, 1f);
-            perLayer.add(tensor(fused, d, cols));
-            perLayer.add(tensor(transpose(w.wo()[l], d, d, null), d, d));
-
-            float[] ffn = new float[d * 2 * hidden];
-            int c = putTransposed(ffn, 2 * hidden, 0, w.w1()[l], hidden, d, w.ffnNorm()[l], 1f);
-            putTransposed(ffn, 2 * hidden, c, w.w3()[l], hidden, d, w.ffnNorm()[l], 1f);
-            perLayer.add(tensor(ffn, d, 2 * hidden));
-            perLayer.add(tensor(transpose(w.w2()[l], d, hidden, null), hidden, d));
+            perLayer.add(matrix(d + 2 * kvDim, d, scaled(w.wq()[l], norm, scale),
+                    scaled(w.wk()[l], norm, 1f), scaled(w.wv()[l], norm, 1f)));
+            perLayer.add(matrix(d, d, w.wo()[l]));
+            float[] ffnNorm = w.ffnNorm()[l];
+            perLayer.add(matrix(2 * hidden, d, scaled(w.w1()[l], ffnNorm, 1f),
+                    scaled(w.w3()[l], ffnNorm, 1f)));
+            perLayer.add(matrix(d, hidden, w.w2()[l]));
         }
-        layers = IValue.listFrom(perLayer.toArray(PtNDArray[]::new));
         float[][] rope = ropeTables(config);
-        tables = IValue.listFrom(
-                tensor(w.tokenEmbedding(), config.vocabSize(), d),
-                tensor(transpose(w.classifier(), config.vocabSize(), d, w.finalNorm()), d,
-                        config.vocabSize()),
-                tensor(rope[0], config.contextLength(), qDim + kvDim),
-                tensor(rope[1], config.contextLength(), qDim + kvDim));
-    }
-
-    private PtNDArray tensor(float[] values, int rows, int cols) {
-        return (PtNDArray) manager.create(values, new Shape(rows, cols));
-    }
-
-    /**
-     * Writes {@code matrix [rows, in]} transposed into columns {@code [col, col + rows)} of
-     * {@code out [in, cols]}, scaling input {@code i} by {@code norm[i]} and every value by
-     * {@code scale}.
-     */
-    private static int putTransposed(float[] out, int cols, int col, float[] matrix, int rows,
-            int in, float[] norm, float scale) {
-        for (int r = 0; r < rows; r++) {
-            int base = r * in;
-            for (int i = 0; i < in; i++) {
-                out[i * cols + col + r] = matrix[base + i] * norm[i] * scale;
-            }
+        PtNDArray[] tableArrays = {
+            matrix(config.vocabSize(), d, w.tokenEmbedding()),
+            matrix(config.vocabSize(), d, scaled(w.classifier(), w.finalNorm(), 1f)),
+            matrix(config.contextLength(), d + kvDim, rope[0]),
+            matrix(config.contextLength(), d + kvDim, rope[1]),
+        };
+        try (PtSymbolBlock prepare = TorchScriptArchive.load(manager, "Prepare",
+                TorchScriptArchive.resource("prepare.py"));
+                IValue layerList = IValue.listFrom(perLayer.toArray(PtNDArray[]::new));
+                IValue tableList = IValue.listFrom(tableArrays);
+                IValue bf16 = IValue.from(type == WeightType.BFLOAT16);
+                IValue prepared = prepare.forward(layerList, tableList, bf16)) {
+            IValue[] pair = prepared.toIValueTuple();
+            layers = pair[0];
+            tables = pair[1];
         }
-        return col + rows;
+        // The prepared copies are all that is kept; the float32 [out, in] staging goes.
+        perLayer.forEach(PtNDArray::close);
+        for (PtNDArray table : tableArrays) {
+            table.close();
+        }
     }
 
-    /** {@code [rows, in]} to {@code [in, rows]}, scaling input i by {@code norm[i]} if given. */
-    private static float[] transpose(float[] matrix, int rows, int in, float[] norm) {
+    /** {@code matrix [out, in]} with input column i scaled by {@code norm[i] * scale}. */
+    private static float[] scaled(float[] matrix, float[] norm, float scale) {
+        int in = norm.length;
         float[] out = new float[matrix.length];
-        for (int r = 0; r < rows; r++) {
-            int base = r * in;
-            for (int i = 0; i < in; i++) {
-                out[i * rows + r] = norm == null ? matrix[base + i] : matrix[base + i] * norm[i];
-            }
+        for (int i = 0; i < matrix.length; i++) {
+            out[i] = matrix[i] * norm[i % in] * scale;
         }
         return out;
+    }
+
+    /** One {@code [rows, cols]} tensor from row blocks laid end to end. */
+    private PtNDArray matrix(int rows, int cols, float[]... blocks) {
+        float[] all = blocks.length == 1 ? blocks[0] : new float[rows * cols];
+        if (blocks.length > 1) {
+            int at = 0;
+            for (float[] block : blocks) {
+                System.arraycopy(block, 0, all, at, block.length);
+                at += block.length;
+            }
+        }
+        return (PtNDArray) manager.create(all, new Shape(rows, cols));
     }
 
     /**

@@ -37,11 +37,16 @@ public final class LlamaModel implements AutoCloseable {
         this.allLayers = IntStream.range(0, config.layers()).toArray();
     }
 
-    /** Copies the weights into tensors; the host arrays may be dropped afterwards. */
+    /** Copies the weights into float32 tensors; the host arrays may be dropped afterwards. */
     public static LlamaModel load(LlamaWeights weights) {
+        return load(weights, WeightType.FLOAT32);
+    }
+
+    /** Copies the weights into tensors of the given type. */
+    public static LlamaModel load(LlamaWeights weights, WeightType type) {
         NDManager manager = NDManager.newBaseManager();
         try {
-            DeviceWeights device = new DeviceWeights(weights, manager);
+            DeviceWeights device = new DeviceWeights(weights, type, manager);
             return new LlamaModel(manager, device, DecoderScript.compile(device, manager));
         } catch (RuntimeException e) {
             manager.close();
@@ -51,6 +56,10 @@ public final class LlamaModel implements AutoCloseable {
 
     public ModelConfig config() {
         return config;
+    }
+
+    public WeightType weightType() {
+        return weights.type;
     }
 
     /** A cache for up to {@code slots} sequences of up to {@code positions} positions each. */

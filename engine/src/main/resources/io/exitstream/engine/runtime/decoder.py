@@ -5,7 +5,7 @@ class Decoder(Module):
   def forward(self: __torch__.Decoder, x: Tensor, embed: bool, head: int, layers: List[int], weights: List[Tensor], tables: List[Tensor], keys: List[Tensor], values: List[Tensor], slots: Tensor, positions: Tensor, slot_start: int, span: int, prefill: bool) -> Tensor:
     # tables: token embedding, classifier (final norm folded in), RoPE cos, RoPE signed sin.
     if embed:
-      x = torch.index_select(tables[0], 0, x)
+      x = torch.to(torch.index_select(tables[0], 0, x), 6)
     rows = x.size(0)
     if len(layers) > 0:
       if prefill:
@@ -25,12 +25,14 @@ class Decoder(Module):
     if head == 2:
       x = torch.slice(x, 0, rows - 1, rows)
     if head > 0:
-      x = torch.matmul(torch.mul(x, torch.rsqrt(torch.add(torch.mean(torch.mul(x, x), [-1], True), {eps}))), tables[1])
+      x = self.project(torch.mul(x, torch.rsqrt(torch.add(torch.mean(torch.mul(x, x), [-1], True), {eps}))), tables[1])
     return x
+  def project(self: __torch__.Decoder, x: Tensor, weight: Tensor) -> Tensor:
+    return {project}
   def block(self: __torch__.Decoder, x: Tensor, attention_in: Tensor, attention_out: Tensor, ffn_in: Tensor, ffn_out: Tensor, key_cache: Tensor, value_cache: Tensor, cos: Tensor, sin: Tensor, slots: Tensor, positions: Tensor, mask: Tensor, slot_start: int, span: int, prefill: bool) -> Tensor:
     rows = x.size(0)
     h = torch.mul(x, torch.rsqrt(torch.add(torch.mean(torch.mul(x, x), [-1], True), {eps})))
-    qkv = torch.matmul(h, attention_in)
+    qkv = self.project(h, attention_in)
     qk = torch.slice(qkv, 1, 0, {qk_width})
     v = torch.slice(qkv, 1, {qk_width}, {qkv_width})
     swapped = torch.reshape(torch.flip(torch.reshape(qk, [rows, {half_qk_width}, 2]), [2]), [rows, {qk_width}])
@@ -42,12 +44,12 @@ class Decoder(Module):
       attended = self.attend_prefill(q, k, v, key_cache, value_cache, mask, slot_start, span, rows)
     else:
       attended = self.attend_decode(q, k, v, key_cache, value_cache, slots, positions, mask, slot_start, span, rows)
-    x = torch.add(x, torch.matmul(attended, attention_out))
+    x = torch.add(x, self.project(attended, attention_out))
     h = torch.mul(x, torch.rsqrt(torch.add(torch.mean(torch.mul(x, x), [-1], True), {eps})))
-    gate_up = torch.matmul(h, ffn_in)
+    gate_up = self.project(h, ffn_in)
     gate = torch.slice(gate_up, 1, 0, {hidden_dim})
     up = torch.slice(gate_up, 1, {hidden_dim}, {double_hidden_dim})
-    return torch.add(x, torch.matmul(torch.mul(torch.silu(gate), up), ffn_out))
+    return torch.add(x, self.project(torch.mul(torch.silu(gate), up), ffn_out))
   def attend_decode(self: __torch__.Decoder, q: Tensor, k: Tensor, v: Tensor, key_cache: Tensor, value_cache: Tensor, slots: Tensor, positions: Tensor, mask: Tensor, slot_start: int, span: int, rows: int) -> Tensor:
     index : List[Optional[Tensor]] = [slots, positions]
     key_cache.index_put_(index, k)

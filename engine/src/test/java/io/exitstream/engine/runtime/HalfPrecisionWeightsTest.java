@@ -7,12 +7,16 @@ import io.exitstream.engine.checkpoint.ModelFormat;
 import io.exitstream.engine.checkpoint.TensorDType;
 import io.exitstream.engine.model.LlamaWeights;
 import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.EnumSource.Mode;
 import org.junit.jupiter.api.io.TempDir;
 
-/** bf16 and fp16 checkpoints load (widened to fp32) and compute what the fp32 model does. */
+/**
+ * bf16 and fp16 checkpoints load (widened to fp32) and compute what the fp32 model does; the
+ * runtime's bf16 weights do too, within bf16's precision.
+ */
 class HalfPrecisionWeightsTest {
 
     @TempDir
@@ -41,6 +45,29 @@ class HalfPrecisionWeightsTest {
         // Rounding the weights to 8 (bf16) or 11 (fp16) mantissa bits moves logits of magnitude
         // ~10 by a few hundredths at most; the prediction stays the same.
         assertThat(maxError).isLessThan(dtype == TensorDType.BF16 ? 0.3 : 0.05);
+        assertThat(LlamaModelGoldenTest.argmax(actual))
+                .isEqualTo(LlamaModelGoldenTest.argmax(expected));
+    }
+
+    @Test
+    void bfloat16RuntimeWeightsPredictLikeFloat32() {
+        LlamaWeights weights = Stories260K.LLAMA2C.weights();
+        int[] prompt = {1, 403, 407, 261, 378, 432};
+        float[] expected;
+        float[] actual;
+        try (LlamaModel model = LlamaModel.load(weights); KvCache cache = model.newCache(1, 8)) {
+            expected = model.prefill(cache, 0, 0, prompt);
+        }
+        try (LlamaModel model = LlamaModel.load(weights, WeightType.BFLOAT16);
+                KvCache cache = model.newCache(1, 8)) {
+            assertThat(model.weightType()).isEqualTo(WeightType.BFLOAT16);
+            actual = model.prefill(cache, 0, 0, prompt);
+        }
+        double maxError = 0;
+        for (int v = 0; v < expected.length; v++) {
+            maxError = Math.max(maxError, Math.abs(actual[v] - expected[v]));
+        }
+        assertThat(maxError).isGreaterThan(0).isLessThan(0.5);
         assertThat(LlamaModelGoldenTest.argmax(actual))
                 .isEqualTo(LlamaModelGoldenTest.argmax(expected));
     }

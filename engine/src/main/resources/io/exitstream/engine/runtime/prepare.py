@@ -1,0 +1,21 @@
+class Prepare(Module):
+  __parameters__ = []
+  __buffers__ = []
+  training : bool
+  def forward(self: __torch__.Prepare, layers: List[Tensor], tables: List[Tensor], bfloat16: bool) -> Tuple[List[Tensor], List[Tensor]]:
+    # Matrices arrive [out, in]. float32 multiplies x @ W fastest with W [in, out]; bfloat16
+    # goes through linear(), fastest with W [out, in]. 15 is torch.bfloat16 (dtypes are written
+    # as their ScalarType number in TorchScript code).
+    prepared : List[Tensor] = []
+    for weight in layers:
+      prepared.append(self.matrix(weight, bfloat16))
+    # tables: token embedding, classifier, RoPE cos, RoPE sin (the last two stay float32).
+    # Every result is a copy: the inputs borrow Java buffers that are freed after this call.
+    embedding = torch.clone(tables[0])
+    if bfloat16:
+      embedding = torch.to(embedding, 15)
+    return (prepared, [embedding, self.matrix(tables[1], bfloat16), torch.clone(tables[2]), torch.clone(tables[3])])
+  def matrix(self: __torch__.Prepare, weight: Tensor, bfloat16: bool) -> Tensor:
+    if bfloat16:
+      return torch.contiguous(torch.to(weight, 15))
+    return torch.contiguous(torch.t(weight))
