@@ -7,8 +7,6 @@ import static org.assertj.core.api.Assertions.within;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Sequences of different lengths decoded together give the logits they get alone. */
@@ -21,19 +19,7 @@ class BatchedDecodeTest {
     };
     private static final int STEPS = 12;
 
-    private static LlamaModel model;
-
-    @BeforeAll
-    static void load() {
-        model = LlamaModel.load(Stories260K.LLAMA2C.weights());
-    }
-
-    @AfterAll
-    static void close() {
-        if (model != null) {
-            model.close();
-        }
-    }
+    private final LlamaModel model = Stories260K.LLAMA2C.model();
 
     @Test
     void batchedLogitsEqualSingleSequenceLogits() {
@@ -62,7 +48,7 @@ class BatchedDecodeTest {
     }
 
     /** Prefills each prompt in its slot, then decodes all together greedily for STEPS steps. */
-    private static float[][][] greedyLogits(KvCache cache, int[] slots, int[][] prompts) {
+    private float[][][] greedyLogits(KvCache cache, int[] slots, int[][] prompts) {
         int n = prompts.length;
         int vocab = model.config().vocabSize();
         float[][][] out = new float[n][STEPS][];

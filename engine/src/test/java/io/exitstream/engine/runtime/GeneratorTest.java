@@ -11,27 +11,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 class GeneratorTest {
 
     private static final int[] BOS = {1};
     private static final int[] NO_STOP = {};
-    private static LlamaModel model;
-
-    @BeforeAll
-    static void load() {
-        model = LlamaModel.load(Stories260K.LLAMA2C.weights());
-    }
-
-    @AfterAll
-    static void close() {
-        if (model != null) {
-            model.close();
-        }
-    }
+    private final LlamaModel model = Stories260K.LLAMA2C.model();
 
     @Test
     void greedyGenerationReproducesTheGoldenIds() {

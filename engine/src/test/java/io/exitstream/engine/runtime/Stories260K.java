@@ -18,9 +18,21 @@ enum Stories260K {
     HUGGING_FACE;
 
     private static Path converted;
+    private static LlamaModel model;
 
     LlamaWeights weights() {
         return ModelFormat.load(path());
+    }
+
+    /**
+     * The llama2.c model in float32, loaded once for every test that only reads it (the JVM's
+     * exit frees it).
+     */
+    static synchronized LlamaModel model() {
+        if (model == null) {
+            model = LlamaModel.load(LLAMA2C.weights());
+        }
+        return model;
     }
 
     Tokenizer tokenizer() {
