@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
             BenchCommand.class,
             SynthCommand.class,
             ConvertCommand.class,
+            ChartCommand.class,
         })
 public final class Exitstream implements Runnable {
 

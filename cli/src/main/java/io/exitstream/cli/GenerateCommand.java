@@ -85,6 +85,7 @@ final class GenerateCommand implements Callable<Integer> {
                     token -> out.print(decoder.accept(token)));
             double seconds = (System.nanoTime() - start) / 1e9;
             out.println(decoder.flush());
+            out.flush();
             int n = sequence.generatedCount();
             System.err.printf("generate: %d tokens in %.2f s, %.1f tokens/s (%s)%n", n, seconds,
                     n / seconds, sequence.finishReason().name().toLowerCase());

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Reproduces the figures in docs/performance.md: exitstream bench on the synthetic Llama-2
+# shapes, float32 and bfloat16 weights, batch 1, 4 and 16, medians of 5 timed runs each.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+for shape in s15M s110M; do
+  for weights in float32 bfloat16; do
+    ./exitstream bench --shape "$shape" --weights "$weights" --batch 1,4,16 --tokens 128 \
+      --prompt-tokens 128 --runs 5 > "docs/bench/$shape-$weights.json"
+  done
+done
+./exitstream bench --model ../shared/models/stories260K.bin --batch 1,4,16 --tokens 128 \
+  --prompt-tokens 128 --runs 5 > docs/bench/stories260K-float32.json
