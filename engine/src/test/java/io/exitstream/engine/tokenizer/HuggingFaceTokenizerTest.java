@@ -76,7 +76,8 @@ class HuggingFaceTokenizerTest {
 
     @Test
     void bosOutsideTheVocabularyIsRejected() {
-        assertThatThrownBy(() -> HuggingFaceTokenizer.load(tok512Dir(), 512, 2))
+        Path dir = tok512Dir();
+        assertThatThrownBy(() -> HuggingFaceTokenizer.load(dir, 512, 2))
                 .isInstanceOf(CheckpointException.class)
                 .hasMessageContaining("no token 512");
     }

@@ -165,7 +165,8 @@ class Llama2cTokenizerTest {
 
     @Test
     void tokenizerLargerThanTheModelVocabularyIsRejected() {
-        assertThatThrownBy(() -> Llama2cTokenizer.load(SharedFixtures.tok512(), 300))
+        Path tok512 = SharedFixtures.tok512();
+        assertThatThrownBy(() -> Llama2cTokenizer.load(tok512, 300))
                 .isInstanceOf(CheckpointException.class)
                 .hasMessageContaining("after its 300 tokens");
     }
