@@ -3,8 +3,8 @@ package io.exitstream.engine.runtime;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.exitstream.engine.model.LlamaWeights;
-import io.exitstream.engine.runtime.DecoderScript.Head;
 import io.exitstream.engine.model.ModelConfig;
+import io.exitstream.engine.runtime.DecoderScript.Head;
 import java.util.Arrays;
 import java.util.stream.IntStream;
 
@@ -12,8 +12,10 @@ import java.util.stream.IntStream;
  * A Llama-family decoder that runs one layer at a time on a batch of hidden states.
  *
  * <p>The three steps of a forward pass are public so that execution plans can skip layers or
- * leave early: {@link #embed}, {@link #layer} (any layer, any order) and {@link #logits} (final
- * norm and LM head). {@link #prefill} and {@link #decode} chain them for the full model.
+ * leave early: {@link #embed}, {@link #layers} (any layers, in the order given) and
+ * {@link #logits} (final norm and LM head). {@link #prefill} and {@link #decode} chain them for
+ * the full model. Each of these is one call into the model's TorchScript program
+ * ({@code decoder.py}), however many layers it runs.
  *
  * <p>Not thread-safe: one engine thread owns a model, its caches and every scope it hands out.
  * Tensors made during a step belong to that step's scope ({@link #newScope()}) and are freed

@@ -1,5 +1,6 @@
 /**
- * The model runtime on DJL PyTorch: layer-by-layer forward passes over batches of sequences,
- * a preallocated KV cache, and a generator that batches sequences of different lengths.
+ * The model runtime on DJL PyTorch: layer-by-layer forward passes over batches of sequences
+ * (run as a TorchScript program compiled at load, one call per pass), a preallocated KV cache,
+ * and a generator that batches sequences of different lengths.
  */
 package io.exitstream.engine.runtime;
