@@ -135,7 +135,7 @@ class SelfSpeculationTest {
         int draws = 1200;
         int vocab = model.config().vocabSize();
         ExecutionPlan plan = new ExecutionPlan(1, List.of(),
-                new ExitPolicy.SelfSpeculative(1, 2));
+                new ExitPolicy.SelfSpeculative(3, 2));
         double[][] observed = new double[2][vocab];
         int accepted = 0;
         int drafted = 0;
@@ -161,15 +161,17 @@ class SelfSpeculationTest {
         for (int position = 0; position < 2; position++) {
             for (int token = 0; token < vocab; token++) {
                 double p = exact[position][token];
-                double sigma = Math.sqrt(p * (1 - p) / draws);
+                // Five standard deviations, plus two draws of slack for rare tokens, where one
+                // chance draw is many deviations.
+                double tolerance = 5 * Math.sqrt(p * (1 - p) / draws) + 2.0 / draws;
                 assertThat(observed[position][token])
                         .as("frequency of token %d as generated token %d", token, position + 2)
-                        .isCloseTo(p, offset(5 * sigma + 1e-9));
+                        .isCloseTo(p, offset(tolerance));
             }
         }
-        // Some drafts were rejected, so the resampling path took part.
-        assertThat(accepted).isLessThan(drafted);
-        System.out.printf("sampled self-speculation E=1 k=2: acceptance %d/%d%n", accepted,
+        // Both paths took part: drafts accepted, and drafts rejected and resampled.
+        assertThat(accepted).isPositive().isLessThan(drafted);
+        System.out.printf("sampled self-speculation E=3 k=2: acceptance %d/%d%n", accepted,
                 drafted);
     }
 
