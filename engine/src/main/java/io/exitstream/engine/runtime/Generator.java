@@ -107,20 +107,21 @@ public final class Generator implements AutoCloseable {
      * plan. A self-speculative sequence may gain several tokens in one step.
      */
     public void step(List<Sequence> sequences) {
-        Map<LayerSchedule, List<Sequence>> byPlan = new LinkedHashMap<>();
+        // By plan value, so that sequences started under equal plans set apart still batch.
+        Map<ExecutionPlan, List<Sequence>> byPlan = new LinkedHashMap<>();
         for (Sequence s : sequences) {
             if (!s.isFinished()) {
-                byPlan.computeIfAbsent(s.schedule(), p -> new ArrayList<>()).add(s);
+                byPlan.computeIfAbsent(s.plan(), p -> new ArrayList<>()).add(s);
             }
         }
-        for (Map.Entry<LayerSchedule, List<Sequence>> group : byPlan.entrySet()) {
-            List<Sequence> running = group.getValue();
+        for (List<Sequence> running : byPlan.values()) {
             // In slot order, so that adjacent slots are read from the cache as one view.
             running.sort(Comparator.comparingInt(Sequence::slot));
-            if (group.getKey().isSpeculative()) {
-                speculation.step(group.getKey(), running);
+            LayerSchedule plan = running.get(0).schedule();
+            if (plan.isSpeculative()) {
+                speculation.step(plan, running);
             } else {
-                decode(group.getKey(), running);
+                decode(plan, running);
             }
         }
     }
