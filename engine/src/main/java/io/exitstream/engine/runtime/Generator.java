@@ -1,8 +1,11 @@
 package io.exitstream.engine.runtime;
 
+import io.exitstream.engine.plan.ExecutionPlan;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.IntConsumer;
 
 /**
@@ -10,6 +13,12 @@ import java.util.function.IntConsumer;
  * pass, which also yields its first token), then every {@link #step} gives each running
  * sequence one more token in a single batched pass, whatever their lengths. Sequences join and
  * leave between steps, which is what continuous batching needs.
+ *
+ * <p>An {@link ExecutionPlan} (see {@link #setPlan}) says which layers run and whether tokens
+ * are drafted and verified (self-speculation). A sequence keeps the plan it started under:
+ * layers a plan skips get no keys and values, so a sequence switching to a plan that runs them
+ * would attend over missing entries. A new plan therefore applies to the sequences that start
+ * after it; one step runs each plan's sequences as a batch of their own.
  *
  * <p>Owned by one thread, like the model it drives.
  */
@@ -19,6 +28,8 @@ public final class Generator implements AutoCloseable {
     private final KvCache cache;
     /** The sequence in each slot; slots in use are always 0..n-1 (see {@link #release}). */
     private final Sequence[] bySlot;
+    private final SelfSpeculation speculation;
+    private LayerSchedule schedule;
 
     /**
      * @param maxBatch sequences that can be in flight at once
@@ -28,6 +39,24 @@ public final class Generator implements AutoCloseable {
         this.model = model;
         this.cache = model.newCache(maxBatch, contextLength);
         this.bySlot = new Sequence[maxBatch];
+        this.speculation = new SelfSpeculation(model, cache);
+        this.schedule = new LayerSchedule(ExecutionPlan.full(), model.config());
+    }
+
+    /** The plan new sequences start under; {@link ExecutionPlan#full()} at first. */
+    public ExecutionPlan plan() {
+        return schedule.plan;
+    }
+
+    /**
+     * Makes {@code plan} the plan of every sequence started from now on; running sequences keep
+     * theirs. Call it between steps, on the generator's thread.
+     *
+     * @throws IllegalArgumentException if the plan does not fit the model, or asks for
+     *     confidence exits, which the generator does not run yet
+     */
+    public void setPlan(ExecutionPlan plan) {
+        schedule = new LayerSchedule(plan, model.config());
     }
 
     public LlamaModel model() {
@@ -56,12 +85,16 @@ public final class Generator implements AutoCloseable {
             throw new IllegalArgumentException("the prompt has " + length + " tokens but the context"
                     + " holds " + cache.positions() + " positions, including at least one to generate");
         }
-        Sequence sequence = new Sequence(request, cache.acquire());
+        Sequence sequence = new Sequence(request, cache.acquire(), schedule);
         bySlot[sequence.slot()] = sequence;
         try {
-            float[] logits = model.prefill(cache, sequence.slot(), 0, request.prompt());
+            // Self-speculation prefills through every kept layer: its first token is the full
+            // model's, and the verifying layers need the prompt's keys and values too.
+            float[] logits = model.prefill(cache, sequence.slot(), 0, request.prompt(),
+                    schedule.kept);
             int vocab = model.config().vocabSize();
-            sequence.accept(sequence.sampler().sample(logits, 0, vocab), cache.positions());
+            int token = sequence.sampler().sample(logits, 0, vocab);
+            sequence.accept(schedule.full(token), cache.positions());
             return sequence;
         } catch (RuntimeException e) {
             release(sequence);
@@ -69,19 +102,31 @@ public final class Generator implements AutoCloseable {
         }
     }
 
-    /** Feeds each unfinished sequence its last token and samples the next one, in one pass. */
+    /**
+     * Feeds each unfinished sequence its last token and samples the next one, in one pass per
+     * plan. A self-speculative sequence may gain several tokens in one step.
+     */
     public void step(List<Sequence> sequences) {
-        List<Sequence> running = new ArrayList<>(sequences.size());
+        // By plan value, so that sequences started under equal plans set apart still batch.
+        Map<ExecutionPlan, List<Sequence>> byPlan = new LinkedHashMap<>();
         for (Sequence s : sequences) {
             if (!s.isFinished()) {
-                running.add(s);
+                byPlan.computeIfAbsent(s.plan(), p -> new ArrayList<>()).add(s);
             }
         }
-        // In slot order, so that adjacent slots are read from the cache as one view.
-        running.sort(Comparator.comparingInt(Sequence::slot));
-        if (running.isEmpty()) {
-            return;
+        for (List<Sequence> running : byPlan.values()) {
+            // In slot order, so that adjacent slots are read from the cache as one view.
+            running.sort(Comparator.comparingInt(Sequence::slot));
+            LayerSchedule plan = running.get(0).schedule();
+            if (plan.isSpeculative()) {
+                speculation.step(plan, running);
+            } else {
+                decode(plan, running);
+            }
         }
+    }
+
+    private void decode(LayerSchedule plan, List<Sequence> running) {
         int n = running.size();
         int[] slots = new int[n];
         int[] positions = new int[n];
@@ -92,12 +137,12 @@ public final class Generator implements AutoCloseable {
             positions[i] = s.position();
             tokens[i] = s.lastToken();
         }
-        float[] logits = model.decode(cache, slots, positions, tokens);
+        float[] logits = model.decode(cache, slots, positions, tokens, plan.kept);
         int vocab = model.config().vocabSize();
         for (int i = 0; i < n; i++) {
             Sequence s = running.get(i);
             s.advance();
-            s.accept(s.sampler().sample(logits, i * vocab, vocab), cache.positions());
+            s.accept(plan.full(s.sampler().sample(logits, i * vocab, vocab)), cache.positions());
         }
     }
 

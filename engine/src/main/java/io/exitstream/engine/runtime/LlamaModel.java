@@ -132,9 +132,15 @@ public final class LlamaModel implements AutoCloseable {
      * through the whole model in one pass and returns the logits of the last one.
      */
     public float[] prefill(KvCache cache, int slot, int start, int[] tokens) {
+        return prefill(cache, slot, start, tokens, allLayers);
+    }
+
+    /** {@link #prefill(KvCache, int, int, int[])} through the given layers only, in order. */
+    public float[] prefill(KvCache cache, int slot, int start, int[] tokens, int[] layers) {
+        checkLayers(layers);
         try (NDManager scope = newScope()) {
             Rows rows = prefillRows(scope, cache, slot, start, tokens.length);
-            return script.run(scope, tokenIds(scope, tokens), true, Head.LAST_ROW, allLayers,
+            return script.run(scope, tokenIds(scope, tokens), true, Head.LAST_ROW, layers,
                     cache, rows).toFloatArray();
         }
     }
@@ -144,11 +150,29 @@ public final class LlamaModel implements AutoCloseable {
      * {@code positions[r]} of {@code slots[r]}. Returns {@code [rows * vocab]} logits.
      */
     public float[] decode(KvCache cache, int[] slots, int[] positions, int[] tokens) {
+        return decode(cache, slots, positions, tokens, allLayers);
+    }
+
+    /** {@link #decode(KvCache, int[], int[], int[])} through the given layers only, in order. */
+    public float[] decode(KvCache cache, int[] slots, int[] positions, int[] tokens,
+            int[] layers) {
+        checkLayers(layers);
         try (NDManager scope = newScope()) {
             Rows rows = decodeRows(scope, cache, slots, positions);
-            return script.run(scope, tokenIds(scope, tokens), true, Head.ALL_ROWS, allLayers,
+            return script.run(scope, tokenIds(scope, tokens), true, Head.ALL_ROWS, layers,
                     cache, rows).toFloatArray();
         }
+    }
+
+    /**
+     * Embeds {@code tokens} and runs the given layers on them, in one call: the hidden states
+     * {@code [rows, dim]} in the rows' scope. A self-speculative draft keeps these to verify
+     * with the remaining layers later.
+     */
+    public NDArray hidden(NDManager scope, int[] tokens, int[] layers, Rows rows,
+            KvCache cache) {
+        checkLayers(layers);
+        return script.run(scope, tokenIds(scope, tokens), true, Head.NONE, layers, cache, rows);
     }
 
     private NDArray tokenIds(NDManager scope, int[] tokens) {

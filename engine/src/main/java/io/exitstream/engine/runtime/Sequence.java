@@ -1,7 +1,11 @@
 package io.exitstream.engine.runtime;
 
+import io.exitstream.engine.plan.ExecutionPlan;
 import io.exitstream.engine.sampling.Sampler;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
 
 /**
  * One prompt being continued: its cache slot, how far it got, and the tokens it produced.
@@ -12,15 +16,19 @@ public final class Sequence {
     private final GenerationRequest request;
     private int slot;
     private final Sampler sampler;
+    /** Fixed at start: layers a plan skipped have no keys and values for this sequence. */
+    private final LayerSchedule schedule;
     private int[] generated = new int[16];
+    private final List<TokenReport> reports = new ArrayList<>();
     private int count;
     private int position;
     private FinishReason finish;
 
-    Sequence(GenerationRequest request, int slot) {
+    Sequence(GenerationRequest request, int slot, LayerSchedule schedule) {
         this.request = request;
         this.slot = slot;
         this.sampler = new Sampler(request.sampling());
+        this.schedule = schedule;
         this.position = request.prompt().length;
     }
 
@@ -43,6 +51,24 @@ public final class Sequence {
             throw new IndexOutOfBoundsException("token " + i + " of " + count);
         }
         return generated[i];
+    }
+
+    /** How the i-th generated token was made. */
+    public TokenReport report(int i) {
+        if (i < 0 || i >= count) {
+            throw new IndexOutOfBoundsException("token " + i + " of " + count);
+        }
+        return reports.get(i);
+    }
+
+    /** How each generated token was made, in order. */
+    public List<TokenReport> reports() {
+        return Collections.unmodifiableList(new ArrayList<>(reports));
+    }
+
+    /** The plan the sequence runs under, the generator's plan when it started. */
+    public ExecutionPlan plan() {
+        return schedule.plan;
     }
 
     /** The newest token, the next one to feed. */
@@ -76,8 +102,18 @@ public final class Sequence {
         return sampler;
     }
 
-    /** Records a sampled token and decides whether the sequence goes on. */
-    void accept(int token, int contextLength) {
+    LayerSchedule schedule() {
+        return schedule;
+    }
+
+    /** Tokens still allowed by max_tokens. */
+    int remainingTokens() {
+        return request.maxTokens() - count;
+    }
+
+    /** Records a sampled token and how it was made, and decides whether the sequence goes on. */
+    void accept(TokenReport report, int contextLength) {
+        int token = report.token();
         for (int stop : request.stopTokens()) {
             if (token == stop) {
                 finish = FinishReason.STOP;
@@ -88,6 +124,7 @@ public final class Sequence {
             generated = Arrays.copyOf(generated, count * 2);
         }
         generated[count++] = token;
+        reports.add(report);
         if (count >= request.maxTokens() || position >= contextLength) {
             finish = FinishReason.LENGTH;
         }

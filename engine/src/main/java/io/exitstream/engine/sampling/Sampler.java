@@ -46,6 +46,56 @@ public final class Sampler {
         return order[candidates - 1];
     }
 
+    /**
+     * The distribution {@link #sample} draws from, as a new array over the whole vocabulary:
+     * temperature, then top-k and top-p, renormalised; filtered tokens have probability 0.
+     * Greedy puts all the mass on the argmax. Speculative sampling compares two of these.
+     */
+    public float[] distribution(float[] logits, int offset, int vocab) {
+        float[] result = new float[vocab];
+        if (params.isGreedy()) {
+            result[argmax(logits, offset, vocab)] = 1f;
+            return result;
+        }
+        float[] p = softmax(logits, offset, vocab, params.temperature());
+        int candidates = keepMostProbable(p, vocab);
+        float total = 0;
+        for (int i = 0; i < candidates; i++) {
+            total += p[order[i]];
+        }
+        for (int i = 0; i < candidates; i++) {
+            result[order[i]] = p[order[i]] / total;
+        }
+        return result;
+    }
+
+    /** Draws a token from {@code weights} (non-negative, not necessarily summing to 1). */
+    public int sample(float[] weights) {
+        float total = 0;
+        int last = 0;
+        for (int i = 0; i < weights.length; i++) {
+            total += weights[i];
+            if (weights[i] > 0) {
+                last = i;
+            }
+        }
+        float coin = (float) random.nextDouble() * total;
+        float cumulative = 0;
+        for (int i = 0; i < weights.length; i++) {
+            cumulative += weights[i];
+            if (weights[i] > 0 && coin < cumulative) {
+                return i;
+            }
+        }
+        // Rounding can leave the coin above the last partial sum.
+        return last;
+    }
+
+    /** A uniform number in [0, 1) from the sequence's random state, for acceptance tests. */
+    public double nextUniform() {
+        return random.nextDouble();
+    }
+
     /** The index of the largest logit (the first one on ties, as llama2.c). */
     public static int argmax(float[] logits, int offset, int vocab) {
         int best = 0;

@@ -1,0 +1,24 @@
+package io.exitstream.engine.runtime;
+
+/**
+ * How one generated token was made: what the telemetry of a token carries.
+ *
+ * <p>Self-speculation reports per token so that sums over tokens give totals: an accepted draft
+ * has {@code drafted = accepted = 1}; the full model's token that ends a round after a
+ * rejection has {@code accepted = 0} and {@code drafted} = the drafts it replaced (the rejected
+ * one and those after it). So {@code sum(accepted) / sum(drafted)} is the acceptance rate, and
+ * every token made by speculation is either an accepted draft or one correction.
+ *
+ * @param token the token id
+ * @param planVersion version of the plan the sequence ran under
+ * @param exitLayer the layer whose output chose the token: the last kept layer for the full
+ *     model, the exit layer for an accepted draft
+ * @param layersExecuted layers that ran on this token's row
+ * @param confidence the exit head's probability for the token (temperature 1), NaN when the
+ *     token did not exit early and none was computed
+ * @param drafted draft tokens this token accounts for (see above); 0 without speculation
+ * @param accepted 1 for an accepted draft, else 0
+ */
+public record TokenReport(int token, long planVersion, int exitLayer, int layersExecuted,
+        float confidence, int drafted, int accepted) {
+}

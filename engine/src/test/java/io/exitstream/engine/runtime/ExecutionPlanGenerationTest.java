@@ -1,0 +1,120 @@
+package io.exitstream.engine.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.google.gson.JsonArray;
+import io.exitstream.engine.SharedFixtures;
+import io.exitstream.engine.plan.ExecutionPlan;
+import io.exitstream.engine.plan.ExitPolicy;
+import io.exitstream.engine.sampling.SamplingParams;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+
+/** Static skip schedules in generation, and the per-token reports. */
+class ExecutionPlanGenerationTest {
+
+    private static final int[] BOS = {1};
+    private static final int[] NO_STOP = {};
+    private final LlamaModel model = Stories260K.LLAMA2C.model();
+
+    @Test
+    void theFullModelReportsEveryLayerAndTheLastExit() {
+        try (Generator generator = new Generator(model, 1, 64)) {
+            Sequence s = generator.generate(greedy(BOS, 20), t -> { });
+            assertThat(s.plan()).isEqualTo(ExecutionPlan.full());
+            assertThat(s.reports()).hasSize(20).allSatisfy(r -> {
+                assertThat(r.planVersion()).isZero();
+                assertThat(r.exitLayer()).isEqualTo(4);
+                assertThat(r.layersExecuted()).isEqualTo(5);
+                assertThat(r.confidence()).isNaN();
+                assertThat(r.drafted()).isZero();
+                assertThat(r.accepted()).isZero();
+            });
+            for (int i = 0; i < 20; i++) {
+                assertThat(s.report(i).token()).isEqualTo(s.token(i));
+            }
+        }
+    }
+
+    @Test
+    void skippedLayersDoNotRunAndChangeTheOutput() {
+        JsonArray golden = SharedFixtures.golden().getAsJsonArray("greedy_ids");
+        try (Generator generator = new Generator(model, 1, 128)) {
+            generator.setPlan(new ExecutionPlan(3, List.of(2), new ExitPolicy.None()));
+            Sequence middle = generator.generate(greedy(BOS, 60), t -> { });
+            assertThat(middle.reports()).allSatisfy(r -> {
+                assertThat(r.planVersion()).isEqualTo(3);
+                assertThat(r.layersExecuted()).isEqualTo(4);
+                assertThat(r.exitLayer()).isEqualTo(4);
+            });
+            assertThat(middle.generated()).isNotEqualTo(goldenPrefix(golden, 60));
+
+            generator.setPlan(new ExecutionPlan(4, List.of(1, 4), new ExitPolicy.None()));
+            Sequence lastSkipped = generator.generate(greedy(BOS, 60), t -> { });
+            assertThat(lastSkipped.reports()).allSatisfy(r -> {
+                assertThat(r.layersExecuted()).isEqualTo(3);
+                assertThat(r.exitLayer()).isEqualTo(3);
+            });
+            assertThat(lastSkipped.generated()).isNotEqualTo(middle.generated());
+        }
+    }
+
+    @Test
+    void aNewPlanAppliesToSequencesStartedAfterIt() {
+        ExecutionPlan skipping = new ExecutionPlan(1, List.of(3), new ExitPolicy.None());
+        int[] fullAlone;
+        int[] skippingAlone;
+        try (Generator generator = new Generator(model, 1, 128)) {
+            fullAlone = generator.generate(greedy(BOS, 30), t -> { }).generated();
+            generator.setPlan(skipping);
+            skippingAlone = generator.generate(greedy(BOS, 30), t -> { }).generated();
+        }
+        try (Generator generator = new Generator(model, 2, 128)) {
+            List<Sequence> batch = new ArrayList<>();
+            batch.add(generator.start(greedy(BOS, 30)));
+            generator.step(batch);
+            generator.setPlan(skipping);
+            batch.add(generator.start(greedy(BOS, 30)));
+            while (batch.stream().anyMatch(s -> !s.isFinished())) {
+                generator.step(batch);
+            }
+            assertThat(batch.get(0).plan()).isEqualTo(ExecutionPlan.full());
+            assertThat(batch.get(0).generated()).isEqualTo(fullAlone);
+            assertThat(batch.get(1).plan()).isEqualTo(skipping);
+            assertThat(batch.get(1).generated()).isEqualTo(skippingAlone);
+            batch.forEach(generator::release);
+        }
+    }
+
+    @Test
+    void plansTheGeneratorCannotRunAreRefusedAndTheOldPlanStays() {
+        try (Generator generator = new Generator(model, 1, 64)) {
+            assertThatThrownBy(() -> generator.setPlan(
+                    new ExecutionPlan(1, List.of(7), new ExitPolicy.None())))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("skipped layer 7 is outside the model's layers 0..4");
+            TreeMap<Integer, Float> thresholds = new TreeMap<>();
+            thresholds.put(2, 0.9f);
+            assertThatThrownBy(() -> generator.setPlan(new ExecutionPlan(1, List.of(),
+                    new ExitPolicy.Confidence(thresholds, 1))))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("confidence exits are not supported");
+            assertThat(generator.plan()).isEqualTo(ExecutionPlan.full());
+        }
+    }
+
+    static GenerationRequest greedy(int[] prompt, int maxTokens) {
+        return new GenerationRequest(prompt, SamplingParams.greedy(), maxTokens, NO_STOP);
+    }
+
+    private static int[] goldenPrefix(JsonArray golden, int n) {
+        int[] ids = new int[n];
+        for (int i = 0; i < n; i++) {
+            ids[i] = golden.get(i).getAsInt();
+        }
+        return ids;
+    }
+}
