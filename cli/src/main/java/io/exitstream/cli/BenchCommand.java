@@ -44,7 +44,8 @@ final class BenchCommand implements Callable<Integer> {
     private int promptTokens;
 
     @Option(names = "--runs", defaultValue = "5",
-            description = "Timed runs per figure; the median is reported (default: ${DEFAULT-VALUE}).")
+            description = "Timed runs per figure; the median is reported"
+                    + " (default: ${DEFAULT-VALUE}).")
     private int runs;
 
     @Mixin

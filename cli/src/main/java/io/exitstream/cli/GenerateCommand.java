@@ -47,7 +47,8 @@ final class GenerateCommand implements Callable<Integer> {
     private float topP;
 
     @Option(names = "--top-k", defaultValue = "0",
-            description = "Keep the k most probable tokens, 0 to disable (default: ${DEFAULT-VALUE}).")
+            description = "Keep the k most probable tokens, 0 to disable"
+                    + " (default: ${DEFAULT-VALUE}).")
     private int topK;
 
     @Option(names = "--seed", description = "Random seed (default: the clock).")

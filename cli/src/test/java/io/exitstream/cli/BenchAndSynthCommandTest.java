@@ -13,7 +13,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 class BenchAndSynthCommandTest {
 
-    private static final String TINY = "dim=64,hidden=128,layers=2,heads=4,kv_heads=2,vocab=300,seq=64";
+    private static final String TINY =
+            "dim=64,hidden=128,layers=2,heads=4,kv_heads=2,vocab=300,seq=64";
 
     @TempDir
     Path tmp;

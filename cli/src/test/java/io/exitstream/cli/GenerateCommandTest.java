@@ -99,7 +99,8 @@ class GenerateCommandTest {
 
     private static void assertOneLineError(CliRun run, String expected) {
         assertThat(run.exitCode()).as(run.err()).isEqualTo(1);
-        assertThat(run.err().strip()).contains(expected).doesNotContain("\n").doesNotContain("\tat ");
+        assertThat(run.err().strip()).contains(expected).doesNotContain("\n")
+                .doesNotContain("\tat ");
         assertThat(run.out()).isEmpty();
     }
 }

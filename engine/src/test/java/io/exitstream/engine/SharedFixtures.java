@@ -41,7 +41,8 @@ public final class SharedFixtures {
     public static JsonObject golden() {
         try {
             return JsonParser.parseString(
-                    Files.readString(shared().resolve("golden/stories260K.json"))).getAsJsonObject();
+                    Files.readString(shared().resolve("golden/stories260K.json")))
+                    .getAsJsonObject();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -96,6 +96,7 @@ final class TensorWriter implements Closeable {
     }
 
     private static CheckpointException failure(Path file, IOException e) {
-        return new CheckpointException("cannot write " + file + ": " + CheckpointFiles.reason(e), e);
+        return new CheckpointException(
+                "cannot write " + file + ": " + CheckpointFiles.reason(e), e);
     }
 }

@@ -46,7 +46,8 @@ public record ModelConfig(
                     "head count " + heads + " is not a multiple of the KV head count " + kvHeads);
         }
         if ((dim / heads) % 2 != 0) {
-            throw new IllegalArgumentException("head size " + dim / heads + " must be even for RoPE");
+            throw new IllegalArgumentException(
+                    "head size " + dim / heads + " must be even for RoPE");
         }
     }
 

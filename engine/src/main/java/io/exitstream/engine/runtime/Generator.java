@@ -82,8 +82,9 @@ public final class Generator implements AutoCloseable {
     public Sequence start(GenerationRequest request) {
         int length = request.prompt().length;
         if (length >= cache.positions()) {
-            throw new IllegalArgumentException("the prompt has " + length + " tokens but the context"
-                    + " holds " + cache.positions() + " positions, including at least one to generate");
+            throw new IllegalArgumentException("the prompt has " + length + " tokens but the"
+                    + " context holds " + cache.positions()
+                    + " positions, including at least one to generate");
         }
         Sequence sequence = new Sequence(request, cache.acquire(), schedule);
         bySlot[sequence.slot()] = sequence;

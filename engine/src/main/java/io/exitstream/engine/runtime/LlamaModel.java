@@ -178,8 +178,8 @@ public final class LlamaModel implements AutoCloseable {
     private NDArray tokenIds(NDManager scope, int[] tokens) {
         for (int token : tokens) {
             if (token < 0 || token >= config.vocabSize()) {
-                throw new IllegalArgumentException("token id " + token + " is outside the vocabulary"
-                        + " of " + config.vocabSize());
+                throw new IllegalArgumentException("token id " + token
+                        + " is outside the vocabulary of " + config.vocabSize());
             }
         }
         return scope.create(Arrays.stream(tokens).asLongStream().toArray());

@@ -25,7 +25,8 @@ class GeneratorTest {
         try (Generator generator = new Generator(model, 1, 512)) {
             List<Integer> streamed = new ArrayList<>();
             Sequence s = generator.generate(
-                    new GenerationRequest(BOS, SamplingParams.greedy(), 200, NO_STOP), streamed::add);
+                    new GenerationRequest(BOS, SamplingParams.greedy(), 200, NO_STOP),
+                    streamed::add);
             assertThat(s.finishReason()).isEqualTo(FinishReason.LENGTH);
             assertThat(streamed).hasSize(200);
             for (int i = 0; i < 200; i++) {
