@@ -1,12 +1,15 @@
 package io.exitstream.cli;
 
 import com.google.gson.GsonBuilder;
+import com.google.gson.JsonParser;
 import io.exitstream.engine.model.ModelConfig;
+import io.exitstream.engine.plan.ExecutionPlan;
 import io.exitstream.engine.runtime.GenerationRequest;
 import io.exitstream.engine.runtime.Generator;
 import io.exitstream.engine.runtime.KvCache;
 import io.exitstream.engine.runtime.LlamaModel;
 import io.exitstream.engine.runtime.Sequence;
+import io.exitstream.engine.runtime.TokenReport;
 import io.exitstream.engine.runtime.Torch;
 import io.exitstream.engine.sampling.SamplingParams;
 import java.util.ArrayList;
@@ -60,6 +63,7 @@ final class BenchCommand implements Callable<Integer> {
         Map<String, Object> report = new LinkedHashMap<>();
         try (LlamaModel model = runtime.load(source.weights())) {
             ModelConfig config = model.config();
+            ExecutionPlan plan = runtime.plan(config);
             if (promptTokens >= config.contextLength() || tokens + 1 > config.contextLength()) {
                 throw new IllegalArgumentException("--prompt-tokens and --tokens must fit the"
                         + " context of " + config.contextLength() + " positions");
@@ -67,6 +71,7 @@ final class BenchCommand implements Callable<Integer> {
             report.put("model", source.describe());
             report.put("shape", shape(config));
             report.put("weights", runtime.weightName());
+            report.put("plan", JsonParser.parseString(plan.toJson()));
             report.put("threads", Torch.threads());
             report.put("cores", Runtime.getRuntime().availableProcessors());
             report.put("pytorch", Torch.version());
@@ -74,7 +79,7 @@ final class BenchCommand implements Callable<Integer> {
             report.put("prefill", prefill(model));
             List<Object> decode = new ArrayList<>();
             for (int batch : batches) {
-                decode.add(decode(model, batch));
+                decode.add(decode(model, plan, batch));
             }
             report.put("decode", decode);
         }
@@ -102,13 +107,15 @@ final class BenchCommand implements Callable<Integer> {
         return out;
     }
 
-    private Map<String, Object> decode(LlamaModel model, int batch) {
+    private Map<String, Object> decode(LlamaModel model, ExecutionPlan plan, int batch) {
         double[] perSecond = new double[runs];
+        DecodeRun last = null;
         try (Generator generator = new Generator(model, batch, tokens + 1)) {
+            generator.setPlan(plan);
             for (int r = -1; r < runs; r++) {
-                double seconds = timeDecode(generator, batch);
+                last = timeDecode(generator, batch);
                 if (r >= 0) {
-                    perSecond[r] = (double) batch * tokens / seconds;
+                    perSecond[r] = last.tokens() / last.seconds();
                     progress("decode batch " + batch, r + 1);
                 }
             }
@@ -121,23 +128,49 @@ final class BenchCommand implements Callable<Integer> {
         out.put("tokens_per_s_per_sequence", aggregate / batch);
         out.put("ms_per_step", Math.round(1e6 * batch / aggregate) / 1e3);
         out.put("runs_tokens_per_s", round(perSecond));
+        out.put("mean_layers_executed", Math.round(last.meanLayers() * 100) / 100.0);
+        if (last.drafted() > 0) {
+            out.put("drafts_accepted", Math.round(1000.0 * last.accepted() / last.drafted())
+                    / 1000.0);
+        }
         return out;
     }
 
-    /** Starts {@code batch} sequences from BOS and times {@code tokens} batched decode steps. */
-    private double timeDecode(Generator generator, int batch) {
+    /** What one timed decode run did: decoded tokens, time, and the plan's per-token costs. */
+    private record DecodeRun(int tokens, double seconds, double meanLayers, int drafted,
+            int accepted) {
+    }
+
+    /**
+     * Starts {@code batch} sequences from BOS and times batched decode steps until each has
+     * decoded {@code tokens} more (a self-speculative step may yield several per sequence).
+     */
+    private DecodeRun timeDecode(Generator generator, int batch) {
         List<Sequence> sequences = new ArrayList<>();
         for (int i = 0; i < batch; i++) {
             sequences.add(generator.start(new GenerationRequest(new int[] {1},
                     SamplingParams.greedy(), tokens + 1, new int[0])));
         }
         long start = System.nanoTime();
-        for (int step = 0; step < tokens; step++) {
+        while (sequences.stream().anyMatch(s -> !s.isFinished())) {
             generator.step(sequences);
         }
         double seconds = seconds(start);
-        sequences.forEach(generator::release);
-        return seconds;
+        int decoded = 0;
+        long layers = 0;
+        int drafted = 0;
+        int accepted = 0;
+        for (Sequence s : sequences) {
+            // The first token came from the prefill, outside the timed loop.
+            for (TokenReport report : s.reports().subList(1, s.reports().size())) {
+                decoded++;
+                layers += report.layersExecuted();
+                drafted += report.drafted();
+                accepted += report.accepted();
+            }
+            generator.release(s);
+        }
+        return new DecodeRun(decoded, seconds, (double) layers / decoded, drafted, accepted);
     }
 
     private static Map<String, Object> shape(ModelConfig c) {

@@ -66,6 +66,28 @@ class BenchAndSynthCommandTest {
     }
 
     @Test
+    void benchRunsAnExecutionPlanAndReportsItsCosts() throws java.io.IOException {
+        Path plan = java.nio.file.Files.writeString(tmp.resolve("plan.json"), """
+                {"version": 7, "skipped_layers": [],
+                 "exit": {"type": "self_speculative", "exit_layer": 0, "draft_tokens": 2}}
+                """);
+        CliRun run = CliRun.of("bench", "--shape", TINY, "--batch", "1", "--tokens", "6",
+                "--prompt-tokens", "4", "--runs", "1", "--plan", plan.toString());
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        JsonObject report = JsonParser.parseString(run.out()).getAsJsonObject();
+        assertThat(report.getAsJsonObject("plan").get("version").getAsLong()).isEqualTo(7);
+        JsonObject decode = report.getAsJsonArray("decode").get(0).getAsJsonObject();
+        assertThat(decode.get("drafts_accepted").getAsDouble()).isBetween(0.0, 1.0);
+
+        Path bad = java.nio.file.Files.writeString(tmp.resolve("bad.json"),
+                "{\"version\": 1, \"skipped_layers\": [9]}");
+        CliRun rejected = CliRun.of("bench", "--shape", TINY, "--tokens", "4",
+                "--prompt-tokens", "4", "--runs", "1", "--plan", bad.toString());
+        assertThat(rejected.exitCode()).isEqualTo(1);
+        assertThat(rejected.err()).contains("bad.json").contains("9");
+    }
+
+    @Test
     void usageMistakesAreOneLineWithExitCodeTwo() {
         CliRun badWeights = CliRun.of("bench", "--shape", TINY, "--weights", "int4");
         assertThat(badWeights.exitCode()).isEqualTo(2);
