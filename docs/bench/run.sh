@@ -11,3 +11,11 @@ for shape in s15M s110M; do
 done
 ./exitstream bench --model ../shared/models/stories260K.bin --batch 1,4,16 --tokens 128 \
   --prompt-tokens 128 --runs 5 > docs/bench/stories260K-float32.json
+# Self-speculative decoding on stories260K, side by side with the full model.
+./exitstream bench --model ../shared/models/stories260K.bin --batch 1,4 --tokens 128 \
+  --prompt-tokens 128 --runs 5 > docs/bench/stories260K-full-b14.json
+for plan in self-speculative-e3-k1 self-speculative-e3-k2; do
+  ./exitstream bench --model ../shared/models/stories260K.bin --batch 1,4 --tokens 128 \
+    --prompt-tokens 128 --runs 5 --plan "docs/bench/plans/$plan.json" \
+    > "docs/bench/stories260K-$plan.json"
+done
