@@ -1,6 +1,8 @@
 package io.exitstream.server;
 
 import io.exitstream.engine.SharedFixtures;
+import io.exitstream.engine.runtime.LlamaModel;
+import io.exitstream.engine.runtime.Torch;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -33,8 +35,13 @@ final class TestServer implements AutoCloseable {
 
     /** A server of its own; skips the test when ../shared is absent. Waits until ready. */
     static TestServer start(UnaryOperator<ServerOptions> settings) {
+        // One PyTorch thread: the model is tiny, and the test machine's cores are shared.
         ServerOptions options = settings.apply(
-                ServerOptions.of(SharedFixtures.stories260K(), null, "127.0.0.1", 0));
+                ServerOptions.of(SharedFixtures.stories260K(), null, "127.0.0.1", 0)
+                        .withLoader(weights -> {
+                            Torch.setThreads(1);
+                            return LlamaModel.load(weights);
+                        }));
         ExitstreamServer server = ExitstreamServer.start(options);
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (!server.isReady()) {
