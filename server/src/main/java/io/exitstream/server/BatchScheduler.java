@@ -51,6 +51,7 @@ public final class BatchScheduler {
     }
 
     private static final long IDLE_WAIT_MS = 50;
+    private static final System.Logger LOG = System.getLogger(BatchScheduler.class.getName());
 
     private final Supplier<Generator> generatorFactory;
     private final Tokenizer tokenizer;
@@ -104,7 +105,6 @@ public final class BatchScheduler {
             throw new ApiError(429, "rate_limit_error", "Too many requests are waiting ("
                     + waiting.size() + "); retry shortly", null, "queue_full");
         }
-        updateOccupancy();
         return ticket;
     }
 
@@ -136,7 +136,7 @@ public final class BatchScheduler {
                     if (System.nanoTime() > drainDeadline) {
                         running.forEach(this::abandon);
                     }
-                    step();
+                    stepOrFail();
                 }
             }
             admit(); // refuses whatever arrived while draining
@@ -201,6 +201,23 @@ public final class BatchScheduler {
                 new TextStream(tokenizer, prompt[prompt.length - 1], request.stops()));
         running.add(active);
         publish(active);
+    }
+
+    /** A failing step fails the requests in it, not the scheduler: later ones are served. */
+    private void stepOrFail() {
+        try {
+            step();
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.ERROR, "decode step failed", e);
+            for (Active active : List.copyOf(running)) {
+                if (!active.ticket.cancelled) {
+                    active.ticket.listener.onError(new ApiError(500, "server_error",
+                            "The engine failed: " + e.getMessage(), null, "engine_error"));
+                    active.ticket.cancelled = true;
+                }
+                finish(active);
+            }
+        }
     }
 
     /** One batched decode step, then tokens out and finished sequences released. */
