@@ -7,12 +7,16 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** Every kind of bad request gets a 4xx with an OpenAI error object, and the server goes on. */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class BadInputTest {
 
     private static TestServer server;
@@ -80,6 +84,7 @@ class BadInputTest {
     }
 
     @ParameterizedTest(name = "{0}")
+    @Order(1)
     @MethodSource("cases")
     void badRequestGetsAClearClientError(Case c) {
         HttpRequest.BodyPublisher body = c.body() == null ? HttpRequest.BodyPublishers.noBody()
@@ -93,8 +98,9 @@ class BadInputTest {
         assertThat(error.getString("type")).isEqualTo("invalid_request_error");
     }
 
-    @AfterAll
-    static void serverStillServes() {
+    @Test
+    @Order(2)
+    void theServerStillServesAfterwards() {
         HttpResponse<String> response = server.post("/v1/completions",
                 "{\"prompt\": \"Once upon a time\", \"max_tokens\": 5}");
 
