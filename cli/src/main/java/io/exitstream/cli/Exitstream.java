@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
             SynthCommand.class,
             ConvertCommand.class,
             ChartCommand.class,
+            ServeCommand.class,
         })
 public final class Exitstream implements Runnable {
 

@@ -1,0 +1,286 @@
+package io.exitstream.server;
+
+import io.exitstream.engine.runtime.FinishReason;
+import io.exitstream.engine.runtime.Generator;
+import io.exitstream.engine.runtime.GenerationRequest;
+import io.exitstream.engine.runtime.Sequence;
+import io.exitstream.engine.sampling.SamplingParams;
+import io.exitstream.engine.tokenizer.Tokenizer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * Continuous batching on one thread that owns the model: requests wait in a bounded queue; at
+ * every step boundary waiting requests are admitted (prefilled) while slots are free, one
+ * batched decode step runs, each new token goes to its request's listener, and finished or
+ * cancelled sequences leave. The HTTP side only calls {@link #submit} and {@link #cancel}.
+ */
+public final class BatchScheduler {
+
+    /** A submitted request; {@link #cancel} it when its client goes away. */
+    public static final class Ticket {
+        private final CompletionRequest request;
+        private final CompletionListener listener;
+        private final long arrival = System.nanoTime();
+        private volatile boolean cancelled;
+
+        private Ticket(CompletionRequest request, CompletionListener listener) {
+            this.request = request;
+            this.listener = listener;
+        }
+    }
+
+    /** A ticket whose sequence is in the running batch. */
+    private static final class Active {
+        final Ticket ticket;
+        final Sequence sequence;
+        final TextStream text;
+        int emitted;
+        long lastToken;
+
+        Active(Ticket ticket, Sequence sequence, TextStream text) {
+            this.ticket = ticket;
+            this.sequence = sequence;
+            this.text = text;
+        }
+    }
+
+    private static final long IDLE_WAIT_MS = 50;
+    private static final System.Logger LOG = System.getLogger(BatchScheduler.class.getName());
+
+    private final Supplier<Generator> generatorFactory;
+    private final Tokenizer tokenizer;
+    private final ServerMetrics metrics;
+    private final long queueTimeoutNanos;
+    private final LinkedBlockingQueue<Ticket> waiting;
+    private final List<Active> running = new ArrayList<>();
+    private final Thread thread;
+    /** Confined to the scheduler thread, like the model it drives. */
+    private Generator generator;
+    private volatile boolean ready;
+    private volatile boolean accepting = true;
+    private volatile long drainDeadline = Long.MAX_VALUE;
+
+    /**
+     * @param generatorFactory loads the model; called on the scheduler's thread, which owns it
+     * @param maxQueue requests that may wait for a slot; more are refused with 429
+     * @param queueTimeout how long a request may wait for a slot before a 503
+     */
+    public BatchScheduler(Supplier<Generator> generatorFactory, Tokenizer tokenizer,
+            ServerMetrics metrics, int maxQueue, Duration queueTimeout) {
+        this.generatorFactory = generatorFactory;
+        this.tokenizer = tokenizer;
+        this.metrics = metrics;
+        this.queueTimeoutNanos = queueTimeout.toNanos();
+        this.waiting = new LinkedBlockingQueue<>(maxQueue);
+        this.thread = new Thread(this::run, "exitstream-scheduler");
+    }
+
+    /** Starts the thread: it loads and warms the model, then serves. */
+    public void start() {
+        thread.start();
+    }
+
+    /** Whether the model is loaded and warmed up. */
+    public boolean isReady() {
+        return ready;
+    }
+
+    /**
+     * Queues a request.
+     *
+     * @throws ApiError 429 when the queue is full, 503 when shutting down
+     */
+    public Ticket submit(CompletionRequest request, CompletionListener listener) {
+        if (!accepting) {
+            throw unavailable("The server is shutting down; retry on another replica");
+        }
+        Ticket ticket = new Ticket(request, listener);
+        if (!waiting.offer(ticket)) {
+            throw new ApiError(429, "rate_limit_error", "Too many requests are waiting ("
+                    + waiting.size() + "); retry shortly", null, "queue_full");
+        }
+        return ticket;
+    }
+
+    /** Stops a request at the next step boundary; its listener hears nothing more. */
+    public void cancel(Ticket ticket) {
+        ticket.cancelled = true;
+    }
+
+    /**
+     * Stops accepting, lets running requests finish until {@code grace} has passed, cancels what
+     * is left, and waits for the thread to release the model.
+     */
+    public void shutdown(Duration grace) throws InterruptedException {
+        accepting = false;
+        drainDeadline = System.nanoTime() + grace.toNanos();
+        thread.join(grace.toMillis() + 10_000);
+    }
+
+    private void run() {
+        try (Generator owned = generatorFactory.get()) {
+            generator = owned;
+            warmUp();
+            ready = true;
+            while (accepting || !running.isEmpty()) {
+                admit();
+                if (running.isEmpty()) {
+                    idle();
+                } else {
+                    if (System.nanoTime() > drainDeadline) {
+                        running.forEach(this::abandon);
+                    }
+                    stepOrFail();
+                }
+            }
+            admit(); // refuses whatever arrived while draining
+            owned.model().close();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Two tokens through the whole model, so that the first request does not pay for JIT. */
+    private void warmUp() {
+        int[] prompt = {tokenizer.bosId()};
+        generator.generate(new GenerationRequest(prompt, SamplingParams.greedy(), 2, new int[0]),
+                token -> { });
+    }
+
+    /** Nothing runs: waits briefly for a request rather than spinning. */
+    private void idle() throws InterruptedException {
+        Ticket next = waiting.poll(IDLE_WAIT_MS, TimeUnit.MILLISECONDS);
+        if (next != null) {
+            admitOne(next);
+            updateOccupancy();
+        }
+    }
+
+    /** Admits waiting requests while slots are free; refuses those that waited too long. */
+    private void admit() {
+        long now = System.nanoTime();
+        for (Iterator<Ticket> it = waiting.iterator(); it.hasNext(); ) {
+            Ticket ticket = it.next();
+            if (ticket.cancelled || !accepting || now - ticket.arrival > queueTimeoutNanos) {
+                it.remove();
+                if (!ticket.cancelled) {
+                    ticket.listener.onError(unavailable(accepting
+                            ? "The request waited too long for a free slot; retry later"
+                            : "The server is shutting down; retry on another replica"));
+                }
+            }
+        }
+        while (generator.freeSlots() > 0 && !waiting.isEmpty()) {
+            admitOne(waiting.poll());
+        }
+        updateOccupancy();
+    }
+
+    /** Prefills one request, which also yields its first token. */
+    private void admitOne(Ticket ticket) {
+        if (ticket.cancelled) {
+            return;
+        }
+        metrics.queueWait(Duration.ofNanos(System.nanoTime() - ticket.arrival));
+        CompletionRequest request = ticket.request;
+        int[] prompt = request.generation().prompt();
+        Sequence sequence;
+        try {
+            sequence = generator.start(request.generation());
+        } catch (IllegalArgumentException e) {
+            ticket.listener.onError(ApiError.invalid(e.getMessage(), "prompt"));
+            return;
+        }
+        Active active = new Active(ticket, sequence,
+                new TextStream(tokenizer, prompt[prompt.length - 1], request.stops()));
+        running.add(active);
+        publish(active);
+    }
+
+    /** A failing step fails the requests in it, not the scheduler: later ones are served. */
+    private void stepOrFail() {
+        try {
+            step();
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.ERROR, "decode step failed", e);
+            for (Active active : List.copyOf(running)) {
+                if (!active.ticket.cancelled) {
+                    active.ticket.listener.onError(new ApiError(500, "server_error",
+                            "The engine failed: " + e.getMessage(), null, "engine_error"));
+                    active.ticket.cancelled = true;
+                }
+                finish(active);
+            }
+        }
+    }
+
+    /** One batched decode step, then tokens out and finished sequences released. */
+    private void step() {
+        metrics.step(running.size());
+        generator.step(running.stream().map(active -> active.sequence).toList());
+        List.copyOf(running).forEach(this::publish);
+        updateOccupancy();
+    }
+
+    /** Hands the sequence's new tokens to its listener; releases it if it is done. */
+    private void publish(Active active) {
+        Sequence sequence = active.sequence;
+        // Every token leaves at the last layer until execution plans arrive.
+        int layers = generator.model().config().layers();
+        while (active.emitted < sequence.generatedCount() && !active.text.stopped()) {
+            String text = active.text.accept(sequence.token(active.emitted++));
+            long now = System.nanoTime();
+            metrics.token(layers - 1, layers);
+            if (active.emitted == 1) {
+                metrics.firstToken(Duration.ofNanos(now - active.ticket.arrival));
+            } else {
+                metrics.interToken(Duration.ofNanos(now - active.lastToken));
+            }
+            active.lastToken = now;
+            if (!active.ticket.cancelled) {
+                active.ticket.listener.onToken(text, layers - 1);
+            }
+        }
+        if (sequence.isFinished() || active.text.stopped() || active.ticket.cancelled) {
+            finish(active);
+        }
+    }
+
+    /** The shutdown deadline passed: tells the client, then drops the sequence. */
+    private void abandon(Active active) {
+        if (!active.ticket.cancelled) {
+            active.ticket.listener.onError(
+                    unavailable("The server shut down before the request finished"));
+            active.ticket.cancelled = true;
+        }
+    }
+
+    private void finish(Active active) {
+        running.remove(active);
+        generator.cancel(active.sequence);
+        generator.release(active.sequence);
+        Ticket ticket = active.ticket;
+        metrics.requestDone(Duration.ofNanos(System.nanoTime() - ticket.arrival));
+        if (ticket.cancelled) {
+            return;
+        }
+        String tail = active.text.finish();
+        String reason = active.text.stopped()
+                || active.sequence.finishReason() == FinishReason.STOP ? "stop" : "length";
+        ticket.listener.onFinish(tail, reason, ticket.request.promptTokens(), active.emitted);
+    }
+
+    private void updateOccupancy() {
+        metrics.occupancy(running.size(), waiting.size());
+    }
+
+    private static ApiError unavailable(String message) {
+        return new ApiError(503, "server_error", message, null, "unavailable");
+    }
+}

@@ -1,0 +1,56 @@
+package io.exitstream.server;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+
+/**
+ * OpenAI {@code text_completion} objects for one request: the whole response, or its stream
+ * chunks, which share the id, creation time and model.
+ */
+final class CompletionJson {
+
+    private final String id;
+    private final long created;
+    private final String model;
+
+    CompletionJson(String id, long created, String model) {
+        this.id = id;
+        this.created = created;
+        this.model = model;
+    }
+
+    /** A response or chunk with one choice; {@code finishReason} is null while streaming. */
+    JsonObject choice(String text, String finishReason, List<Integer> exitLayers) {
+        JsonObject choice = new JsonObject()
+                .put("index", 0)
+                .put("text", text)
+                .put("logprobs", null)
+                .put("finish_reason", finishReason)
+                .put("exitstream", new JsonObject()
+                        .put("exit_layers", new JsonArray(List.copyOf(exitLayers)))
+                        .put("plan_version", 0));
+        return envelope(new JsonArray().add(choice));
+    }
+
+    /** The last stream chunk when usage was asked for: no choices, only the counts. */
+    JsonObject usageChunk(int promptTokens, int completionTokens) {
+        return envelope(new JsonArray()).put("usage", usage(promptTokens, completionTokens));
+    }
+
+    static JsonObject usage(int promptTokens, int completionTokens) {
+        return new JsonObject()
+                .put("prompt_tokens", promptTokens)
+                .put("completion_tokens", completionTokens)
+                .put("total_tokens", promptTokens + completionTokens);
+    }
+
+    private JsonObject envelope(JsonArray choices) {
+        return new JsonObject()
+                .put("id", id)
+                .put("object", "text_completion")
+                .put("created", created)
+                .put("model", model)
+                .put("choices", choices);
+    }
+}

@@ -1,0 +1,81 @@
+package io.exitstream.server;
+
+import io.exitstream.engine.checkpoint.ModelFormat;
+import io.exitstream.engine.model.LlamaWeights;
+import io.exitstream.engine.runtime.Generator;
+import io.exitstream.engine.tokenizer.Tokenizer;
+import io.exitstream.engine.tokenizer.TokenizerFiles;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * A running server: the model's scheduler thread and the HTTP endpoint in front of it. The
+ * port opens at once; {@code /health/ready} turns 200 when the model is loaded and warm.
+ */
+public final class ExitstreamServer implements AutoCloseable {
+
+    private final Vertx vertx;
+    private final HttpServer http;
+    private final BatchScheduler scheduler;
+    private final Duration shutdownGrace;
+
+    private ExitstreamServer(Vertx vertx, HttpServer http, BatchScheduler scheduler,
+            Duration shutdownGrace) {
+        this.vertx = vertx;
+        this.http = http;
+        this.scheduler = scheduler;
+        this.shutdownGrace = shutdownGrace;
+    }
+
+    /** Reads the model and tokenizer, starts the scheduler and listens; throws on bad input. */
+    public static ExitstreamServer start(ServerOptions options) {
+        LlamaWeights weights = ModelFormat.load(options.model());
+        int context = weights.config().contextLength();
+        Tokenizer tokenizer = TokenizerFiles.load(options.model(), options.tokenizer(),
+                weights.config().vocabSize());
+        String name = modelName(options.model());
+        ServerMetrics metrics = new ServerMetrics(name);
+        BatchScheduler scheduler = new BatchScheduler(
+                () -> new Generator(options.loader().apply(weights), options.maxBatch(), context),
+                tokenizer, metrics, options.maxQueue(), options.queueTimeout());
+        Vertx vertx = Vertx.vertx();
+        HttpApi api = new HttpApi(vertx, name, new CompletionParser(name, tokenizer, context),
+                scheduler, metrics);
+        try {
+            HttpServer http = vertx.createHttpServer()
+                    .requestHandler(api.router(options.bodyLimit()))
+                    .listen(options.port(), options.host())
+                    .await();
+            scheduler.start();
+            return new ExitstreamServer(vertx, http, scheduler, options.shutdownGrace());
+        } catch (RuntimeException e) {
+            vertx.close();
+            throw e;
+        }
+    }
+
+    /** The model's name in the API: the checkpoint's file or directory name. */
+    static String modelName(Path model) {
+        String file = model.toAbsolutePath().normalize().getFileName().toString();
+        return file.endsWith(".bin") ? file.substring(0, file.length() - 4) : file;
+    }
+
+    public int port() {
+        return http.actualPort();
+    }
+
+    public boolean isReady() {
+        return scheduler.isReady();
+    }
+
+    /** Stops accepting, lets running requests finish within the grace period, then closes. */
+    @Override
+    public void close() throws InterruptedException {
+        // The scheduler first: it refuses new requests while running ones finish over HTTP.
+        scheduler.shutdown(shutdownGrace);
+        http.close().await();
+        vertx.close().await();
+    }
+}

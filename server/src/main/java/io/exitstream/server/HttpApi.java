@@ -1,0 +1,155 @@
+package io.exitstream.server;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.util.UUID;
+
+/**
+ * The HTTP API: the route table, then one thin handler per route that parses, hands over to
+ * the scheduler and writes. Nothing here runs model math or tokenises on the event loop.
+ */
+final class HttpApi {
+
+    private static final String REQUEST_ID = "X-Request-Id";
+    private static final System.Logger LOG = System.getLogger(HttpApi.class.getName());
+
+    private final Vertx vertx;
+    private final String model;
+    private final CompletionParser parser;
+    private final BatchScheduler scheduler;
+    private final ServerMetrics metrics;
+    private final long created = System.currentTimeMillis() / 1000;
+
+    HttpApi(Vertx vertx, String model, CompletionParser parser, BatchScheduler scheduler,
+            ServerMetrics metrics) {
+        this.vertx = vertx;
+        this.model = model;
+        this.parser = parser;
+        this.scheduler = scheduler;
+        this.metrics = metrics;
+    }
+
+    Router router(long bodyLimit) {
+        Router router = Router.router(vertx);
+        router.route().handler(this::requestId);
+        router.post("/v1/*").handler(BodyHandler.create(false).setBodyLimit(bodyLimit));
+        router.post("/v1/completions").handler(this::completions);
+        router.post("/v1/chat/completions").handler(this::chatCompletions);
+        router.get("/v1/models").handler(this::models);
+        router.get("/health/live").handler(ctx -> ctx.response().end("ok"));
+        router.get("/health/ready").handler(this::ready);
+        router.get("/metrics").handler(this::metrics);
+        router.errorHandler(404, ctx -> fail(ctx, 404, "No route " + ctx.request().path()
+                + "; see /v1/completions, /v1/models, /health/ready, /metrics", "not_found"));
+        router.errorHandler(405, ctx -> fail(ctx, 405, ctx.request().method() + " is not allowed"
+                + " on " + ctx.request().path(), "method_not_allowed"));
+        router.errorHandler(413, ctx -> fail(ctx, 413, "The request body is larger than "
+                + bodyLimit + " bytes", "body_too_large"));
+        router.errorHandler(500, this::unexpected);
+        return router;
+    }
+
+    /** Echoes the caller's request id, or makes one, so that logs on both sides match up. */
+    private void requestId(RoutingContext ctx) {
+        String id = ctx.request().getHeader(REQUEST_ID);
+        ctx.response().putHeader(REQUEST_ID, id != null ? id : UUID.randomUUID().toString());
+        ctx.next();
+    }
+
+    private void completions(RoutingContext ctx) {
+        if (!scheduler.isReady()) {
+            sendError(ctx.response(), notReady());
+            return;
+        }
+        // Tokenising can take a while for long prompts: off the event loop.
+        vertx.executeBlocking(() -> parser.parse(ctx.body().buffer()), false)
+                .onSuccess(request -> start(ctx, request))
+                .onFailure(e -> sendError(ctx.response(), asApiError(e)));
+    }
+
+    private void start(RoutingContext ctx, CompletionRequest request) {
+        HttpServerResponse response = ctx.response();
+        CompletionJson json = new CompletionJson("cmpl-" + UUID.randomUUID(),
+                System.currentTimeMillis() / 1000, model);
+        CompletionListener reply = request.stream()
+                ? new SseReply(response, json, request.includeUsage())
+                : new JsonReply(response, json);
+        try {
+            BatchScheduler.Ticket ticket = scheduler.submit(request,
+                    new OnContext(vertx.getOrCreateContext(), reply));
+            response.closeHandler(v -> scheduler.cancel(ticket));
+        } catch (ApiError e) {
+            sendError(response, e);
+        }
+    }
+
+    private void chatCompletions(RoutingContext ctx) {
+        sendError(ctx.response(), ApiError.invalid("The model '" + model + "' has no chat"
+                + " template, so /v1/chat/completions cannot format messages; send a prompt to"
+                + " /v1/completions instead", "messages"));
+    }
+
+    private void models(RoutingContext ctx) {
+        JsonObject entry = new JsonObject().put("id", model).put("object", "model")
+                .put("created", created).put("owned_by", "exitstream");
+        sendJson(ctx.response(), 200,
+                new JsonObject().put("object", "list").put("data", new JsonArray().add(entry)));
+    }
+
+    private void ready(RoutingContext ctx) {
+        if (scheduler.isReady()) {
+            ctx.response().end("ready");
+        } else {
+            sendError(ctx.response(), notReady());
+        }
+    }
+
+    private void metrics(RoutingContext ctx) {
+        ctx.response().putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+                .end(metrics.scrape());
+    }
+
+    private void unexpected(RoutingContext ctx) {
+        LOG.log(System.Logger.Level.ERROR, "unexpected failure on " + ctx.request().path(),
+                ctx.failure());
+        fail(ctx, 500, "Internal error; the server goes on serving", "internal_error");
+    }
+
+    private static void fail(RoutingContext ctx, int status, String message, String code) {
+        String type = status >= 500 ? "server_error" : "invalid_request_error";
+        sendError(ctx.response(), new ApiError(status, type, message, null, code));
+    }
+
+    private static ApiError notReady() {
+        return new ApiError(503, "server_error", "The model is still loading; retry shortly",
+                null, "not_ready");
+    }
+
+    private static ApiError asApiError(Throwable e) {
+        if (e instanceof ApiError error) {
+            return error;
+        }
+        LOG.log(System.Logger.Level.ERROR, "unexpected failure while parsing a request", e);
+        return new ApiError(500, "server_error", "Internal error: " + e, null, "internal_error");
+    }
+
+    static void sendError(HttpServerResponse response, ApiError error) {
+        if (error.status() == 429) {
+            response.putHeader("Retry-After", "1");
+        }
+        sendJson(response, error.status(), error.toJson());
+    }
+
+    static void sendJson(HttpServerResponse response, int status, JsonObject body) {
+        if (response.closed() || response.ended()) {
+            return;
+        }
+        response.setStatusCode(status).putHeader("Content-Type", "application/json")
+                .end(body.encode());
+    }
+}

@@ -1,0 +1,35 @@
+package io.exitstream.server;
+
+import io.vertx.core.Context;
+
+/**
+ * A listener that moves each call from the scheduler thread onto a Vert.x context, where the
+ * HTTP response may be written.
+ */
+final class OnContext implements CompletionListener {
+
+    private final Context context;
+    private final CompletionListener target;
+
+    OnContext(Context context, CompletionListener target) {
+        this.context = context;
+        this.target = target;
+    }
+
+    @Override
+    public void onToken(String text, int exitLayer) {
+        context.runOnContext(v -> target.onToken(text, exitLayer));
+    }
+
+    @Override
+    public void onFinish(String text, String finishReason, int promptTokens,
+            int completionTokens) {
+        context.runOnContext(v -> target.onFinish(text, finishReason, promptTokens,
+                completionTokens));
+    }
+
+    @Override
+    public void onError(ApiError error) {
+        context.runOnContext(v -> target.onError(error));
+    }
+}

@@ -1,0 +1,53 @@
+package io.exitstream.server;
+
+import io.exitstream.engine.model.LlamaWeights;
+import io.exitstream.engine.runtime.LlamaModel;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.function.Function;
+
+/**
+ * How to run a server.
+ *
+ * @param model llama2.c checkpoint or Hugging Face directory
+ * @param tokenizer the tokenizer file, or null to find it beside the model
+ * @param loader puts the host weights on the device (weight type, threads)
+ * @param port 0 picks a free port
+ * @param maxBatch sequences decoded together
+ * @param maxQueue requests that may wait for a slot; beyond it, 429
+ * @param queueTimeout longest wait for a slot; beyond it, 503
+ * @param bodyLimit largest request body in bytes; beyond it, 413
+ * @param shutdownGrace how long running requests may go on after a stop
+ */
+public record ServerOptions(Path model, Path tokenizer, Function<LlamaWeights, LlamaModel> loader,
+        String host, int port, int maxBatch, int maxQueue, Duration queueTimeout, long bodyLimit,
+        Duration shutdownGrace) {
+
+    public ServerOptions {
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("port must be in 0..65535, got " + port);
+        }
+        if (maxBatch <= 0) {
+            throw new IllegalArgumentException("max batch must be positive, got " + maxBatch);
+        }
+        if (maxQueue <= 0) {
+            throw new IllegalArgumentException("max queue must be positive, got " + maxQueue);
+        }
+    }
+
+    /** Defaults for everything but the model and where to listen. */
+    public static ServerOptions of(Path model, Path tokenizer, String host, int port) {
+        return new ServerOptions(model, tokenizer, LlamaModel::load, host, port, 8, 64,
+                Duration.ofSeconds(60), 1 << 20, Duration.ofSeconds(30));
+    }
+
+    public ServerOptions withBatching(int batch, int queue, Duration timeout) {
+        return new ServerOptions(model, tokenizer, loader, host, port, batch, queue, timeout,
+                bodyLimit, shutdownGrace);
+    }
+
+    public ServerOptions withLoader(Function<LlamaWeights, LlamaModel> newLoader) {
+        return new ServerOptions(model, tokenizer, newLoader, host, port, maxBatch, maxQueue,
+                queueTimeout, bodyLimit, shutdownGrace);
+    }
+}

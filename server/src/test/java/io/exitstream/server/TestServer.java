@@ -1,0 +1,98 @@
+package io.exitstream.server;
+
+import io.exitstream.engine.SharedFixtures;
+import io.exitstream.engine.runtime.LlamaModel;
+import io.exitstream.engine.runtime.Torch;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.function.UnaryOperator;
+
+/** A real server on a free loopback port serving stories260K, and a client for it. */
+final class TestServer implements AutoCloseable {
+
+    private static TestServer shared;
+
+    private final ExitstreamServer server;
+    private final HttpClient client = HttpClient.newBuilder()
+            .connectTimeout(Duration.ofSeconds(5)).build();
+
+    private TestServer(ExitstreamServer server) {
+        this.server = server;
+    }
+
+    /** One server, batch 4, for every test class that does not need its own settings. */
+    static synchronized TestServer shared() {
+        if (shared == null) {
+            shared = start(options -> options.withBatching(4, 64, Duration.ofSeconds(30)));
+        }
+        return shared;
+    }
+
+    /** A server of its own; skips the test when ../shared is absent. Waits until ready. */
+    static TestServer start(UnaryOperator<ServerOptions> settings) {
+        // One PyTorch thread: the model is tiny, and the test machine's cores are shared.
+        ServerOptions options = settings.apply(
+                ServerOptions.of(SharedFixtures.stories260K(), null, "127.0.0.1", 0)
+                        .withLoader(weights -> {
+                            Torch.setThreads(1);
+                            return LlamaModel.load(weights);
+                        }));
+        ExitstreamServer server = ExitstreamServer.start(options);
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!server.isReady()) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the server did not get ready in 30 s");
+            }
+            sleep(10);
+        }
+        return new TestServer(server);
+    }
+
+    HttpRequest.Builder request(String path) {
+        return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
+                .timeout(Duration.ofSeconds(30));
+    }
+
+    HttpResponse<String> get(String path) {
+        return send(request(path).GET().build());
+    }
+
+    HttpResponse<String> post(String path, String json) {
+        return send(request(path).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json)).build());
+    }
+
+    HttpResponse<String> send(HttpRequest request) {
+        try {
+            return client.send(request, HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    HttpClient client() {
+        return client;
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        server.close();
+    }
+}
