@@ -54,6 +54,9 @@ final class BenchCommand implements Callable<Integer> {
     @Mixin
     private RuntimeOptions runtime;
 
+    @Mixin
+    private PlanOption planOption;
+
     @Override
     public Integer call() {
         requirePositive("--tokens", tokens);
@@ -63,7 +66,7 @@ final class BenchCommand implements Callable<Integer> {
         Map<String, Object> report = new LinkedHashMap<>();
         try (LlamaModel model = runtime.load(source.weights())) {
             ModelConfig config = model.config();
-            ExecutionPlan plan = runtime.plan(config);
+            ExecutionPlan plan = planOption.plan(config);
             if (promptTokens >= config.contextLength() || tokens + 1 > config.contextLength()) {
                 throw new IllegalArgumentException("--prompt-tokens and --tokens must fit the"
                         + " context of " + config.contextLength() + " positions");

@@ -57,6 +57,9 @@ final class GenerateCommand implements Callable<Integer> {
     @Mixin
     private RuntimeOptions runtime;
 
+    @Mixin
+    private PlanOption planOption;
+
     @Override
     public Integer call() {
         SamplingParams sampling = new SamplingParams(temperature, topP, topK,
@@ -76,7 +79,7 @@ final class GenerateCommand implements Callable<Integer> {
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         try (LlamaModel llama = runtime.load(weights);
                 Generator generator = new Generator(llama, 1, context)) {
-            generator.setPlan(runtime.plan(weights.config()));
+            generator.setPlan(planOption.plan(weights.config()));
             out.print(prompt);
             StreamingDecoder decoder = new StreamingDecoder(tokenizer, ids[ids.length - 1]);
             // BOS as well as EOS: llama2.c models separate documents with BOS.

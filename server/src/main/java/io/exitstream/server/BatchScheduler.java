@@ -4,6 +4,7 @@ import io.exitstream.engine.runtime.FinishReason;
 import io.exitstream.engine.runtime.Generator;
 import io.exitstream.engine.runtime.GenerationRequest;
 import io.exitstream.engine.runtime.Sequence;
+import io.exitstream.engine.runtime.TokenReport;
 import io.exitstream.engine.sampling.SamplingParams;
 import io.exitstream.engine.tokenizer.Tokenizer;
 import java.time.Duration;
@@ -231,12 +232,11 @@ public final class BatchScheduler {
     /** Hands the sequence's new tokens to its listener; releases it if it is done. */
     private void publish(Active active) {
         Sequence sequence = active.sequence;
-        // Every token leaves at the last layer until execution plans arrive.
-        int layers = generator.model().config().layers();
         while (active.emitted < sequence.generatedCount() && !active.text.stopped()) {
-            String text = active.text.accept(sequence.token(active.emitted++));
+            TokenReport report = sequence.report(active.emitted++);
+            String text = active.text.accept(report.token());
             long now = System.nanoTime();
-            metrics.token(layers - 1, layers);
+            metrics.token(report.exitLayer(), report.layersExecuted());
             if (active.emitted == 1) {
                 metrics.firstToken(Duration.ofNanos(now - active.ticket.arrival));
             } else {
@@ -244,7 +244,7 @@ public final class BatchScheduler {
             }
             active.lastToken = now;
             if (!active.ticket.cancelled) {
-                active.ticket.listener.onToken(text, layers - 1);
+                active.ticket.listener.onToken(text, report.exitLayer());
             }
         }
         if (sequence.isFinished() || active.text.stopped() || active.ticket.cancelled) {
