@@ -7,7 +7,6 @@ import com.google.gson.JsonArray;
 import io.exitstream.engine.SharedFixtures;
 import io.exitstream.engine.plan.ExecutionPlan;
 import io.exitstream.engine.plan.ExitPolicy;
-import io.exitstream.engine.sampling.SamplingParams;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeMap;
@@ -17,13 +16,12 @@ import org.junit.jupiter.api.Test;
 class ExecutionPlanGenerationTest {
 
     private static final int[] BOS = {1};
-    private static final int[] NO_STOP = {};
     private final LlamaModel model = Stories260K.LLAMA2C.model();
 
     @Test
     void theFullModelReportsEveryLayerAndTheLastExit() {
         try (Generator generator = new Generator(model, 1, 64)) {
-            Sequence s = generator.generate(greedy(BOS, 20), t -> { });
+            Sequence s = generator.generate(Stories260K.greedy(BOS, 20), t -> { });
             assertThat(s.plan()).isEqualTo(ExecutionPlan.full());
             assertThat(s.reports()).hasSize(20).allSatisfy(r -> {
                 assertThat(r.planVersion()).isZero();
@@ -44,16 +42,16 @@ class ExecutionPlanGenerationTest {
         JsonArray golden = SharedFixtures.golden().getAsJsonArray("greedy_ids");
         try (Generator generator = new Generator(model, 1, 128)) {
             generator.setPlan(new ExecutionPlan(3, List.of(2), new ExitPolicy.None()));
-            Sequence middle = generator.generate(greedy(BOS, 60), t -> { });
+            Sequence middle = generator.generate(Stories260K.greedy(BOS, 60), t -> { });
             assertThat(middle.reports()).allSatisfy(r -> {
                 assertThat(r.planVersion()).isEqualTo(3);
                 assertThat(r.layersExecuted()).isEqualTo(4);
                 assertThat(r.exitLayer()).isEqualTo(4);
             });
-            assertThat(middle.generated()).isNotEqualTo(goldenPrefix(golden, 60));
+            assertThat(middle.generated()).isNotEqualTo(Stories260K.goldenPrefix(golden, 60));
 
             generator.setPlan(new ExecutionPlan(4, List.of(1, 4), new ExitPolicy.None()));
-            Sequence lastSkipped = generator.generate(greedy(BOS, 60), t -> { });
+            Sequence lastSkipped = generator.generate(Stories260K.greedy(BOS, 60), t -> { });
             assertThat(lastSkipped.reports()).allSatisfy(r -> {
                 assertThat(r.layersExecuted()).isEqualTo(3);
                 assertThat(r.exitLayer()).isEqualTo(3);
@@ -68,16 +66,16 @@ class ExecutionPlanGenerationTest {
         int[] fullAlone;
         int[] skippingAlone;
         try (Generator generator = new Generator(model, 1, 128)) {
-            fullAlone = generator.generate(greedy(BOS, 30), t -> { }).generated();
+            fullAlone = generator.generate(Stories260K.greedy(BOS, 30), t -> { }).generated();
             generator.setPlan(skipping);
-            skippingAlone = generator.generate(greedy(BOS, 30), t -> { }).generated();
+            skippingAlone = generator.generate(Stories260K.greedy(BOS, 30), t -> { }).generated();
         }
         try (Generator generator = new Generator(model, 2, 128)) {
             List<Sequence> batch = new ArrayList<>();
-            batch.add(generator.start(greedy(BOS, 30)));
+            batch.add(generator.start(Stories260K.greedy(BOS, 30)));
             generator.step(batch);
             generator.setPlan(skipping);
-            batch.add(generator.start(greedy(BOS, 30)));
+            batch.add(generator.start(Stories260K.greedy(BOS, 30)));
             while (batch.stream().anyMatch(s -> !s.isFinished())) {
                 generator.step(batch);
             }
@@ -104,17 +102,5 @@ class ExecutionPlanGenerationTest {
                     .hasMessageContaining("confidence exits are not supported");
             assertThat(generator.plan()).isEqualTo(ExecutionPlan.full());
         }
-    }
-
-    static GenerationRequest greedy(int[] prompt, int maxTokens) {
-        return new GenerationRequest(prompt, SamplingParams.greedy(), maxTokens, NO_STOP);
-    }
-
-    private static int[] goldenPrefix(JsonArray golden, int n) {
-        int[] ids = new int[n];
-        for (int i = 0; i < n; i++) {
-            ids[i] = golden.get(i).getAsInt();
-        }
-        return ids;
     }
 }

@@ -31,7 +31,7 @@ class SelfSpeculationTest {
         int[] expected;
         try (Generator generator = new Generator(model, 1, 512)) {
             generator.setPlan(new ExecutionPlan(1, skip, new ExitPolicy.None()));
-            expected = generator.generate(greedy(BOS, 200), t -> { }).generated();
+            expected = generator.generate(Stories260K.greedy(BOS, 200), t -> { }).generated();
         }
         if (skip.isEmpty()) {
             JsonArray golden = SharedFixtures.golden().getAsJsonArray("greedy_ids");
@@ -43,7 +43,7 @@ class SelfSpeculationTest {
             generator.setPlan(new ExecutionPlan(5, skip,
                     new ExitPolicy.SelfSpeculative(exitLayer, drafts)));
             List<Integer> streamed = new ArrayList<>();
-            Sequence s = generator.generate(greedy(BOS, 200), streamed::add);
+            Sequence s = generator.generate(Stories260K.greedy(BOS, 200), streamed::add);
             assertThat(s.finishReason()).isEqualTo(FinishReason.LENGTH);
             assertThat(s.generated()).isEqualTo(expected);
             assertThat(streamed).hasSize(200);
@@ -83,7 +83,7 @@ class SelfSpeculationTest {
         int[][] alone = new int[3][];
         try (Generator generator = new Generator(model, 1, 128)) {
             for (int i = 0; i < 3; i++) {
-                alone[i] = generator.generate(greedy(prompts[i], maxTokens[i]), t -> { })
+                alone[i] = generator.generate(Stories260K.greedy(prompts[i], maxTokens[i]), t -> { })
                         .generated();
             }
         }
@@ -92,7 +92,7 @@ class SelfSpeculationTest {
                     new ExitPolicy.SelfSpeculative(2, 4)));
             List<Sequence> batch = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
-                batch.add(generator.start(greedy(prompts[i], maxTokens[i])));
+                batch.add(generator.start(Stories260K.greedy(prompts[i], maxTokens[i])));
             }
             while (batch.stream().anyMatch(s -> !s.isFinished())) {
                 generator.step(batch);
@@ -117,13 +117,13 @@ class SelfSpeculationTest {
             assertThat(stopped.finishReason()).isEqualTo(FinishReason.STOP);
             assertThat(stopped.generated()).hasSize(3);
 
-            Sequence full = generator.generate(greedy(new int[] {1, 403, 407}, 100), t -> { });
+            Sequence full = generator.generate(Stories260K.greedy(new int[] {1, 403, 407}, 100), t -> { });
             assertThat(full.finishReason()).isEqualTo(FinishReason.LENGTH);
             assertThat(full.generatedCount()).isEqualTo(16 - 3 + 1);
 
-            Sequence capped = generator.generate(greedy(BOS, 7), t -> { });
+            Sequence capped = generator.generate(Stories260K.greedy(BOS, 7), t -> { });
             assertThat(capped.finishReason()).isEqualTo(FinishReason.LENGTH);
-            assertThat(capped.generated()).containsExactly(goldenPrefix(golden, 7));
+            assertThat(capped.generated()).containsExactly(Stories260K.goldenPrefix(golden, 7));
             assertThat(generator.freeSlots()).isEqualTo(1);
         }
     }
@@ -212,17 +212,5 @@ class SelfSpeculationTest {
 
     private static SamplingParams topK(long seed) {
         return new SamplingParams(1f, 1f, 8, seed);
-    }
-
-    private static GenerationRequest greedy(int[] prompt, int maxTokens) {
-        return new GenerationRequest(prompt, SamplingParams.greedy(), maxTokens, NO_STOP);
-    }
-
-    private static int[] goldenPrefix(JsonArray golden, int n) {
-        int[] ids = new int[n];
-        for (int i = 0; i < n; i++) {
-            ids[i] = golden.get(i).getAsInt();
-        }
-        return ids;
     }
 }
