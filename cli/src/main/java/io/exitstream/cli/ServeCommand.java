@@ -5,6 +5,7 @@ import io.exitstream.server.ServerOptions;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -60,7 +61,13 @@ final class ServeCommand implements Callable<Integer> {
             }
             stopped.countDown();
         }, "exitstream-stop"));
-        stopped.await();
+        // Serves until stopped; a model that fails to load ends the command with its reason.
+        while (!stopped.await(200, TimeUnit.MILLISECONDS)) {
+            if (server.failure().isPresent()) {
+                server.close();
+                throw new IllegalStateException(server.failure().get());
+            }
+        }
         return 0;
     }
 }

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -65,6 +66,8 @@ public final class BatchScheduler {
     private Generator generator;
     private volatile boolean ready;
     private volatile boolean accepting = true;
+    /** Why the model could not be loaded or warmed, or null. */
+    private volatile String failure;
     private volatile long drainDeadline = Long.MAX_VALUE;
 
     /**
@@ -92,6 +95,11 @@ public final class BatchScheduler {
         return ready;
     }
 
+    /** Why the model could not be loaded, if it could not: the server will never be ready. */
+    public Optional<String> failure() {
+        return Optional.ofNullable(failure);
+    }
+
     /**
      * Queues a request.
      *
@@ -99,7 +107,8 @@ public final class BatchScheduler {
      */
     public Ticket submit(CompletionRequest request, CompletionListener listener) {
         if (!accepting) {
-            throw unavailable("The server is shutting down; retry on another replica");
+            throw unavailable(failure != null ? failure
+                    : "The server is shutting down; retry on another replica");
         }
         Ticket ticket = new Ticket(request, listener);
         if (!waiting.offer(ticket)) {
@@ -144,6 +153,22 @@ public final class BatchScheduler {
             owned.model().close();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            if (ready) {
+                throw e;
+            }
+            refuseAll("The model could not be loaded (" + e.getMessage()
+                    + "); this server cannot answer requests");
+        }
+    }
+
+    /** Loading or warming up failed: say so once, and refuse every request from now on. */
+    private void refuseAll(String reason) {
+        failure = reason;
+        accepting = false;
+        System.err.println("exitstream-scheduler: " + reason);
+        for (Ticket ticket; (ticket = waiting.poll()) != null; ) {
+            ticket.listener.onError(unavailable(reason));
         }
     }
 

@@ -9,6 +9,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 
 /**
  * A running server: the model's scheduler thread and the HTTP endpoint in front of it. The
@@ -68,6 +69,11 @@ public final class ExitstreamServer implements AutoCloseable {
 
     public boolean isReady() {
         return scheduler.isReady();
+    }
+
+    /** Why the model could not be loaded, if it could not: the server will never be ready. */
+    public Optional<String> failure() {
+        return scheduler.failure();
     }
 
     /** Stops accepting, lets running requests finish within the grace period, then closes. */

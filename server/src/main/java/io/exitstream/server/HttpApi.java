@@ -125,9 +125,10 @@ final class HttpApi {
         sendError(ctx.response(), new ApiError(status, type, message, null, code));
     }
 
-    private static ApiError notReady() {
-        return new ApiError(503, "server_error", "The model is still loading; retry shortly",
-                null, "not_ready");
+    /** 503 while the model loads, or for good with the reason when loading failed. */
+    private ApiError notReady() {
+        return new ApiError(503, "server_error", scheduler.failure()
+                .orElse("The model is still loading; retry shortly"), null, "not_ready");
     }
 
     private static ApiError asApiError(Throwable e) {
