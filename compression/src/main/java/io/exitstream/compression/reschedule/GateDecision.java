@@ -1,0 +1,22 @@
+package io.exitstream.compression.reschedule;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The quality gate's verdict on a candidate.
+ *
+ * @param candidate what was judged
+ * @param accepted whether it may be published
+ * @param reasons why it was rejected (empty when accepted), each a sentence with its figures
+ * @param quality the calibration measurement; absent when the candidate was rejected before
+ *     the model ran (too little gain)
+ * @param gateSeconds wall time of the judgement
+ */
+public record GateDecision(Candidate candidate, boolean accepted, List<String> reasons,
+        Optional<PlanQuality> quality, double gateSeconds) {
+
+    public GateDecision {
+        reasons = List.copyOf(reasons);
+    }
+}
