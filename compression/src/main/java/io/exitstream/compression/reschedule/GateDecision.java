@@ -8,7 +8,8 @@ import java.util.Optional;
  *
  * @param candidate what was judged
  * @param accepted whether it may be published
- * @param reasons why it was rejected (empty when accepted), each a sentence with its figures
+ * @param reasons what failed when rejected, the margins it passed by when accepted; each a
+ *     phrase with its figures
  * @param quality the calibration measurement; absent when the candidate was rejected before
  *     the model ran (too little gain)
  * @param gateSeconds wall time of the judgement

@@ -25,29 +25,42 @@ public final class QualityGate {
         return budget;
     }
 
+    /** Judges a candidate; the reasons say what failed, or when it passes, by what margins. */
     public GateDecision judge(Candidate candidate) {
         long start = System.nanoTime();
-        List<String> reasons = new ArrayList<>();
         double gain = candidate.expectedGain();
+        String speed = format("expected gain %.1f%% (%.1f vs %.1f tokens/s)", 100 * gain,
+                candidate.expectedTokensPerSecond(), candidate.currentTokensPerSecond());
         if (!(gain >= budget.minGain())) {
-            reasons.add(format("expected gain %.1f%% is below the minimum %.1f%% (%.1f vs %.1f"
-                    + " tokens/s)", 100 * gain, 100 * budget.minGain(),
-                    candidate.expectedTokensPerSecond(), candidate.currentTokensPerSecond()));
-            return new GateDecision(candidate, false, reasons, Optional.empty(),
-                    seconds(start));
+            return new GateDecision(candidate, false,
+                    List.of(speed + format(" is below the minimum %.1f%%",
+                            100 * budget.minGain())),
+                    Optional.empty(), seconds(start));
         }
         PlanQuality quality = measure.measure(candidate.plan());
-        if (!(quality.agreement() >= budget.minAgreement())) {
-            reasons.add(format("greedy agreement %.3f is below the minimum %.3f over %d tokens",
-                    quality.agreement(), budget.minAgreement(), quality.tokens()));
+        List<String> failed = new ArrayList<>();
+        List<String> passed = new ArrayList<>();
+        passed.add(speed + format(" reaches the minimum %.1f%%", 100 * budget.minGain()));
+        String agreement = format("greedy agreement %.3f over %d tokens", quality.agreement(),
+                quality.tokens());
+        if (quality.agreement() >= budget.minAgreement()) {
+            passed.add(agreement + format(" reaches the minimum %.3f", budget.minAgreement()));
+        } else {
+            failed.add(agreement + format(" is below the minimum %.3f", budget.minAgreement()));
         }
-        if (!(quality.perplexityIncrease() <= budget.maxPerplexityIncrease())) {
-            reasons.add(format("perplexity rises %.1f%% (%.3f vs %.3f), above the maximum"
-                    + " %.1f%%", 100 * quality.perplexityIncrease(), quality.perplexity(),
-                    quality.fullPerplexity(), 100 * budget.maxPerplexityIncrease()));
+        String perplexity = format("perplexity change %+.1f%% (%.3f vs %.3f)",
+                100 * quality.perplexityIncrease(), quality.perplexity(),
+                quality.fullPerplexity());
+        if (quality.perplexityIncrease() <= budget.maxPerplexityIncrease()) {
+            passed.add(perplexity + format(" is within the maximum %+.1f%%",
+                    100 * budget.maxPerplexityIncrease()));
+        } else {
+            failed.add(perplexity + format(" is above the maximum %+.1f%%",
+                    100 * budget.maxPerplexityIncrease()));
         }
-        return new GateDecision(candidate, reasons.isEmpty(), reasons, Optional.of(quality),
-                seconds(start));
+        boolean accepted = failed.isEmpty();
+        return new GateDecision(candidate, accepted, accepted ? passed : failed,
+                Optional.of(quality), seconds(start));
     }
 
     private static String format(String pattern, Object... args) {

@@ -1,6 +1,8 @@
 package io.exitstream.compression.reschedule;
 
+import io.exitstream.protos.v1.TokenEvent;
 import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 import java.util.OptionalDouble;
 import java.util.SortedMap;
@@ -37,10 +39,6 @@ public final class WindowStats {
             return count == 0 ? Double.NaN : sum / count;
         }
 
-        Mean plus(double value) {
-            return new Mean(count + 1, sum + value);
-        }
-
         static Mean merge(Mean a, Mean b) {
             return new Mean(a.count + b.count, a.sum + b.sum);
         }
@@ -63,40 +61,33 @@ public final class WindowStats {
     }
 
     /**
-     * Adds one token.
+     * Adds one token's telemetry.
      *
-     * @param planVersion the plan the token was made under
-     * @param exitLayer the layer whose output chose the token
-     * @param layersExecuted blocks that ran on the token's row
-     * @param confidence the exit head's probability for the token, NaN when none was computed
-     * @param stepSeconds the decode step's latency
-     * @param batchSize rows in that step, so that one token's share is stepSeconds / batchSize
-     * @param drafted speculative drafts this token accounts for, 0 without speculation
-     * @param accepted 1 for an accepted draft
-     * @param blockInfluence each layer's 1 - cos(input, output) for a sampled token, by layer
-     *     index (NaN for a layer that did not run); empty for an unsampled token
      * @return this
      */
-    WindowStats add(long planVersion, int exitLayer, int layersExecuted, float confidence,
-            double stepSeconds, int batchSize, int drafted, int accepted,
-            float[] blockInfluence) {
+    public WindowStats add(TokenEvent event) {
         tokens++;
-        maxPlanVersion = Math.max(maxPlanVersion, planVersion);
-        exitLayers.merge(exitLayer, 1L, Long::sum);
-        for (int layer = 0; layer < blockInfluence.length; layer++) {
-            if (!Float.isNaN(blockInfluence[layer])) {
-                influence.merge(layer, new Mean(1, blockInfluence[layer]), Mean::merge);
+        maxPlanVersion = Math.max(maxPlanVersion, event.getPlanVersion());
+        exitLayers.merge(event.getExitLayer(), 1L, Long::sum);
+        List<Float> blockInfluence = event.getBlockInfluenceList();
+        for (int layer = 0; layer < blockInfluence.size(); layer++) {
+            float value = blockInfluence.get(layer);
+            // Skipped layers report 0: a block that ran never leaves its input exactly as is.
+            if (value > 0) {
+                influence.merge(layer, new Mean(1, value), Mean::merge);
             }
         }
-        if (!Float.isNaN(confidence)) {
-            this.confidence = this.confidence.plus(confidence);
+        if (!Float.isNaN(event.getConfidence())) {
+            confidence = Mean.merge(confidence, new Mean(1, event.getConfidence()));
         }
-        if (drafted > 0) {
-            acceptance.merge(planVersion, new Acceptance(drafted, accepted), Acceptance::merge);
-        } else if (stepSeconds > 0 && batchSize > 0) {
+        if (event.getDrafted() > 0) {
+            acceptance.merge(event.getPlanVersion(),
+                    new Acceptance(event.getDrafted(), event.getAccepted()), Acceptance::merge);
+        } else if (event.getStepLatencyNanos() > 0 && event.getBatchSize() > 0) {
             // A speculative step makes several tokens per row, so its latency says nothing
             // simple about one token's cost: only plain decode steps feed the cost model.
-            latency.merge(layersExecuted, new Mean(1, stepSeconds / batchSize), Mean::merge);
+            double seconds = event.getStepLatencyNanos() / 1e9 / event.getBatchSize();
+            latency.merge(event.getLayersExecuted(), new Mean(1, seconds), Mean::merge);
         }
         return this;
     }

@@ -1,0 +1,91 @@
+package io.exitstream.compression.reschedule;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import io.exitstream.engine.plan.ExecutionPlan;
+import io.exitstream.engine.plan.ExitPolicy;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class CandidatePlannerTest {
+
+    private static WindowStats fullModelWindow() {
+        WindowStats stats = new WindowStats();
+        Telemetry.fullModelTraffic(0, 40).forEach(stats::add);
+        return stats;
+    }
+
+    @Test
+    void skipsTheLowestInfluenceLayersFirstWithinTheLimit() {
+        CandidatePlanner planner = new CandidatePlanner(Telemetry.LAYERS,
+                new PlannerLimits(2, 0.5, 8, 0), DraftAcceptance.UNKNOWN);
+
+        Candidate candidate = planner.derive(fullModelWindow(), ExecutionPlan.full());
+
+        // Influence 0.05 (layer 2), then 0.10 (layer 3); layer 1 (0.30) is third.
+        assertThat(candidate.plan().skippedLayers()).containsExactly(2, 3);
+        assertThat(candidate.plan().exit()).isEqualTo(new ExitPolicy.None());
+        assertThat(candidate.plan().version()).isEqualTo(1);
+        // 1 ms overhead + 1 ms a layer: 6 ms now, 4 ms without two layers.
+        assertThat(candidate.expectedGain()).isCloseTo(0.5, within(1e-9));
+    }
+
+    @Test
+    void neverSkipsALayerAboveTheInfluenceBudgetNorTheFirstOrLast() {
+        CandidatePlanner planner = new CandidatePlanner(Telemetry.LAYERS,
+                new PlannerLimits(4, 0.2, 8, 0), DraftAcceptance.UNKNOWN);
+
+        assertThat(planner.derive(fullModelWindow(), ExecutionPlan.full()).plan()
+                .skippedLayers()).containsExactly(2, 3);
+    }
+
+    @Test
+    void keepsTheCurrentSkipsAndCountsVersionsOnFromTheNewest() {
+        CandidatePlanner planner = new CandidatePlanner(Telemetry.LAYERS,
+                new PlannerLimits(2, 0.5, 8, 0), DraftAcceptance.UNKNOWN);
+        ExecutionPlan current = new ExecutionPlan(7, List.of(1), new ExitPolicy.None());
+
+        Candidate candidate = planner.derive(fullModelWindow(), current);
+
+        assertThat(candidate.plan().skippedLayers()).containsExactly(1, 2);
+        assertThat(candidate.plan().version()).isEqualTo(8);
+    }
+
+    @Test
+    void speculatesWhenTheEstimatedAcceptanceMakesItFaster() {
+        // Drafts from layer 1 are almost always right: a round of 4 drafts (4 x 3 ms) and one
+        // verify pass (4 ms) makes ~3.9 tokens, against 6 ms a token for the full model.
+        CandidatePlanner planner = new CandidatePlanner(Telemetry.LAYERS,
+                new PlannerLimits(0, 0.5, 8, 4),
+                (skipped, exitLayer) -> exitLayer == 1 ? 0.98 : 0.1);
+
+        Candidate candidate = planner.derive(fullModelWindow(), ExecutionPlan.full());
+
+        assertThat(candidate.plan().exit()).isEqualTo(new ExitPolicy.SelfSpeculative(1, 4));
+        assertThat(candidate.expectedGain()).isGreaterThan(0.3);
+    }
+
+    @Test
+    void liveAcceptanceOfTheCurrentPlanOverridesTheEstimate() {
+        ExecutionPlan current = new ExecutionPlan(2, List.of(),
+                new ExitPolicy.SelfSpeculative(1, 4));
+        WindowStats stats = fullModelWindow();
+        // Live, drafts from layer 1 were rejected half the time.
+        for (int i = 0; i < 10; i++) {
+            stats.add(Telemetry.token(0, 2, 2, 9).toBuilder().setDrafted(1)
+                    .setAccepted(i % 2).build());
+        }
+        CandidatePlanner planner = new CandidatePlanner(Telemetry.LAYERS,
+                new PlannerLimits(0, 0.5, 8, 4), (skipped, exitLayer) -> 0.98);
+
+        Candidate candidate = planner.derive(stats, current);
+
+        // Half acceptance: speculation from layer 1 is slower than the full model, and drafts
+        // from another layer (estimated) win instead.
+        assertThat(candidate.currentTokensPerSecond())
+                .isLessThan(new CostModel(0.001, 0.001).tokensPerSecond(ExecutionPlan.full(),
+                        5, Double.NaN));
+        assertThat(candidate.plan().exit()).isNotEqualTo(current.exit());
+    }
+}
