@@ -3,6 +3,7 @@ package io.exitstream.cli;
 import io.exitstream.server.ExitstreamServer;
 import io.exitstream.server.ServerOptions;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -40,15 +41,25 @@ final class ServeCommand implements Callable<Integer> {
                     + " (default: ${DEFAULT-VALUE}).")
     private int maxQueue;
 
+    @Option(names = "--shutdown-timeout", defaultValue = "10", paramLabel = "SECONDS",
+            description = "On SIGTERM, how long running requests may go on before they are cut"
+                    + " short (default: ${DEFAULT-VALUE}).")
+    private double shutdownTimeout;
+
     @Mixin
     private RuntimeOptions runtime;
+
+    @Mixin
+    private PlanOption planOption;
 
     @Override
     public Integer call() throws InterruptedException {
         ServerOptions defaults = ServerOptions.of(model, tokenizer, host, port);
         ServerOptions options = defaults
                 .withBatching(maxBatch, maxQueue, defaults.queueTimeout())
-                .withLoader(runtime::load);
+                .withLoader(runtime::load)
+                .withPlan(planOption::plan)
+                .withShutdownGrace(Duration.ofMillis(Math.round(shutdownTimeout * 1000)));
         ExitstreamServer server = ExitstreamServer.start(options);
         System.err.printf("serve: %s on http://%s:%d (%s weights)%n", model, host, server.port(),
                 runtime.weightName());

@@ -1,5 +1,6 @@
 package io.exitstream.server;
 
+import io.exitstream.engine.plan.ExecutionPlan;
 import io.exitstream.engine.runtime.FinishReason;
 import io.exitstream.engine.runtime.Generator;
 import io.exitstream.engine.runtime.GenerationRequest;
@@ -12,6 +13,8 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -21,6 +24,9 @@ import java.util.function.Supplier;
  * every step boundary waiting requests are admitted (prefilled) while slots are free, one
  * batched decode step runs, each new token goes to its request's listener, and finished or
  * cancelled sequences leave. The HTTP side only calls {@link #submit} and {@link #cancel}.
+ *
+ * <p>Plans change between steps ({@link #swapPlan}, from any thread): requests admitted after a
+ * swap run under the new plan, running ones keep theirs (see {@link Generator#setPlan}).
  */
 public final class BatchScheduler {
 
@@ -52,14 +58,20 @@ public final class BatchScheduler {
         }
     }
 
+    /** A plan waiting for the next step boundary, and who to tell when it is in force. */
+    private record PlanSwap(ExecutionPlan plan, CompletableFuture<Void> done) {
+    }
+
     private static final long IDLE_WAIT_MS = 50;
     private static final System.Logger LOG = System.getLogger(BatchScheduler.class.getName());
 
     private final Supplier<Generator> generatorFactory;
+    private final ExecutionPlan initialPlan;
     private final Tokenizer tokenizer;
     private final ServerMetrics metrics;
     private final long queueTimeoutNanos;
     private final LinkedBlockingQueue<Ticket> waiting;
+    private final ConcurrentLinkedQueue<PlanSwap> planSwaps = new ConcurrentLinkedQueue<>();
     private final List<Active> running = new ArrayList<>();
     private final Thread thread;
     /** Confined to the scheduler thread, like the model it drives. */
@@ -72,16 +84,18 @@ public final class BatchScheduler {
 
     /**
      * @param generatorFactory loads the model; called on the scheduler's thread, which owns it
+     * @param plan the plan requests run under until {@link #swapPlan} brings another
      * @param maxQueue requests that may wait for a slot; more are refused with 429
      * @param queueTimeout how long a request may wait for a slot before a 503
      */
-    public BatchScheduler(Supplier<Generator> generatorFactory, Tokenizer tokenizer,
-            ServerMetrics metrics, int maxQueue, Duration queueTimeout) {
+    public BatchScheduler(Supplier<Generator> generatorFactory, ExecutionPlan plan,
+            Tokenizer tokenizer, ServerMetrics metrics, int maxQueue, Duration queueTimeout) {
         this.generatorFactory = generatorFactory;
         this.tokenizer = tokenizer;
         this.metrics = metrics;
         this.queueTimeoutNanos = queueTimeout.toNanos();
         this.waiting = new LinkedBlockingQueue<>(maxQueue);
+        this.initialPlan = plan;
         this.thread = new Thread(this::run, "exitstream-scheduler");
     }
 
@@ -90,9 +104,28 @@ public final class BatchScheduler {
         thread.start();
     }
 
-    /** Whether the model is loaded and warmed up. */
+    /** Whether the model is loaded and warmed up, and the scheduler is not shutting down. */
     public boolean isReady() {
-        return ready;
+        return ready && accepting;
+    }
+
+    /** Whether {@link #shutdown} has begun: new requests are refused. */
+    public boolean isShuttingDown() {
+        return !accepting && failure == null;
+    }
+
+    /**
+     * Makes {@code plan} the plan of requests admitted from the next step boundary on; running
+     * requests finish under theirs. Safe from any thread.
+     *
+     * @return completes once the plan is in force; fails with {@link IllegalArgumentException}
+     *     if the engine cannot run it (the previous plan stays), or with
+     *     {@link IllegalStateException} if the scheduler stopped first
+     */
+    public CompletableFuture<Void> swapPlan(ExecutionPlan plan) {
+        PlanSwap swap = new PlanSwap(plan, new CompletableFuture<>());
+        planSwaps.add(swap);
+        return swap.done();
     }
 
     /** Why the model could not be loaded, if it could not: the server will never be ready. */
@@ -136,16 +169,19 @@ public final class BatchScheduler {
     private void run() {
         try (Generator owned = generatorFactory.get()) {
             generator = owned;
+            // A plan the engine cannot run fails the start like a model it cannot load.
+            owned.setPlan(initialPlan);
+            metrics.planVersion(initialPlan.version());
             warmUp();
             ready = true;
             while (accepting || !running.isEmpty()) {
+                applyPlanSwaps();
                 admit();
                 if (running.isEmpty()) {
                     idle();
+                } else if (System.nanoTime() > drainDeadline) {
+                    List.copyOf(running).forEach(this::abandon);
                 } else {
-                    if (System.nanoTime() > drainDeadline) {
-                        running.forEach(this::abandon);
-                    }
                     stepOrFail();
                 }
             }
@@ -159,6 +195,26 @@ public final class BatchScheduler {
             }
             refuseAll("The model could not be loaded (" + e.getMessage()
                     + "); this server cannot answer requests");
+        } finally {
+            for (PlanSwap swap; (swap = planSwaps.poll()) != null; ) {
+                swap.done().completeExceptionally(
+                        new IllegalStateException("the scheduler has stopped"));
+            }
+        }
+    }
+
+    /** Puts the plans swapped in since the last step in force, in the order they came. */
+    private void applyPlanSwaps() {
+        for (PlanSwap swap; (swap = planSwaps.poll()) != null; ) {
+            try {
+                generator.setPlan(swap.plan());
+                metrics.planVersion(swap.plan().version());
+                swap.done().complete(null);
+            } catch (IllegalArgumentException e) {
+                LOG.log(System.Logger.Level.WARNING, "plan " + swap.plan().version()
+                        + " refused: " + e.getMessage());
+                swap.done().completeExceptionally(e);
+            }
         }
     }
 
@@ -269,7 +325,7 @@ public final class BatchScheduler {
             }
             active.lastToken = now;
             if (!active.ticket.cancelled) {
-                active.ticket.listener.onToken(text, report.exitLayer());
+                active.ticket.listener.onToken(text, report);
             }
         }
         if (sequence.isFinished() || active.text.stopped() || active.ticket.cancelled) {
@@ -277,16 +333,28 @@ public final class BatchScheduler {
         }
     }
 
-    /** The shutdown deadline passed: tells the client, then drops the sequence. */
+    /**
+     * The shutdown deadline passed. A stream already has its tokens: it ends as usual, with
+     * finish reason {@code abort}. A JSON reply has nothing yet: a 503 the client can retry.
+     */
     private void abandon(Active active) {
+        if (active.ticket.request.stream()) {
+            finish(active, true);
+            return;
+        }
         if (!active.ticket.cancelled) {
-            active.ticket.listener.onError(
-                    unavailable("The server shut down before the request finished"));
+            active.ticket.listener.onError(unavailable("The server shut down before the request"
+                    + " finished; retry on another replica"));
             active.ticket.cancelled = true;
         }
+        finish(active);
     }
 
     private void finish(Active active) {
+        finish(active, false);
+    }
+
+    private void finish(Active active, boolean aborted) {
         running.remove(active);
         generator.cancel(active.sequence);
         generator.release(active.sequence);
@@ -296,7 +364,7 @@ public final class BatchScheduler {
             return;
         }
         String tail = active.text.finish();
-        String reason = active.text.stopped()
+        String reason = aborted ? "abort" : active.text.stopped()
                 || active.sequence.finishReason() == FinishReason.STOP ? "stop" : "length";
         ticket.listener.onFinish(tail, reason, ticket.request.promptTokens(), active.emitted);
     }

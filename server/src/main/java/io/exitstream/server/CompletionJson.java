@@ -20,8 +20,14 @@ final class CompletionJson {
         this.model = model;
     }
 
-    /** A response or chunk with one choice; {@code finishReason} is null while streaming. */
-    JsonObject choice(String text, String finishReason, List<Integer> exitLayers) {
+    /**
+     * A response or chunk with one choice; {@code finishReason} is null while streaming.
+     *
+     * @param exitLayers the layer each token of {@code text} left at
+     * @param planVersion the version of the plan the request ran under
+     */
+    JsonObject choice(String text, String finishReason, List<Integer> exitLayers,
+            long planVersion) {
         JsonObject choice = new JsonObject()
                 .put("index", 0)
                 .put("text", text)
@@ -29,7 +35,7 @@ final class CompletionJson {
                 .put("finish_reason", finishReason)
                 .put("exitstream", new JsonObject()
                         .put("exit_layers", new JsonArray(List.copyOf(exitLayers)))
-                        .put("plan_version", 0));
+                        .put("plan_version", planVersion));
         return envelope(new JsonArray().add(choice));
     }
 

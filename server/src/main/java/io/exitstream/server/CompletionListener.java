@@ -1,5 +1,7 @@
 package io.exitstream.server;
 
+import io.exitstream.engine.runtime.TokenReport;
+
 /**
  * Receives one request's output from the {@link BatchScheduler}, on the scheduler's thread:
  * implementations hand the work to their own thread and return at once.
@@ -7,11 +9,15 @@ package io.exitstream.server;
 public interface CompletionListener {
 
     /**
-     * One generated token: the text it made final (possibly empty) and the layer it left at.
+     * One generated token: the text it made final (possibly empty) and how it was made (the
+     * layer it left at, the plan it ran under).
      */
-    void onToken(String text, int exitLayer);
+    void onToken(String text, TokenReport report);
 
-    /** The request is done; {@code text} is the tail that was still held back. */
+    /**
+     * The request is done; {@code text} is the tail that was still held back. The finish
+     * reason is {@code stop}, {@code length}, or {@code abort} when a shutdown cut it short.
+     */
     void onFinish(String text, String finishReason, int promptTokens, int completionTokens);
 
     /** The request failed before or while generating (queue timeout, shutdown). */

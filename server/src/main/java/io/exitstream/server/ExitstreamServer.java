@@ -2,6 +2,7 @@ package io.exitstream.server;
 
 import io.exitstream.engine.checkpoint.ModelFormat;
 import io.exitstream.engine.model.LlamaWeights;
+import io.exitstream.engine.plan.ExecutionPlan;
 import io.exitstream.engine.runtime.Generator;
 import io.exitstream.engine.tokenizer.Tokenizer;
 import io.exitstream.engine.tokenizer.TokenizerFiles;
@@ -10,12 +11,16 @@ import io.vertx.core.http.HttpServer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * A running server: the model's scheduler thread and the HTTP endpoint in front of it. The
  * port opens at once; {@code /health/ready} turns 200 when the model is loaded and warm.
  */
 public final class ExitstreamServer implements AutoCloseable {
+
+    /** How long the last replies may take to be written once the scheduler has stopped. */
+    private static final Duration REPLY_FLUSH = Duration.ofSeconds(5);
 
     private final Vertx vertx;
     private final HttpServer http;
@@ -36,11 +41,13 @@ public final class ExitstreamServer implements AutoCloseable {
         int context = weights.config().contextLength();
         Tokenizer tokenizer = TokenizerFiles.load(options.model(), options.tokenizer(),
                 weights.config().vocabSize());
+        ExecutionPlan plan = options.plan().apply(weights.config());
+        plan.validate(weights.config());
         String name = modelName(options.model());
         ServerMetrics metrics = new ServerMetrics(name);
         BatchScheduler scheduler = new BatchScheduler(
                 () -> new Generator(options.loader().apply(weights), options.maxBatch(), context),
-                tokenizer, metrics, options.maxQueue(), options.queueTimeout());
+                plan, tokenizer, metrics, options.maxQueue(), options.queueTimeout());
         Vertx vertx = Vertx.vertx();
         HttpApi api = new HttpApi(vertx, name, new CompletionParser(name, tokenizer, context),
                 scheduler, metrics);
@@ -76,12 +83,25 @@ public final class ExitstreamServer implements AutoCloseable {
         return scheduler.failure();
     }
 
-    /** Stops accepting, lets running requests finish within the grace period, then closes. */
+    /**
+     * Makes {@code plan} the plan of requests admitted from the next decode step on.
+     *
+     * @see BatchScheduler#swapPlan
+     */
+    public CompletableFuture<Void> swapPlan(ExecutionPlan plan) {
+        return scheduler.swapPlan(plan);
+    }
+
+    /**
+     * Stops accepting (new requests and readiness get 503), lets running requests finish within
+     * the grace period, cuts the rest short, and closes once their replies are written.
+     */
     @Override
     public void close() throws InterruptedException {
         // The scheduler first: it refuses new requests while running ones finish over HTTP.
         scheduler.shutdown(shutdownGrace);
-        http.close().await();
+        // Every reply has been handed to the event loops; let them write it, then close.
+        http.shutdown(REPLY_FLUSH).await();
         vertx.close().await();
     }
 }

@@ -1,12 +1,16 @@
 package io.exitstream.server;
 
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.util.UUID;
 
 /**
@@ -24,6 +28,7 @@ final class HttpApi {
     private final BatchScheduler scheduler;
     private final ServerMetrics metrics;
     private final long created = System.currentTimeMillis() / 1000;
+    private final Buffer livePage = resource("live.html");
 
     HttpApi(Vertx vertx, String model, CompletionParser parser, BatchScheduler scheduler,
             ServerMetrics metrics) {
@@ -44,14 +49,29 @@ final class HttpApi {
         router.get("/health/live").handler(ctx -> ctx.response().end("ok"));
         router.get("/health/ready").handler(this::ready);
         router.get("/metrics").handler(this::metrics);
+        router.get("/").handler(ctx -> ctx.response()
+                .putHeader("Content-Type", "text/html; charset=utf-8").end(livePage));
         router.errorHandler(404, ctx -> fail(ctx, 404, "No route " + ctx.request().path()
-                + "; see /v1/completions, /v1/models, /health/ready, /metrics", "not_found"));
+                + "; see /v1/completions, /v1/models, /health/ready, /metrics and the live page"
+                + " at /", "not_found"));
         router.errorHandler(405, ctx -> fail(ctx, 405, ctx.request().method() + " is not allowed"
                 + " on " + ctx.request().path(), "method_not_allowed"));
         router.errorHandler(413, ctx -> fail(ctx, 413, "The request body is larger than "
                 + bodyLimit + " bytes", "body_too_large"));
         router.errorHandler(500, this::unexpected);
         return router;
+    }
+
+    /** A file packaged beside this class: read once, served from memory. */
+    private static Buffer resource(String name) {
+        try (InputStream in = HttpApi.class.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IllegalStateException(name + " is missing from the server's jar");
+            }
+            return Buffer.buffer(in.readAllBytes());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** Echoes the caller's request id, or makes one, so that logs on both sides match up. */
@@ -125,10 +145,13 @@ final class HttpApi {
         sendError(ctx.response(), new ApiError(status, type, message, null, code));
     }
 
-    /** 503 while the model loads, or for good with the reason when loading failed. */
+    /** 503 while the model loads or the server stops, or for good when loading failed. */
     private ApiError notReady() {
-        return new ApiError(503, "server_error", scheduler.failure()
-                .orElse("The model is still loading; retry shortly"), null, "not_ready");
+        String why = scheduler.isShuttingDown()
+                ? "The server is shutting down; retry on another replica"
+                : "The model is still loading; retry shortly";
+        return new ApiError(503, "server_error", scheduler.failure().orElse(why), null,
+                "not_ready");
     }
 
     private static ApiError asApiError(Throwable e) {

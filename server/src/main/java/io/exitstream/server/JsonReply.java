@@ -1,5 +1,6 @@
 package io.exitstream.server;
 
+import io.exitstream.engine.runtime.TokenReport;
 import io.vertx.core.http.HttpServerResponse;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,6 +12,7 @@ final class JsonReply implements CompletionListener {
     private final CompletionJson json;
     private final StringBuilder text = new StringBuilder();
     private final List<Integer> exitLayers = new ArrayList<>();
+    private long planVersion;
 
     JsonReply(HttpServerResponse response, CompletionJson json) {
         this.response = response;
@@ -18,16 +20,18 @@ final class JsonReply implements CompletionListener {
     }
 
     @Override
-    public void onToken(String piece, int exitLayer) {
+    public void onToken(String piece, TokenReport report) {
         text.append(piece);
-        exitLayers.add(exitLayer);
+        exitLayers.add(report.exitLayer());
+        planVersion = report.planVersion();
     }
 
     @Override
     public void onFinish(String tail, String finishReason, int promptTokens,
             int completionTokens) {
         text.append(tail);
-        HttpApi.sendJson(response, 200, json.choice(text.toString(), finishReason, exitLayers)
+        HttpApi.sendJson(response, 200, json.choice(text.toString(), finishReason, exitLayers,
+                planVersion)
                 .put("usage", CompletionJson.usage(promptTokens, completionTokens)));
     }
 

@@ -1,5 +1,6 @@
 package io.exitstream.server;
 
+import io.exitstream.engine.runtime.TokenReport;
 import io.vertx.core.Context;
 
 /**
@@ -17,8 +18,8 @@ final class OnContext implements CompletionListener {
     }
 
     @Override
-    public void onToken(String text, int exitLayer) {
-        context.runOnContext(v -> target.onToken(text, exitLayer));
+    public void onToken(String text, TokenReport report) {
+        context.runOnContext(v -> target.onToken(text, report));
     }
 
     @Override

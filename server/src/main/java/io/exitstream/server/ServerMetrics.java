@@ -9,6 +9,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The server's Prometheus metrics (names from DESIGN.md, base units, label {@code model}).
@@ -20,7 +21,7 @@ public final class ServerMetrics {
             new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final AtomicInteger running = new AtomicInteger();
     private final AtomicInteger waiting = new AtomicInteger();
-    private final AtomicInteger planVersion = new AtomicInteger();
+    private final AtomicLong planVersion = new AtomicLong();
     private final Timer timeToFirstToken;
     private final Timer interTokenLatency;
     private final Timer requestDuration;
@@ -40,7 +41,7 @@ public final class ServerMetrics {
                 .register(registry);
         Gauge.builder("exitstream.requests.waiting", waiting, AtomicInteger::get).tags(tags)
                 .register(registry);
-        Gauge.builder("exitstream.plan.version", planVersion, AtomicInteger::get).tags(tags)
+        Gauge.builder("exitstream.plan.version", planVersion, AtomicLong::get).tags(tags)
                 .register(registry);
         tokensGenerated = Counter.builder("exitstream.tokens.generated").tags(tags)
                 .register(registry);
@@ -88,6 +89,11 @@ public final class ServerMetrics {
 
     public void step(int batch) {
         batchSize.record(batch);
+    }
+
+    /** The version of the plan new requests run under. */
+    public void planVersion(long version) {
+        planVersion.set(version);
     }
 
     public void occupancy(int runningNow, int waitingNow) {

@@ -1,5 +1,6 @@
 package io.exitstream.server;
 
+import io.exitstream.engine.runtime.TokenReport;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
@@ -14,6 +15,7 @@ final class SseReply implements CompletionListener {
     private final HttpServerResponse response;
     private final CompletionJson json;
     private final boolean includeUsage;
+    private long planVersion;
 
     SseReply(HttpServerResponse response, CompletionJson json, boolean includeUsage) {
         this.response = response;
@@ -25,14 +27,15 @@ final class SseReply implements CompletionListener {
     }
 
     @Override
-    public void onToken(String text, int exitLayer) {
-        send(json.choice(text, null, List.of(exitLayer)));
+    public void onToken(String text, TokenReport report) {
+        planVersion = report.planVersion();
+        send(json.choice(text, null, List.of(report.exitLayer()), planVersion));
     }
 
     @Override
     public void onFinish(String tail, String finishReason, int promptTokens,
             int completionTokens) {
-        send(json.choice(tail, finishReason, List.of()));
+        send(json.choice(tail, finishReason, List.of(), planVersion));
         if (includeUsage) {
             send(json.usageChunk(promptTokens, completionTokens));
         }

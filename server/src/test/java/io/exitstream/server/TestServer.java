@@ -82,6 +82,18 @@ final class TestServer implements AutoCloseable {
         return client;
     }
 
+    ExitstreamServer server() {
+        return server;
+    }
+
+    /** The value of one of stories260K's gauges or counters on /metrics. */
+    double metric(String name) {
+        String prefix = name + "{model=\"stories260K\"} ";
+        return get("/metrics").body().lines().filter(line -> line.startsWith(prefix))
+                .mapToDouble(line -> Double.parseDouble(line.substring(prefix.length())))
+                .findFirst().orElseThrow(() -> new AssertionError(name + " is not on /metrics"));
+    }
+
     private static void sleep(long millis) {
         try {
             Thread.sleep(millis);

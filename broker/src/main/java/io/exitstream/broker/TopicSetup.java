@@ -1,0 +1,60 @@
+package io.exitstream.broker;
+
+import io.exitstream.protos.Topics;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.TopicExistsException;
+
+/**
+ * Creates Exitstream's topics with the settings the loop relies on: schedules compacted (the
+ * latest record per model is the plan in force), telemetry and decisions deleted by age.
+ */
+public final class TopicSetup {
+
+    /** Partitions per topic: room for a few re-scheduler instances to share the work. */
+    public static final int PARTITIONS = 3;
+
+    private TopicSetup() {
+    }
+
+    /** The topics, replication factor 1 (one broker); those that exist are left alone. */
+    public static List<NewTopic> topics() {
+        return List.of(
+                new NewTopic(Topics.TELEMETRY, PARTITIONS, (short) 1),
+                new NewTopic(Topics.SCHEDULES, PARTITIONS, (short) 1).configs(
+                        Map.of(TopicConfig.CLEANUP_POLICY_CONFIG,
+                                TopicConfig.CLEANUP_POLICY_COMPACT)),
+                new NewTopic(Topics.DECISIONS, PARTITIONS, (short) 1));
+    }
+
+    /**
+     * Creates the topics on the cluster at {@code bootstrapServers} unless they exist.
+     *
+     * @throws IllegalStateException with a one-line reason when the cluster refuses
+     */
+    public static void create(String bootstrapServers) {
+        Properties config = new Properties();
+        config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        try (Admin admin = Admin.create(config)) {
+            for (var result : admin.createTopics(topics()).values().entrySet()) {
+                try {
+                    result.getValue().get();
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof TopicExistsException)) {
+                        throw new IllegalStateException("could not create topic "
+                                + result.getKey() + ": " + e.getCause().getMessage(), e);
+                    }
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while creating topics", e);
+        }
+    }
+}
