@@ -205,7 +205,7 @@ public final class ExitHeadTrainer {
     /** The model's final RMSNorm, gain included. */
     private NDArray rmsNorm(NDArray h, NDArray gain) {
         NDArray meanSquare = h.square().mean(new int[] {1}, true);
-        return h.mul(meanSquare.add(config.normEps()).rsqrt()).mul(gain);
+        return h.div(meanSquare.add(config.normEps()).sqrt()).mul(gain);
     }
 
     /** Mean over rows of {@code sum_v p (log p - log q)} from log-probabilities. */
