@@ -40,7 +40,7 @@ public final class Generator implements AutoCloseable {
         this.cache = model.newCache(maxBatch, contextLength);
         this.bySlot = new Sequence[maxBatch];
         this.speculation = new SelfSpeculation(model, cache);
-        this.schedule = new LayerSchedule(ExecutionPlan.full(), model.config());
+        this.schedule = new LayerSchedule(ExecutionPlan.full(), model);
     }
 
     /** The plan new sequences start under; {@link ExecutionPlan#full()} at first. */
@@ -56,7 +56,7 @@ public final class Generator implements AutoCloseable {
      *     confidence exits, which the generator does not run yet
      */
     public void setPlan(ExecutionPlan plan) {
-        schedule = new LayerSchedule(plan, model.config());
+        schedule = new LayerSchedule(plan, model);
     }
 
     public LlamaModel model() {
@@ -138,12 +138,13 @@ public final class Generator implements AutoCloseable {
             positions[i] = s.position();
             tokens[i] = s.lastToken();
         }
-        float[] logits = model.decode(cache, slots, positions, tokens, plan.kept);
+        DecodedRows decoded = plan.decode(model, cache, slots, positions, tokens, false);
         int vocab = model.config().vocabSize();
         for (int i = 0; i < n; i++) {
             Sequence s = running.get(i);
             s.advance();
-            s.accept(plan.full(s.sampler().sample(logits, i * vocab, vocab)), cache.positions());
+            int token = s.sampler().sample(decoded.logits, i * vocab, vocab);
+            s.accept(decoded.report(i, token, plan), cache.positions());
         }
     }
 

@@ -24,7 +24,8 @@ final class LayerSchedule {
      * @throws IllegalArgumentException if the plan does not fit the model or its exit policy is
      *     one the generator cannot run
      */
-    LayerSchedule(ExecutionPlan plan, ModelConfig config) {
+    LayerSchedule(ExecutionPlan plan, LlamaModel model) {
+        ModelConfig config = model.config();
         plan.validate(config);
         if (plan.exit() instanceof ExitPolicy.Confidence) {
             throw new IllegalArgumentException("confidence exits are not supported by the"
@@ -58,6 +59,17 @@ final class LayerSchedule {
 
     /** The report of a token that ran every kept layer and did not exit early. */
     TokenReport full(int token) {
-        return new TokenReport(token, plan.version(), lastKept, kept.length, Float.NaN, 0, 0);
+        return new TokenReport(token, plan.version(), lastKept, kept.length, Float.NaN, 0, 0,
+                null);
+    }
+
+    /**
+     * One decode step of the plan's kept layers: row r feeds {@code tokens[r]} at
+     * {@code positions[r]} of {@code slots[r]}.
+     */
+    DecodedRows decode(LlamaModel model, KvCache cache, int[] slots, int[] positions,
+            int[] tokens, boolean influence) {
+        float[] logits = model.decode(cache, slots, positions, tokens, kept);
+        return DecodedRows.full(logits, slots.length, this);
     }
 }

@@ -18,7 +18,11 @@ package io.exitstream.engine.runtime;
  *     token did not exit early and none was computed
  * @param drafted draft tokens this token accounts for (see above); 0 without speculation
  * @param accepted 1 for an accepted draft, else 0
+ * @param blockInfluence for a token sampled for influence telemetry (see
+ *     {@link Generator#setInfluenceSampling}), each model layer's block influence on its row,
+ *     {@code 1 - cosine(layer input, layer output)} (ShortGPT), indexed by layer, NaN for layers
+ *     that did not run; null for tokens not sampled
  */
 public record TokenReport(int token, long planVersion, int exitLayer, int layersExecuted,
-        float confidence, int drafted, int accepted) {
+        float confidence, int drafted, int accepted, float[] blockInfluence) {
 }
