@@ -1,5 +1,6 @@
 package io.exitstream.compression.reschedule;
 
+import io.exitstream.compression.PlanEvaluator.Quality;
 import java.util.List;
 import java.util.Optional;
 
@@ -15,7 +16,7 @@ import java.util.Optional;
  * @param gateSeconds wall time of the judgement
  */
 public record GateDecision(Candidate candidate, boolean accepted, List<String> reasons,
-        Optional<PlanQuality> quality, double gateSeconds) {
+        Optional<Quality> quality, double gateSeconds) {
 
     public GateDecision {
         reasons = List.copyOf(reasons);

@@ -1,5 +1,6 @@
 package io.exitstream.compression.reschedule;
 
+import io.exitstream.compression.PlanEvaluator.Quality;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -37,7 +38,7 @@ public final class QualityGate {
                             100 * budget.minGain())),
                     Optional.empty(), seconds(start));
         }
-        PlanQuality quality = measure.measure(candidate.plan());
+        Quality quality = measure.measure(candidate.plan());
         List<String> failed = new ArrayList<>();
         List<String> passed = new ArrayList<>();
         passed.add(speed + format(" reaches the minimum %.1f%%", 100 * budget.minGain()));
@@ -49,9 +50,9 @@ public final class QualityGate {
             failed.add(agreement + format(" is below the minimum %.3f", budget.minAgreement()));
         }
         String perplexity = format("perplexity change %+.1f%% (%.3f vs %.3f)",
-                100 * quality.perplexityIncrease(), quality.perplexity(),
+                100 * quality.perplexityChange(), quality.perplexity(),
                 quality.fullPerplexity());
-        if (quality.perplexityIncrease() <= budget.maxPerplexityIncrease()) {
+        if (quality.perplexityChange() <= budget.maxPerplexityIncrease()) {
             passed.add(perplexity + format(" is within the maximum %+.1f%%",
                     100 * budget.maxPerplexityIncrease()));
         } else {

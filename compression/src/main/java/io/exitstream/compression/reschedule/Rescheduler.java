@@ -68,7 +68,7 @@ public final class Rescheduler {
         GateResult.Builder result = GateResult.newBuilder()
                 .setExpectedSpeedup(1 + candidate.expectedGain());
         verdict.quality().ifPresent(q -> result.setAgreement(q.agreement())
-                .setPerplexityChange(q.perplexityIncrease()));
+                .setPerplexityChange(q.perplexityChange()));
         SkipSchedule schedule = SchedulePlans.toSchedule(modelId, candidate.plan()).toBuilder()
                 .setWindow(window)
                 .setGate(result)

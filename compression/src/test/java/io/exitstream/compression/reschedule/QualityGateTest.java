@@ -37,7 +37,7 @@ class QualityGateTest {
     @Test
     void eachBrokenBudgetIsAReason() {
         QualityGate gate = new QualityGate(GateBudget.defaults(),
-                plan -> new PlanQuality(0.80, 11.0, 10.0, 500));
+                plan -> Qualities.of(0.80, 11.0, 10.0, 500));
 
         GateDecision decision = gate.judge(skipping(2, 3));
 
@@ -50,7 +50,7 @@ class QualityGateTest {
     @Test
     void aCandidateWithinEveryBudgetIsAcceptedWithItsMargins() {
         QualityGate gate = new QualityGate(GateBudget.defaults(),
-                plan -> new PlanQuality(0.97, 10.2, 10.0, 500));
+                plan -> Qualities.of(0.97, 10.2, 10.0, 500));
 
         GateDecision decision = gate.judge(skipping(2));
 

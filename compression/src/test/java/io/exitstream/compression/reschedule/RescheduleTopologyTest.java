@@ -32,7 +32,7 @@ class RescheduleTopologyTest {
     private static final Duration WINDOW = Duration.ofSeconds(60);
     private static final Duration GRACE = Duration.ofSeconds(5);
     /** A model stand-in whose every plan passes the quality budgets. */
-    private static final QualityMeasure GOOD = plan -> new PlanQuality(0.99, 10.1, 10.0, 100);
+    private static final QualityMeasure GOOD = plan -> Qualities.of(0.99, 10.1, 10.0, 100);
 
     @TempDir
     Path stateDir;
@@ -154,7 +154,7 @@ class RescheduleTopologyTest {
     void aTooAggressiveCandidateIsRejectedByTheRealModelWithItsReasons() {
         // Allow skipping every middle layer: the planner takes layers 2, 3 and 1.
         start(new PlannerLimits(3, 1.0, 1, 0), GateBudget.defaults(),
-                Stories260KProbe.probe());
+                Stories260KProbe.evaluator()::quality);
         send(Telemetry.fullModelTraffic(0, 40));
         closeWindowStartingAt(0);
 
