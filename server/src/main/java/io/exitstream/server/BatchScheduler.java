@@ -32,12 +32,14 @@ public final class BatchScheduler {
 
     /** A submitted request; {@link #cancel} it when its client goes away. */
     public static final class Ticket {
+        private final String id;
         private final CompletionRequest request;
         private final CompletionListener listener;
         private final long arrival = System.nanoTime();
         private volatile boolean cancelled;
 
-        private Ticket(CompletionRequest request, CompletionListener listener) {
+        private Ticket(String id, CompletionRequest request, CompletionListener listener) {
+            this.id = id;
             this.request = request;
             this.listener = listener;
         }
@@ -69,6 +71,7 @@ public final class BatchScheduler {
     private final ExecutionPlan initialPlan;
     private final Tokenizer tokenizer;
     private final ServerMetrics metrics;
+    private final TokenTelemetry telemetry;
     private final long queueTimeoutNanos;
     private final LinkedBlockingQueue<Ticket> waiting;
     private final ConcurrentLinkedQueue<PlanSwap> planSwaps = new ConcurrentLinkedQueue<>();
@@ -85,14 +88,17 @@ public final class BatchScheduler {
     /**
      * @param generatorFactory loads the model; called on the scheduler's thread, which owns it
      * @param plan the plan requests run under until {@link #swapPlan} brings another
+     * @param telemetry receives every generated token, on this scheduler's thread
      * @param maxQueue requests that may wait for a slot; more are refused with 429
      * @param queueTimeout how long a request may wait for a slot before a 503
      */
     public BatchScheduler(Supplier<Generator> generatorFactory, ExecutionPlan plan,
-            Tokenizer tokenizer, ServerMetrics metrics, int maxQueue, Duration queueTimeout) {
+            Tokenizer tokenizer, ServerMetrics metrics, TokenTelemetry telemetry, int maxQueue,
+            Duration queueTimeout) {
         this.generatorFactory = generatorFactory;
         this.tokenizer = tokenizer;
         this.metrics = metrics;
+        this.telemetry = telemetry;
         this.queueTimeoutNanos = queueTimeout.toNanos();
         this.waiting = new LinkedBlockingQueue<>(maxQueue);
         this.initialPlan = plan;
@@ -138,12 +144,12 @@ public final class BatchScheduler {
      *
      * @throws ApiError 429 when the queue is full, 503 when shutting down
      */
-    public Ticket submit(CompletionRequest request, CompletionListener listener) {
+    public Ticket submit(String id, CompletionRequest request, CompletionListener listener) {
         if (!accepting) {
             throw unavailable(failure != null ? failure
                     : "The server is shutting down; retry on another replica");
         }
-        Ticket ticket = new Ticket(request, listener);
+        Ticket ticket = new Ticket(id, request, listener);
         if (!waiting.offer(ticket)) {
             throw new ApiError(429, "rate_limit_error", "Too many requests are waiting ("
                     + waiting.size() + "); retry shortly", null, "queue_full");
@@ -273,6 +279,7 @@ public final class BatchScheduler {
         CompletionRequest request = ticket.request;
         int[] prompt = request.generation().prompt();
         Sequence sequence;
+        long start = System.nanoTime();
         try {
             sequence = generator.start(request.generation());
         } catch (IllegalArgumentException e) {
@@ -282,7 +289,7 @@ public final class BatchScheduler {
         Active active = new Active(ticket, sequence,
                 new TextStream(tokenizer, prompt[prompt.length - 1], request.stops()));
         running.add(active);
-        publish(active);
+        publish(active, System.nanoTime() - start, 1);
     }
 
     /** A failing step fails the requests in it, not the scheduler: later ones are served. */
@@ -304,26 +311,38 @@ public final class BatchScheduler {
 
     /** One batched decode step, then tokens out and finished sequences released. */
     private void step() {
-        metrics.step(running.size());
+        int batch = running.size();
+        metrics.step(batch);
+        long start = System.nanoTime();
         generator.step(running.stream().map(active -> active.sequence).toList());
-        List.copyOf(running).forEach(this::publish);
+        long stepNanos = System.nanoTime() - start;
+        for (Active active : List.copyOf(running)) {
+            publish(active, stepNanos, batch);
+        }
         updateOccupancy();
     }
 
-    /** Hands the sequence's new tokens to its listener; releases it if it is done. */
-    private void publish(Active active) {
+    /**
+     * Hands the sequence's new tokens to its listener and to telemetry; releases the sequence
+     * if it is done. {@code stepNanos} and {@code batch} describe the step that made them.
+     */
+    private void publish(Active active, long stepNanos, int batch) {
         Sequence sequence = active.sequence;
         while (active.emitted < sequence.generatedCount() && !active.text.stopped()) {
             TokenReport report = sequence.report(active.emitted++);
             String text = active.text.accept(report.token());
             long now = System.nanoTime();
             metrics.token(report.exitLayer(), report.layersExecuted());
+            long interToken = 0;
             if (active.emitted == 1) {
                 metrics.firstToken(Duration.ofNanos(now - active.ticket.arrival));
             } else {
-                metrics.interToken(Duration.ofNanos(now - active.lastToken));
+                interToken = now - active.lastToken;
+                metrics.interToken(Duration.ofNanos(interToken));
             }
             active.lastToken = now;
+            telemetry.record(new TokenSample(active.ticket.id, active.emitted - 1, report,
+                    stepNanos, interToken, batch, System.currentTimeMillis()));
             if (!active.ticket.cancelled) {
                 active.ticket.listener.onToken(text, report);
             }

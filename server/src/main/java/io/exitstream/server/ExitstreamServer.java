@@ -10,6 +10,8 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
@@ -26,13 +28,16 @@ public final class ExitstreamServer implements AutoCloseable {
     private final HttpServer http;
     private final BatchScheduler scheduler;
     private final Duration shutdownGrace;
+    /** The Kafka telemetry producer and schedule consumer, those that run. */
+    private final List<AutoCloseable> kafka;
 
     private ExitstreamServer(Vertx vertx, HttpServer http, BatchScheduler scheduler,
-            Duration shutdownGrace) {
+            Duration shutdownGrace, List<AutoCloseable> kafka) {
         this.vertx = vertx;
         this.http = http;
         this.scheduler = scheduler;
         this.shutdownGrace = shutdownGrace;
+        this.kafka = kafka;
     }
 
     /** Reads the model and tokenizer, starts the scheduler and listens; throws on bad input. */
@@ -45,9 +50,22 @@ public final class ExitstreamServer implements AutoCloseable {
         plan.validate(weights.config());
         String name = modelName(options.model());
         ServerMetrics metrics = new ServerMetrics(name);
+        KafkaOptions kafkaOptions = options.kafka();
+        List<AutoCloseable> kafka = new ArrayList<>();
+        TokenTelemetry telemetry = TokenTelemetry.OFF;
+        if (kafkaOptions != null && kafkaOptions.telemetry()) {
+            KafkaTelemetry producer = new KafkaTelemetry(name, kafkaOptions);
+            metrics.telemetryDrops(producer::dropped);
+            kafka.add(producer);
+            telemetry = producer;
+        }
         BatchScheduler scheduler = new BatchScheduler(
                 () -> new Generator(options.loader().apply(weights), options.maxBatch(), context),
-                plan, tokenizer, metrics, options.maxQueue(), options.queueTimeout());
+                plan, tokenizer, metrics, telemetry, options.maxQueue(), options.queueTimeout());
+        if (kafkaOptions != null && kafkaOptions.schedules()) {
+            kafka.add(new ScheduleConsumer(name, weights.config(), plan.version(), kafkaOptions,
+                    scheduler, metrics));
+        }
         Vertx vertx = Vertx.vertx();
         HttpApi api = new HttpApi(vertx, name, new CompletionParser(name, tokenizer, context),
                 scheduler, metrics);
@@ -57,9 +75,10 @@ public final class ExitstreamServer implements AutoCloseable {
                     .listen(options.port(), options.host())
                     .await();
             scheduler.start();
-            return new ExitstreamServer(vertx, http, scheduler, options.shutdownGrace());
+            return new ExitstreamServer(vertx, http, scheduler, options.shutdownGrace(), kafka);
         } catch (RuntimeException e) {
             vertx.close();
+            closeAll(kafka);
             throw e;
         }
     }
@@ -103,5 +122,21 @@ public final class ExitstreamServer implements AutoCloseable {
         // Every reply has been handed to the event loops; let them write it, then close.
         http.shutdown(REPLY_FLUSH).await();
         vertx.close().await();
+        // Last: the telemetry of the last tokens is flushed.
+        closeAll(kafka);
+    }
+
+    /** Closes each in reverse order of start; one failing does not keep the others open. */
+    private static void closeAll(List<AutoCloseable> resources) {
+        for (int i = resources.size() - 1; i >= 0; i--) {
+            try {
+                resources.get(i).close();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (Exception e) {
+                System.getLogger(ExitstreamServer.class.getName()).log(
+                        System.Logger.Level.WARNING, "closing Kafka clients: " + e.getMessage());
+            }
+        }
     }
 }

@@ -94,13 +94,13 @@ final class HttpApi {
 
     private void start(RoutingContext ctx, CompletionRequest request) {
         HttpServerResponse response = ctx.response();
-        CompletionJson json = new CompletionJson("cmpl-" + UUID.randomUUID(),
-                System.currentTimeMillis() / 1000, model);
+        String id = "cmpl-" + UUID.randomUUID();
+        CompletionJson json = new CompletionJson(id, System.currentTimeMillis() / 1000, model);
         CompletionListener reply = request.stream()
                 ? new SseReply(response, json, request.includeUsage())
                 : new JsonReply(response, json);
         try {
-            BatchScheduler.Ticket ticket = scheduler.submit(request,
+            BatchScheduler.Ticket ticket = scheduler.submit(id, request,
                     new OnContext(vertx.getOrCreateContext(), reply));
             response.closeHandler(v -> scheduler.cancel(ticket));
         } catch (ApiError e) {

@@ -2,6 +2,7 @@ package io.exitstream.server;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
@@ -10,6 +11,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 
 /**
  * The server's Prometheus metrics (names from DESIGN.md, base units, label {@code model}).
@@ -19,6 +21,8 @@ public final class ServerMetrics {
 
     private final PrometheusMeterRegistry registry =
             new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final Tags tags;
+    private LongSupplier telemetryDropped;
     private final AtomicInteger running = new AtomicInteger();
     private final AtomicInteger waiting = new AtomicInteger();
     private final AtomicLong planVersion = new AtomicLong();
@@ -32,7 +36,7 @@ public final class ServerMetrics {
     private final DistributionSummary exitLayer;
 
     public ServerMetrics(String model) {
-        Tags tags = Tags.of("model", model);
+        tags = Tags.of("model", model);
         timeToFirstToken = timer("exitstream.time.to.first.token", tags);
         interTokenLatency = timer("exitstream.inter.token.latency", tags);
         requestDuration = timer("exitstream.request.duration", tags);
@@ -89,6 +93,21 @@ public final class ServerMetrics {
 
     public void step(int batch) {
         batchSize.record(batch);
+    }
+
+    /** Exports a count of token events the telemetry producer dropped. */
+    public void telemetryDrops(LongSupplier dropped) {
+        // Micrometer holds a function counter's source weakly: keep it alive here.
+        telemetryDropped = dropped;
+        FunctionCounter.builder("exitstream.telemetry.dropped", dropped,
+                        d -> (double) d.getAsLong())
+                .tags(tags).register(registry);
+    }
+
+    /** A schedule record the server ignored, by reason (a short fixed word). */
+    public void scheduleRecordRejected(String reason) {
+        Counter.builder("exitstream.schedule.records.rejected").tags(tags).tag("reason", reason)
+                .register(registry).increment();
     }
 
     /** The version of the plan new requests run under. */

@@ -22,10 +22,11 @@ import java.util.function.Function;
  * @param queueTimeout longest wait for a slot; beyond it, 503
  * @param bodyLimit largest request body in bytes; beyond it, 413
  * @param shutdownGrace how long running requests may go on after a stop; then they are cut
+ * @param kafka telemetry to and schedules from Kafka; null for none
  */
 public record ServerOptions(Path model, Path tokenizer, Function<LlamaWeights, LlamaModel> loader,
         Function<ModelConfig, ExecutionPlan> plan, String host, int port, int maxBatch, int maxQueue,
-        Duration queueTimeout, long bodyLimit, Duration shutdownGrace) {
+        Duration queueTimeout, long bodyLimit, Duration shutdownGrace, KafkaOptions kafka) {
 
     public ServerOptions {
         if (port < 0 || port > 65535) {
@@ -47,26 +48,31 @@ public record ServerOptions(Path model, Path tokenizer, Function<LlamaWeights, L
     public static ServerOptions of(Path model, Path tokenizer, String host, int port) {
         return new ServerOptions(model, tokenizer, LlamaModel::load,
                 config -> ExecutionPlan.full(), host, port, 8, 64, Duration.ofSeconds(60), 1 << 20,
-                Duration.ofSeconds(10));
+                Duration.ofSeconds(10), null);
     }
 
     public ServerOptions withBatching(int batch, int queue, Duration timeout) {
         return new ServerOptions(model, tokenizer, loader, plan, host, port, batch, queue,
-                timeout, bodyLimit, shutdownGrace);
+                timeout, bodyLimit, shutdownGrace, kafka);
     }
 
     public ServerOptions withLoader(Function<LlamaWeights, LlamaModel> newLoader) {
         return new ServerOptions(model, tokenizer, newLoader, plan, host, port, maxBatch,
-                maxQueue, queueTimeout, bodyLimit, shutdownGrace);
+                maxQueue, queueTimeout, bodyLimit, shutdownGrace, kafka);
     }
 
     public ServerOptions withPlan(Function<ModelConfig, ExecutionPlan> newPlan) {
         return new ServerOptions(model, tokenizer, loader, newPlan, host, port, maxBatch,
-                maxQueue, queueTimeout, bodyLimit, shutdownGrace);
+                maxQueue, queueTimeout, bodyLimit, shutdownGrace, kafka);
     }
 
     public ServerOptions withShutdownGrace(Duration grace) {
         return new ServerOptions(model, tokenizer, loader, plan, host, port, maxBatch,
-                maxQueue, queueTimeout, bodyLimit, grace);
+                maxQueue, queueTimeout, bodyLimit, grace, kafka);
+    }
+
+    public ServerOptions withKafka(KafkaOptions newKafka) {
+        return new ServerOptions(model, tokenizer, loader, plan, host, port, maxBatch,
+                maxQueue, queueTimeout, bodyLimit, shutdownGrace, newKafka);
     }
 }

@@ -1,0 +1,77 @@
+package io.exitstream.server;
+
+import io.exitstream.protos.Topics;
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+
+/**
+ * How the server talks to Kafka: where the brokers are, client properties passed through
+ * unchanged (security: {@code security.protocol}, {@code sasl.*}, {@code ssl.*}; or producer
+ * and consumer tuning), the topic names, and which half of the link runs.
+ *
+ * @param bootstrapServers {@code host:port[,host:port...]}
+ * @param clientProperties given to the telemetry producer and the schedule consumer; they
+ *     override the server's own settings
+ * @param telemetryTopic where token events go
+ * @param schedulesTopic where skip schedules come from
+ * @param telemetry whether to publish token events
+ * @param schedules whether to apply published schedules
+ */
+public record KafkaOptions(String bootstrapServers, Map<String, String> clientProperties,
+        String telemetryTopic, String schedulesTopic, boolean telemetry, boolean schedules) {
+
+    public KafkaOptions {
+        if (bootstrapServers == null || bootstrapServers.isBlank()) {
+            throw new IllegalArgumentException("the Kafka bootstrap servers are missing");
+        }
+        clientProperties = Map.copyOf(clientProperties);
+    }
+
+    /** Both halves on, the standard topics, no extra client properties. */
+    public static KafkaOptions of(String bootstrapServers) {
+        return new KafkaOptions(bootstrapServers, Map.of(), Topics.TELEMETRY, Topics.SCHEDULES,
+                true, true);
+    }
+
+    /**
+     * Reads client properties from a Java properties file (for SASL/TLS settings, say).
+     *
+     * @throws IllegalArgumentException with a one-line reason when the file cannot be read
+     */
+    public KafkaOptions withConfigFile(Path file) {
+        Properties properties = new Properties();
+        try (Reader in = Files.newBufferedReader(file)) {
+            properties.load(in);
+        } catch (IOException | IllegalArgumentException e) {
+            throw new IllegalArgumentException("cannot read the Kafka config file " + file + ": "
+                    + e.getMessage());
+        }
+        Map<String, String> merged = new TreeMap<>(clientProperties);
+        properties.stringPropertyNames().forEach(k -> merged.put(k, properties.getProperty(k)));
+        return withClientProperties(merged);
+    }
+
+    public KafkaOptions withClientProperties(Map<String, String> properties) {
+        return new KafkaOptions(bootstrapServers, properties, telemetryTopic, schedulesTopic,
+                telemetry, schedules);
+    }
+
+    public KafkaOptions withParts(boolean sendTelemetry, boolean applySchedules) {
+        return new KafkaOptions(bootstrapServers, clientProperties, telemetryTopic,
+                schedulesTopic, sendTelemetry, applySchedules);
+    }
+
+    /** {@code defaults}, then the bootstrap servers, then the pass-through properties. */
+    Properties clientConfig(Map<String, Object> defaults) {
+        Properties config = new Properties();
+        config.putAll(defaults);
+        config.put("bootstrap.servers", bootstrapServers);
+        config.putAll(clientProperties);
+        return config;
+    }
+}
