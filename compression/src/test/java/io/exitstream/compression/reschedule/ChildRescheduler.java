@@ -12,8 +12,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A re-scheduler in a JVM of its own, so that a test can kill it hard (SIGKILL) in the middle
- * of a window. It commits only every 10 s, so a kill loses work it has processed but not
- * committed. Prints {@code tokens N} whenever the watched window's count changes.
+ * of a window. It commits only every 5 s, so a kill loses work it has processed but not
+ * committed; its transactions time out after 8 s, so the broker aborts the one the kill left
+ * open soon, and its group membership lapses after 6 s. Prints {@code tokens N} whenever the
+ * watched window's count changes.
  */
 final class ChildRescheduler {
 
@@ -26,15 +28,23 @@ final class ChildRescheduler {
                 StandardCharsets.UTF_8));
     }
 
-    /** Arguments: bootstrap servers, application id, state directory, window start (ms). */
+    /**
+     * Arguments: bootstrap servers, model id, application id, state directory, window start
+     * (ms).
+     */
     public static void main(String[] args) throws InterruptedException {
         Properties slowCommits = new Properties();
-        slowCommits.put("commit.interval.ms", "10000");
-        RescheduleApp app = Apps.start(args[0], args[1], Path.of(args[2]), slowCommits);
-        long window = Long.parseLong(args[3]);
+        slowCommits.put("commit.interval.ms", "5000");
+        slowCommits.put("producer.transaction.timeout.ms", "8000");
+        // The group forgets the killed member soon (the broker's minimum), not after 45 s.
+        slowCommits.put("consumer.session.timeout.ms", "6000");
+        slowCommits.put("consumer.heartbeat.interval.ms", "1000");
+        String model = args[1];
+        RescheduleApp app = Apps.start(args[0], model, args[2], Path.of(args[3]), slowCommits);
+        long window = Long.parseLong(args[4]);
         long last = -1;
         while (true) {
-            WindowStats stats = Apps.stats(app.streams(), window);
+            WindowStats stats = Apps.stats(app.streams(), model, window);
             if (stats != null && stats.tokens() != last) {
                 last = stats.tokens();
                 System.out.println("tokens " + last);
@@ -44,12 +54,13 @@ final class ChildRescheduler {
         }
     }
 
-    static ChildRescheduler start(String bootstrap, String applicationId, Path stateDir,
-            long windowStart) throws IOException {
+    static ChildRescheduler start(String bootstrap, String model, String applicationId,
+            Path stateDir, long windowStart) throws IOException {
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx256m", "-cp", System.getProperty("java.class.path"),
-                ChildRescheduler.class.getName(), bootstrap, applicationId, stateDir.toString(),
+                ChildRescheduler.class.getName(), bootstrap, model, applicationId,
+                stateDir.toString(),
                 Long.toString(windowStart)));
         return new ChildRescheduler(new ProcessBuilder(command)
                 .redirectError(ProcessBuilder.Redirect.DISCARD).start());

@@ -35,49 +35,55 @@ class RescheduleOnBrokerTest {
     @Test
     void aHardKilledInstanceRestartsWithTheAggregatesOfAnUninterruptedRun(Broker broker)
             throws Exception {
+        String bootstrap = broker.bootstrapServers();
+        String model = Apps.newModel();
         String app = "reschedule-restart-" + UUID.randomUUID();
         long window = Apps.currentWindowStart();
         List<TokenEvent> events = Telemetry.fullModelTraffic(window, 90);
-        Apps.produce(broker.bootstrapServers(), events.subList(0, 30));
+        Apps.produce(bootstrap, model, events.subList(0, 30));
 
-        ChildRescheduler child = ChildRescheduler.start(broker.bootstrapServers(), app,
-                dir.resolve("a"), window);
+        ChildRescheduler child = ChildRescheduler.start(bootstrap, model, app, dir.resolve("a"),
+                window);
         child.awaitTokens(30);
-        Apps.produce(broker.bootstrapServers(), events.subList(30, 60));
+        Apps.produce(bootstrap, model, events.subList(30, 60));
         child.awaitTokens(60);
-        // Killed mid-window, with up to 10 s of processed work not committed.
         child.kill();
-        Apps.produce(broker.bootstrapServers(), events.subList(60, 90));
+        assertThat(Apps.committedTelemetry(bootstrap, app))
+                .as("the kill left processed tokens uncommitted").isLessThan(60);
+        Apps.produce(bootstrap, model, events.subList(60, 90));
 
         WindowStats uninterrupted = new WindowStats();
         events.forEach(uninterrupted::add);
-        try (RescheduleApp restarted = Apps.start(broker.bootstrapServers(), app,
-                dir.resolve("a"), new Properties())) {
-            assertThat(Apps.awaitStats(restarted.streams(), window, 90))
+        try (RescheduleApp restarted = Apps.start(bootstrap, model, app, dir.resolve("a"),
+                new Properties())) {
+            assertThat(Apps.awaitStats(restarted.streams(), model, window, 90))
                     .isEqualTo(uninterrupted);
         }
-        try (RescheduleApp fresh = Apps.start(broker.bootstrapServers(), app + "-fresh",
+        try (RescheduleApp fresh = Apps.start(bootstrap, model, app + "-uninterrupted",
                 dir.resolve("b"), new Properties())) {
-            assertThat(Apps.awaitStats(fresh.streams(), window, 90)).isEqualTo(uninterrupted);
+            assertThat(Apps.awaitStats(fresh.streams(), model, window, 90))
+                    .isEqualTo(uninterrupted);
         }
     }
 
     @Test
     void twoInstancesSplitThePartitionsAndTheSurvivorKeepsThePlanInForce(Broker broker)
             throws Exception {
+        String bootstrap = broker.bootstrapServers();
+        String model = Apps.newModel();
         String app = "reschedule-shared-" + UUID.randomUUID();
-        RescheduleApp first = Apps.start(broker.bootstrapServers(), app, dir.resolve("1"),
+        RescheduleApp first = Apps.start(bootstrap, model, app, dir.resolve("1"),
                 new Properties());
-        try (RescheduleApp second = Apps.start(broker.bootstrapServers(), app,
-                dir.resolve("2"), new Properties())) {
+        try (RescheduleApp second = Apps.start(bootstrap, model, app, dir.resolve("2"),
+                new Properties())) {
             awaitSplit(first.streams(), second.streams());
 
             // One window of one model: exactly one decision, whichever instance owns it.
             long window = Apps.currentWindowStart();
             List<TokenEvent> traffic = new ArrayList<>(Telemetry.fullModelTraffic(window, 40));
             traffic.add(closing(window));
-            Apps.produce(broker.bootstrapServers(), traffic);
-            List<ScheduleDecision> decisions = Apps.decisions(broker.bootstrapServers(), 1,
+            Apps.produce(bootstrap, model, traffic);
+            List<ScheduleDecision> decisions = Apps.decisions(bootstrap, model, 1,
                     Duration.ofSeconds(3));
             assertThat(decisions).singleElement().satisfies(d -> {
                 assertThat(d.getOutcome()).isEqualTo(ScheduleDecision.Outcome.ACCEPTED);
@@ -90,8 +96,8 @@ class RescheduleOnBrokerTest {
             List<TokenEvent> next = new ArrayList<>(Telemetry.fullModelTraffic(
                     window + Apps.WINDOW.toMillis() + 2_000, 40));
             next.add(closing(window + Apps.WINDOW.toMillis()));
-            Apps.produce(broker.bootstrapServers(), next);
-            decisions = Apps.decisions(broker.bootstrapServers(), 2, Duration.ofSeconds(3));
+            Apps.produce(bootstrap, model, next);
+            decisions = Apps.decisions(bootstrap, model, 2, Duration.ofSeconds(3));
             assertThat(decisions).hasSize(2);
             assertThat(decisions.get(1).getOutcome())
                     .isEqualTo(ScheduleDecision.Outcome.REJECTED);
