@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
             AnalyzeCommand.class,
             CalibrateCommand.class,
             EvalCommand.class,
+            RescheduleCommand.class,
         })
 public final class Exitstream implements Runnable {
 

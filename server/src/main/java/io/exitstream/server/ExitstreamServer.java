@@ -84,7 +84,7 @@ public final class ExitstreamServer implements AutoCloseable {
     }
 
     /** The model's name in the API: the checkpoint's file or directory name. */
-    static String modelName(Path model) {
+    public static String modelName(Path model) {
         String file = model.toAbsolutePath().normalize().getFileName().toString();
         return file.endsWith(".bin") ? file.substring(0, file.length() - 4) : file;
     }
