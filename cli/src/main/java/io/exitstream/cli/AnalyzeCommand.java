@@ -27,9 +27,8 @@ final class AnalyzeCommand implements Callable<Integer> {
     @Mixin
     private TextModelOptions input;
 
-    @Option(names = "--data", required = true, paramLabel = "FILE",
-            description = "Plain text: documents separated by blank lines, else one per line.")
-    private Path data;
+    @Mixin
+    private CalibrationText text;
 
     @Option(names = "--budget", defaultValue = "0.05",
             description = "Largest relative perplexity increase of the proposed schedule"
@@ -48,10 +47,12 @@ final class AnalyzeCommand implements Callable<Integer> {
         if (!(budget >= 0)) {
             throw new IllegalArgumentException("--budget must be >= 0, got " + budget);
         }
+        text.check();
         LlamaWeights weights = input.weights();
-        Corpus corpus = input.read(data, weights);
+        Corpus corpus;
         LayerAnalysis.Result result;
         try (LlamaModel model = runtime.load(weights)) {
+            corpus = text.corpus(input, weights, model);
             result = LayerAnalysis.analyze(model, corpus, budget, new ConsoleProgress());
         }
         printTable(result);
@@ -60,7 +61,7 @@ final class AnalyzeCommand implements Callable<Integer> {
         }
         Map<String, Object> report = new LinkedHashMap<>();
         report.put("model", input.model.toString());
-        report.put("data", data.toString());
+        report.put("data", text.describe());
         report.put("tokens", corpus.predictions());
         report.put("full_perplexity", Json.round(result.fullPerplexity()));
         List<Object> layers = new ArrayList<>();

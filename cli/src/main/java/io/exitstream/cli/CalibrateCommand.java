@@ -8,7 +8,6 @@ import io.exitstream.compression.ThresholdCalibration;
 import io.exitstream.engine.exits.ExitHeads;
 import io.exitstream.engine.model.LlamaWeights;
 import io.exitstream.engine.runtime.LlamaModel;
-import io.exitstream.engine.tokenizer.Tokenizer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -16,7 +15,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.IntStream;
-import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -34,20 +32,8 @@ final class CalibrateCommand implements Callable<Integer> {
     @Mixin
     private TextModelOptions input;
 
-    @ArgGroup(exclusive = true, multiplicity = "1")
-    private Source source;
-
-    private static final class Source {
-        @Option(names = "--data", paramLabel = "FILE",
-                description = "Calibration text: documents separated by blank lines, else one"
-                        + " per line. Never the evaluation text.")
-        private Path data;
-
-        @Option(names = "--self-generate", paramLabel = "N",
-                description = "Let the model write N sequences itself (temperature 1, from"
-                        + " BOS, seeded).")
-        private Integer generate;
-    }
+    @Mixin
+    private CalibrationText text;
 
     @Option(names = "--agreement", defaultValue = "0.95",
             description = "Greedy agreement with the full model to certify"
@@ -64,11 +50,11 @@ final class CalibrateCommand implements Callable<Integer> {
                     + " (default: ${DEFAULT-VALUE}).")
     private int rank;
 
-    @Option(names = "--epochs", defaultValue = "3",
+    @Option(names = "--epochs", defaultValue = "4",
             description = "Training passes over the calibration text (default: ${DEFAULT-VALUE}).")
     private int epochs;
 
-    @Option(names = "--learning-rate", defaultValue = "0.003",
+    @Option(names = "--learning-rate", defaultValue = "0.01",
             description = "Adam's step size (default: ${DEFAULT-VALUE}).")
     private float learningRate;
 
@@ -81,11 +67,6 @@ final class CalibrateCommand implements Callable<Integer> {
             description = "No token exits before this layer (default: ${DEFAULT-VALUE}).")
     private int minExitLayer;
 
-    @Option(names = "--seed", defaultValue = "1",
-            description = "Seed of the generated text, the adapters' initial weights and the"
-                    + " row order (default: ${DEFAULT-VALUE}).")
-    private long seed;
-
     @Option(names = "--out-plan", paramLabel = "PLAN_JSON",
             description = "Where to write the plan (default: beside the exit heads).")
     private Path outPlan;
@@ -95,25 +76,20 @@ final class CalibrateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        ThresholdCalibration.Target target = new ThresholdCalibration.Target(agreement, delta);
         ExitHeadTrainer.Options options = new ExitHeadTrainer.Options(rank, epochs, learningRate,
-                seed);
+                text.seed);
         LlamaWeights weights = input.weights();
         int layers = weights.config().layers();
         if (minExitLayer < 0 || minExitLayer > layers - 2) {
             throw new IllegalArgumentException("--min-exit-layer must be in 0.." + (layers - 2)
                     + ", got " + minExitLayer);
         }
-        if (source.generate != null && source.generate < 2) {
-            throw new IllegalArgumentException("--self-generate needs at least 2 sequences, got "
-                    + source.generate);
-        }
+        text.check();
         ConsoleProgress progress = new ConsoleProgress();
         Map<String, Object> report = new LinkedHashMap<>();
         try (LlamaModel model = runtime.load(weights)) {
-            Tokenizer tokenizer = input.tokenizer(weights);
-            Corpus corpus = source.data != null ? input.read(source.data, weights)
-                    : Corpus.generate(model, tokenizer, source.generate, input.seqLen(weights),
-                            seed);
+            Corpus corpus = text.corpus(input, weights, model);
             Corpus.Split split = corpus.split(heldOut);
             ExitHeadTrainer.Result trained = new ExitHeadTrainer(weights, options)
                     .train(model, split.train(), progress);
@@ -124,12 +100,12 @@ final class CalibrateCommand implements Callable<Integer> {
             List<Integer> exitLayers = IntStream.range(minExitLayer, layers - 1).boxed().toList();
             ThresholdCalibration.Result calibration;
             try (PlanEvaluator evaluator = new PlanEvaluator(model, split.heldOut())) {
-                calibration = ThresholdCalibration.calibrate(evaluator, exitLayers, minExitLayer,
-                        agreement, delta, 1, progress);
+                calibration = ThresholdCalibration.calibrate(evaluator, weights.finalNorm(),
+                        exitLayers, minExitLayer,
+                        target, 1, progress);
             }
             report.put("model", input.model.toString());
-            report.put("calibration", source.data != null ? source.data.toString()
-                    : "self-generated " + source.generate + " sequences, seed " + seed);
+            report.put("calibration", text.describe());
             report.put("train_tokens", split.train().predictions());
             report.put("held_out_tokens", split.heldOut().predictions());
             report.put("exit_heads", headsFile.toString());

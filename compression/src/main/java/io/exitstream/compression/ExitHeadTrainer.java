@@ -16,6 +16,7 @@ import io.exitstream.engine.runtime.LlamaModel;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.function.Function;
 
 /**
  * Trains one exit head per layer {@code 0..L-2} on the CPU with DJL's autograd and Adam.
@@ -136,24 +137,12 @@ public final class ExitHeadTrainer {
             }
             downT = scope.create(init, new Shape(dim, rank));
             upT = scope.zeros(new Shape(rank, dim));
-            NDArray[] adapter = trainable(downT, upT);
-            Optimizer adam = adam();
-            for (int epoch = 0; epoch < options.epochs(); epoch++) {
-                for (long[] batch : batches(rows, random)) {
-                    try (NDManager step = scope.newSubManager()) {
-                        NDArray x = hidden.get(step.create(batch));
-                        NDArray target = teacherLogProbs.get(step.create(batch));
-                        step.tempAttachAll(x, target);
-                        try (GradientCollector collector = newCollector()) {
-                            NDArray exitLogProbs = exitLogits(adapted(x, downT, upT), frozen)
-                                    .logSoftmax(1);
-                            collector.backward(klDivergence(target, exitLogProbs));
-                        }
-                        update(adam, adapter);
-                    }
-                    progress.step();
-                }
-            }
+            NDArray down = downT;
+            NDArray up = upT;
+            fit(scope, trainable(downT, upT), List.of(hidden, teacherLogProbs),
+                    batch -> klDivergence(batch[1],
+                            exitLogits(adapted(batch[0], down, up), frozen).logSoftmax(1)),
+                    random, progress);
         }
         NDArray normed = adapted(hidden, downT, upT);
         normed = rmsNorm(normed, frozen.gain);
@@ -165,23 +154,9 @@ public final class ExitHeadTrainer {
 
         NDArray weight = scope.zeros(new Shape(dim, 1));
         NDArray bias = scope.zeros(new Shape(1));
-        NDArray[] classifierParams = trainable(weight, bias);
-        Optimizer adam = adam();
-        for (int epoch = 0; epoch < options.epochs(); epoch++) {
-            for (long[] batch : batches(rows, random)) {
-                try (NDManager step = scope.newSubManager()) {
-                    NDArray x = normed.get(step.create(batch));
-                    NDArray y = labels.get(step.create(batch));
-                    step.tempAttachAll(x, y);
-                    try (GradientCollector collector = newCollector()) {
-                        NDArray score = x.matMul(weight).reshape(-1).add(bias);
-                        collector.backward(logisticLoss(score, y));
-                    }
-                    update(adam, classifierParams);
-                }
-                progress.step();
-            }
-        }
+        fit(scope, trainable(weight, bias), List.of(normed, labels),
+                batch -> logisticLoss(batch[0].matMul(weight).reshape(-1).add(bias), batch[1]),
+                random, progress);
         NDArray predicted = normed.matMul(weight).reshape(-1).add(bias).gt(0);
         double accuracy = predicted.eq(labels.gt(0.5f)).toType(
                 DataType.FLOAT32, false).mean().getFloat();
@@ -191,6 +166,38 @@ public final class ExitHeadTrainer {
                         downT.transpose().toFloatArray(), upT.transpose().toFloatArray())
                 : new ExitHead(layer, weight.toFloatArray(), bias.getFloat(0));
         return new Layer(head, new LayerStats(layer, kl, agreement, accuracy));
+    }
+
+    /**
+     * Minimises {@code loss} over the rows of {@code data} (arrays with rows in common) by Adam
+     * on {@code parameters}, in shuffled batches, for the configured epochs.
+     */
+    private void fit(NDManager scope, NDArray[] parameters, List<NDArray> data,
+            Function<NDArray[], NDArray> loss, SplittableRandom random, Progress progress) {
+        Optimizer adam = Optimizer.adam()
+                .optLearningRateTracker(Tracker.fixed(options.learningRate())).build();
+        long rows = data.get(0).getShape().get(0);
+        for (int epoch = 0; epoch < options.epochs(); epoch++) {
+            for (long[] batch : batches((int) rows, random)) {
+                try (NDManager step = scope.newSubManager()) {
+                    NDArray index = step.create(batch);
+                    NDArray[] rowsOf = data.stream().map(d -> d.get(index))
+                            .toArray(NDArray[]::new);
+                    step.tempAttachAll(rowsOf);
+                    try (GradientCollector collector = Engine.getInstance()
+                            .newGradientCollector()) {
+                        collector.backward(loss.apply(rowsOf));
+                    }
+                    for (int i = 0; i < parameters.length; i++) {
+                        NDArray gradient = parameters[i].getGradient();
+                        adam.update(String.valueOf(i), parameters[i], gradient);
+                        // PyTorch accumulates gradients.
+                        gradient.subi(gradient);
+                    }
+                }
+                progress.step();
+            }
+        }
     }
 
     /** {@code h + (h down^T) up^T}, or {@code h} without an adapter. */
@@ -220,29 +227,11 @@ public final class ExitHeadTrainer {
         return softplus.sub(labels.mul(score)).mean();
     }
 
-    private Optimizer adam() {
-        return Optimizer.adam().optLearningRateTracker(Tracker.fixed(options.learningRate()))
-                .build();
-    }
-
-    private static GradientCollector newCollector() {
-        return Engine.getInstance().newGradientCollector();
-    }
-
     private static NDArray[] trainable(NDArray... parameters) {
         for (NDArray p : parameters) {
             p.setRequiresGradient(true);
         }
         return parameters;
-    }
-
-    /** One Adam step, then clears the gradients (PyTorch accumulates them). */
-    private static void update(Optimizer optimizer, NDArray[] parameters) {
-        for (int i = 0; i < parameters.length; i++) {
-            NDArray gradient = parameters[i].getGradient();
-            optimizer.update(String.valueOf(i), parameters[i], gradient);
-            gradient.subi(gradient);
-        }
     }
 
     /** The rows in a fresh random order, cut into batches. */

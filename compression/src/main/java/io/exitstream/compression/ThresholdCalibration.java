@@ -33,6 +33,26 @@ public final class ThresholdCalibration {
     private ThresholdCalibration() {
     }
 
+    /**
+     * What to certify.
+     *
+     * @param agreement the greedy agreement with the full model, in (0, 1)
+     * @param delta the test's error level, in (0, 1): the guarantee holds with probability
+     *     {@code 1 - delta}
+     */
+    public record Target(double agreement, double delta) {
+
+        public Target {
+            if (!(agreement > 0 && agreement < 1)) {
+                throw new IllegalArgumentException("--agreement must be in (0, 1), got "
+                        + agreement);
+            }
+            if (!(delta > 0 && delta < 1)) {
+                throw new IllegalArgumentException("--delta must be in (0, 1), got " + delta);
+            }
+        }
+    }
+
     /** One candidate's test on the held-out text. */
     public record Test(float threshold, PlanEvaluator.Quality quality, double pValue,
             boolean passed) {
@@ -47,30 +67,29 @@ public final class ThresholdCalibration {
 
     /**
      * Runs the fixed-sequence test for a confidence plan exiting at {@code exitLayers} from
-     * {@code minExitLayer} on, scoring on the evaluator's (held-out) corpus.
+     * {@code minExitLayer} on, scoring on the evaluator's (held-out) corpus with the exit heads
+     * the evaluator's model uses.
      *
-     * @param targetAgreement the agreement to certify, in (0, 1)
-     * @param delta the test's error level, in (0, 1)
+     * @param finalNorm the model's final RMSNorm weight: candidates above the highest
+     *     confidence the heads reach on the full model's states never exit, so they are the
+     *     full model and need no scoring (see {@link FullModelConfidence})
      */
-    public static Result calibrate(PlanEvaluator heldOut, List<Integer> exitLayers,
-            int minExitLayer, double targetAgreement, double delta, long version,
+    public static Result calibrate(PlanEvaluator heldOut, float[] finalNorm,
+            List<Integer> exitLayers, int minExitLayer, Target target, long version,
             Progress progress) {
-        if (!(targetAgreement > 0 && targetAgreement < 1)) {
-            throw new IllegalArgumentException("--agreement must be in (0, 1), got "
-                    + targetAgreement);
-        }
-        if (!(delta > 0 && delta < 1)) {
-            throw new IllegalArgumentException("--delta must be in (0, 1), got " + delta);
-        }
-        double epsilon = 1 - targetAgreement;
+        double epsilon = 1 - target.agreement();
+        // A margin for float rounding between this bound and the engine's own arithmetic.
+        double neverExits = FullModelConfidence.max(heldOut.model(), finalNorm, heldOut.corpus(),
+                minExitLayer) + 1e-4;
         List<Test> tests = new ArrayList<>();
         ExecutionPlan chosen = null;
         progress.begin("calibrate thresholds", CANDIDATES.length);
         for (float threshold : CANDIDATES) {
             ExecutionPlan plan = plan(exitLayers, minExitLayer, threshold, version);
-            PlanEvaluator.Quality quality = heldOut.quality(plan);
+            PlanEvaluator.Quality quality = threshold > neverExits ? heldOut.fullQuality()
+                    : heldOut.quality(plan);
             double p = binomialTail(quality.tokens(), quality.disagreements(), epsilon);
-            boolean passed = p <= delta;
+            boolean passed = p <= target.delta();
             tests.add(new Test(threshold, quality, p, passed));
             progress.step();
             if (!passed) {

@@ -17,23 +17,10 @@ record TokenScores(double[] logProbs, int[] argmax) {
         double[] logProbs = new double[n];
         int[] argmax = new int[n];
         for (int t = 0; t < n; t++) {
-            logProbs[t] = logSoftmax(logits, t * vocab, vocab, tokens[t + 1]);
+            logProbs[t] = Sampler.logProbability(logits, t * vocab, vocab, tokens[t + 1]);
             argmax[t] = Sampler.argmax(logits, t * vocab, vocab);
         }
         return new TokenScores(logProbs, argmax);
-    }
-
-    /** {@code log softmax(logits)[token]}, computed stably. */
-    static double logSoftmax(float[] logits, int offset, int vocab, int token) {
-        float max = Float.NEGATIVE_INFINITY;
-        for (int i = 0; i < vocab; i++) {
-            max = Math.max(max, logits[offset + i]);
-        }
-        double sum = 0;
-        for (int i = 0; i < vocab; i++) {
-            sum += Math.exp(logits[offset + i] - max);
-        }
-        return logits[offset + token] - max - Math.log(sum);
     }
 
     double sumLogProbs() {

@@ -1,5 +1,6 @@
 package io.exitstream.engine.runtime;
 
+import io.exitstream.engine.model.ModelConfig;
 import java.util.Arrays;
 
 /**
@@ -36,6 +37,31 @@ final class DecodedRows {
         return new DecodedRows(logits, exits, executed, confidences, null);
     }
 
+    /**
+     * Unpacks the exit program's output, {@code [rows, vocab + 3 + layers]}: logits, exit
+     * layer, layers run, confidence, and with {@code influence} each layer's influence.
+     */
+    static DecodedRows unpack(float[] out, int rows, ModelConfig config, boolean influence) {
+        int vocab = config.vocabSize();
+        int stride = vocab + 3 + config.layers();
+        float[] logits = new float[rows * vocab];
+        int[] exits = new int[rows];
+        int[] executed = new int[rows];
+        float[] confidences = new float[rows];
+        float[][] influences = influence ? new float[rows][] : null;
+        for (int r = 0; r < rows; r++) {
+            int at = r * stride;
+            System.arraycopy(out, at, logits, r * vocab, vocab);
+            exits[r] = (int) out[at + vocab];
+            executed[r] = (int) out[at + vocab + 1];
+            confidences[r] = out[at + vocab + 2];
+            if (influence) {
+                influences[r] = Arrays.copyOfRange(out, at + vocab + 3, at + stride);
+            }
+        }
+        return new DecodedRows(logits, exits, executed, confidences, influences);
+    }
+
     int exitLayer(int row) {
         return exitLayers[row];
     }
@@ -53,9 +79,12 @@ final class DecodedRows {
         return influences == null ? null : influences[row].clone();
     }
 
-    /** The report of the token chosen for {@code row}. */
-    TokenReport report(int row, int token, LayerSchedule schedule) {
+    /**
+     * The report of the token chosen for {@code row}, with the row's block influence when it
+     * was {@code sampled} for it.
+     */
+    TokenReport report(int row, int token, LayerSchedule schedule, boolean sampled) {
         return new TokenReport(token, schedule.plan.version(), exitLayers[row],
-                layersExecuted[row], confidences[row], 0, 0, influence(row));
+                layersExecuted[row], confidences[row], 0, 0, sampled ? influence(row) : null);
     }
 }

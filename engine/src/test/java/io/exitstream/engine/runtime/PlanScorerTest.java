@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
-import com.google.gson.JsonArray;
-import io.exitstream.engine.SharedFixtures;
 import io.exitstream.engine.plan.ExecutionPlan;
 import io.exitstream.engine.plan.ExitPolicy;
 import java.util.List;
@@ -16,18 +14,9 @@ class PlanScorerTest {
 
     private final LlamaModel model = Stories260K.model();
 
-    /** BOS then the first {@code n} golden greedy ids. */
-    private static int[] goldenText(int n) {
-        JsonArray golden = SharedFixtures.golden().getAsJsonArray("greedy_ids");
-        int[] tokens = new int[n + 1];
-        tokens[0] = 1;
-        System.arraycopy(Stories260K.goldenPrefix(golden, n), 0, tokens, 1, n);
-        return tokens;
-    }
-
     @Test
     void theFullPlanGivesTheFullModelsLogProbabilitiesAndGreedyTokens() {
-        int[] tokens = goldenText(120);
+        int[] tokens = Stories260K.goldenText(120);
         List<PositionScore> scores;
         try (PlanScorer scorer = new PlanScorer(model, 1, 512)) {
             scores = scorer.score(ExecutionPlan.full(), tokens);
@@ -56,8 +45,8 @@ class PlanScorerTest {
     @Test
     void sequencesScoredTogetherScoreAsTheyWouldAlone() {
         ExecutionPlan skipping = new ExecutionPlan(2, List.of(1), new ExitPolicy.None());
-        List<int[]> texts = List.of(goldenText(30), new int[] {1, 403, 407, 300, 301},
-                goldenText(12));
+        List<int[]> texts = List.of(Stories260K.goldenText(30),
+                new int[] {1, 403, 407, 300, 301}, Stories260K.goldenText(12));
         try (PlanScorer scorer = new PlanScorer(model, 2, 64)) {
             List<List<PositionScore>> together = scorer.score(skipping, texts, 3);
             assertThat(together).hasSize(3);
