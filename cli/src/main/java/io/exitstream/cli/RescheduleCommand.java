@@ -185,8 +185,8 @@ final class RescheduleCommand implements Callable<Integer> {
             stopped.countDown();
         }, "exitstream-reschedule-stop");
         Runtime.getRuntime().addShutdownHook(stop);
-        System.err.printf("reschedule: model %s, %s windows, application %s on %s%s%n",
-                rescheduler.modelId(), window, application, bootstrap,
+        System.err.printf("reschedule: model %s, %d ms windows, application %s on %s%s%n",
+                rescheduler.modelId(), window.toMillis(), application, bootstrap,
                 metrics == null ? "" : ", metrics on :" + metrics.port() + "/metrics");
         try {
             // Runs until stopped (Ctrl-C, SIGTERM); a failed application ends the command.
@@ -221,7 +221,15 @@ final class RescheduleCommand implements Callable<Integer> {
         Properties config = new Properties();
         config.putAll(kafka);
         config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        try (Admin admin = Admin.create(config)) {
+        config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000);
+        Admin admin;
+        try {
+            admin = Admin.create(config);
+        } catch (KafkaException e) {
+            throw new IllegalStateException("cannot reach Kafka at " + bootstrap + ": "
+                    + e.getMessage());
+        }
+        try {
             admin.describeCluster().clusterId().get(10, TimeUnit.SECONDS);
         } catch (ExecutionException | TimeoutException e) {
             throw new IllegalStateException("no Kafka broker answers at " + bootstrap);
@@ -229,9 +237,9 @@ final class RescheduleCommand implements Callable<Integer> {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while looking for Kafka at "
                     + bootstrap);
-        } catch (KafkaException e) {
-            throw new IllegalStateException("cannot reach Kafka at " + bootstrap + ": "
-                    + e.getMessage());
+        } finally {
+            // Without a broker, a plain close would wait out the pending request.
+            admin.close(Duration.ofSeconds(1));
         }
     }
 
