@@ -137,6 +137,7 @@ final class RescheduleCommand implements Callable<Integer> {
     public Integer call() throws InterruptedException {
         GateBudget budget = usage(() -> new GateBudget(minAgreement, maxPerplexityIncrease,
                 minGain));
+        // Flags are checked before the model loads; --max-skip's default needs the model.
         usage(() -> new PlannerLimits(0, maxInfluence, 1, maxDraft));
         if (window.isZero()) {
             throw new ParameterException(spec.commandLine(), "--window must be positive");

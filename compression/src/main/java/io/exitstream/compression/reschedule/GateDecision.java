@@ -13,10 +13,9 @@ import java.util.Optional;
  *     phrase with its figures
  * @param quality the calibration measurement; absent when the candidate was rejected before
  *     the model ran (too little gain)
- * @param gateSeconds wall time of the judgement
  */
 public record GateDecision(Candidate candidate, boolean accepted, List<String> reasons,
-        Optional<Quality> quality, double gateSeconds) {
+        Optional<Quality> quality) {
 
     public GateDecision {
         reasons = List.copyOf(reasons);

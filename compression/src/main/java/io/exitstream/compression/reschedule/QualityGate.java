@@ -28,7 +28,6 @@ public final class QualityGate {
 
     /** Judges a candidate; the reasons say what failed, or when it passes, by what margins. */
     public GateDecision judge(Candidate candidate) {
-        long start = System.nanoTime();
         double gain = candidate.expectedGain();
         String speed = format("expected gain %.1f%% (%.1f vs %.1f tokens/s)", 100 * gain,
                 candidate.expectedTokensPerSecond(), candidate.currentTokensPerSecond());
@@ -36,7 +35,7 @@ public final class QualityGate {
             return new GateDecision(candidate, false,
                     List.of(speed + format(" is below the minimum %.1f%%",
                             100 * budget.minGain())),
-                    Optional.empty(), seconds(start));
+                    Optional.empty());
         }
         Quality quality = measure.measure(candidate.plan());
         List<String> failed = new ArrayList<>();
@@ -61,14 +60,10 @@ public final class QualityGate {
         }
         boolean accepted = failed.isEmpty();
         return new GateDecision(candidate, accepted, accepted ? passed : failed,
-                Optional.of(quality), seconds(start));
+                Optional.of(quality));
     }
 
     private static String format(String pattern, Object... args) {
         return String.format(Locale.ROOT, pattern, args);
-    }
-
-    private static double seconds(long startNanos) {
-        return (System.nanoTime() - startNanos) / 1e9;
     }
 }
