@@ -24,4 +24,19 @@ class ServeCommandTest {
         assertThat(run.exitCode()).isEqualTo(1);
         assertThat(run.err()).contains("max batch must be positive");
     }
+
+    @Test
+    void kafkaConfigWithoutKafkaOrUnreadableIsOneLineAndExitCode1(@TempDir Path tmp) {
+        CliRun alone = CliRun.of("serve", "--model", tmp.toString(), "--kafka-config",
+                tmp.resolve("client.properties").toString());
+        assertThat(alone.exitCode()).isEqualTo(1);
+        assertThat(alone.err().lines()).singleElement().asString()
+                .isEqualTo("serve: --kafka-config needs --kafka");
+
+        CliRun missing = CliRun.of("serve", "--model", tmp.toString(), "--kafka",
+                "127.0.0.1:9", "--kafka-config", tmp.resolve("absent.properties").toString());
+        assertThat(missing.exitCode()).isEqualTo(1);
+        assertThat(missing.err().lines()).singleElement().asString()
+                .startsWith("serve: cannot read the Kafka config file").contains("absent");
+    }
 }
