@@ -2,6 +2,8 @@ package io.exitstream.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.exitstream.engine.SharedFixtures;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -38,5 +40,17 @@ class ServeCommandTest {
         assertThat(missing.exitCode()).isEqualTo(1);
         assertThat(missing.err().lines()).singleElement().asString()
                 .startsWith("serve: cannot read the Kafka config file").contains("absent");
+    }
+
+    @Test
+    void aKafkaSettingKafkaRefusesIsOneLineAndExitCode1(@TempDir Path tmp) throws Exception {
+        Path config = Files.writeString(tmp.resolve("client.properties"), "buffer.memory=lots\n");
+        CliRun run = CliRun.of("serve", "--model", SharedFixtures.stories260K().toString(),
+                "--port", "0", "--kafka", "127.0.0.1:9", "--kafka-config", config.toString());
+
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.err().lines().filter(line -> line.startsWith("serve: ")))
+                .singleElement().asString()
+                .startsWith("serve: Kafka client settings: ").contains("buffer.memory");
     }
 }

@@ -1,9 +1,9 @@
 package io.exitstream.server;
 
 import com.google.protobuf.Timestamp;
+import io.exitstream.engine.runtime.TokenReport;
 import io.exitstream.protos.ProtobufSerde;
 import io.exitstream.protos.v1.TokenEvent;
-import io.exitstream.engine.runtime.TokenReport;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
