@@ -18,15 +18,19 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /**
  * Prefill and decode throughput of the raw engine, as JSON on stdout. Every figure is the
  * median of several timed runs after one untimed warm-up; the runs themselves are listed too.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Measure prefill and decode tokens/s per batch size; prints JSON.")
+        description = "Measure prefill and decode tokens/s per batch size; prints JSON.",
+        subcommands = BenchTelemetryCommand.class)
 final class BenchCommand implements Callable<Integer> {
 
     @Mixin
@@ -55,8 +59,15 @@ final class BenchCommand implements Callable<Integer> {
     @Mixin
     private PlanOption planOption;
 
+    @Spec
+    private CommandSpec spec;
+
     @Override
     public Integer call() {
+        if (!source.given()) {
+            throw new ParameterException(spec.commandLine(),
+                    "name the model: --model PATH or --shape SHAPE");
+        }
         requirePositive("--tokens", tokens);
         requirePositive("--prompt-tokens", promptTokens);
         requirePositive("--runs", runs);
@@ -159,11 +170,19 @@ final class BenchCommand implements Callable<Integer> {
         return (System.nanoTime() - startNanos) / 1e9;
     }
 
-    private static double[] round(double[] values) {
+    static double median(double[] values) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        int n = sorted.length;
+        double m = n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+        return Math.round(m * 10) / 10.0;
+    }
+
+    static double[] round(double[] values) {
         return Arrays.stream(values).map(v -> Math.round(v * 10) / 10.0).toArray();
     }
 
-    private static void requirePositive(String option, int value) {
+    static void requirePositive(String option, int value) {
         if (value <= 0) {
             throw new IllegalArgumentException(option + " must be positive, got " + value);
         }

@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
             CalibrateCommand.class,
             EvalCommand.class,
             RescheduleCommand.class,
+            UpCommand.class,
         })
 public final class Exitstream implements Runnable {
 

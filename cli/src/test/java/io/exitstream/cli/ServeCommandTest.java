@@ -2,6 +2,8 @@ package io.exitstream.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.exitstream.engine.SharedFixtures;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -23,5 +25,32 @@ class ServeCommandTest {
 
         assertThat(run.exitCode()).isEqualTo(1);
         assertThat(run.err()).contains("max batch must be positive");
+    }
+
+    @Test
+    void kafkaConfigWithoutKafkaOrUnreadableIsOneLineAndExitCode1(@TempDir Path tmp) {
+        CliRun alone = CliRun.of("serve", "--model", tmp.toString(), "--kafka-config",
+                tmp.resolve("client.properties").toString());
+        assertThat(alone.exitCode()).isEqualTo(1);
+        assertThat(alone.err().lines()).singleElement().asString()
+                .isEqualTo("serve: --kafka-config needs --kafka");
+
+        CliRun missing = CliRun.of("serve", "--model", tmp.toString(), "--kafka",
+                "127.0.0.1:9", "--kafka-config", tmp.resolve("absent.properties").toString());
+        assertThat(missing.exitCode()).isEqualTo(1);
+        assertThat(missing.err().lines()).singleElement().asString()
+                .startsWith("serve: cannot read the Kafka config file").contains("absent");
+    }
+
+    @Test
+    void aKafkaSettingKafkaRefusesIsOneLineAndExitCode1(@TempDir Path tmp) throws Exception {
+        Path config = Files.writeString(tmp.resolve("client.properties"), "buffer.memory=lots\n");
+        CliRun run = CliRun.of("serve", "--model", SharedFixtures.stories260K().toString(),
+                "--port", "0", "--kafka", "127.0.0.1:9", "--kafka-config", config.toString());
+
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.err().lines().filter(line -> line.startsWith("serve: ")))
+                .singleElement().asString()
+                .startsWith("serve: Kafka client settings: ").contains("buffer.memory");
     }
 }

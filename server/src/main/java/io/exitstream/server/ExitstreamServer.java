@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.common.KafkaException;
 
 /**
  * A running server: the model's scheduler thread and the HTTP endpoint in front of it. The
@@ -52,19 +53,26 @@ public final class ExitstreamServer implements AutoCloseable {
         ServerMetrics metrics = new ServerMetrics(name);
         KafkaOptions kafkaOptions = options.kafka();
         List<AutoCloseable> kafka = new ArrayList<>();
-        TokenTelemetry telemetry = TokenTelemetry.OFF;
-        if (kafkaOptions != null && kafkaOptions.telemetry()) {
-            KafkaTelemetry producer = new KafkaTelemetry(name, kafkaOptions);
-            metrics.telemetryDrops(producer::dropped);
-            kafka.add(producer);
-            telemetry = producer;
-        }
-        BatchScheduler scheduler = new BatchScheduler(
-                () -> new Generator(options.loader().apply(weights), options.maxBatch(), context),
-                plan, tokenizer, metrics, telemetry, options.maxQueue(), options.queueTimeout());
-        if (kafkaOptions != null && kafkaOptions.schedules()) {
-            kafka.add(new ScheduleConsumer(name, weights.config(), plan.version(), kafkaOptions,
-                    scheduler, metrics));
+        BatchScheduler scheduler;
+        try {
+            TokenTelemetry telemetry = TokenTelemetry.OFF;
+            if (kafkaOptions != null && kafkaOptions.telemetry()) {
+                KafkaTelemetry producer = new KafkaTelemetry(name, kafkaOptions);
+                metrics.telemetryDrops(producer::dropped);
+                kafka.add(producer);
+                telemetry = producer;
+            }
+            scheduler = new BatchScheduler(() -> new Generator(options.loader().apply(weights),
+                    options.maxBatch(), context), plan, tokenizer, metrics, telemetry,
+                    options.maxQueue(), options.queueTimeout());
+            if (kafkaOptions != null && kafkaOptions.schedules()) {
+                kafka.add(new ScheduleConsumer(name, weights.config(), plan.version(),
+                        kafkaOptions, scheduler, metrics));
+            }
+        } catch (KafkaException e) {
+            // A client setting Kafka refuses (a bad value in --kafka-config, say): user input.
+            closeAll(kafka);
+            throw new IllegalArgumentException("Kafka client settings: " + e.getMessage(), e);
         }
         Vertx vertx = Vertx.vertx();
         HttpApi api = new HttpApi(vertx, name, new CompletionParser(name, tokenizer, context),
