@@ -17,6 +17,7 @@ SAMPLE=$SHARED/data/tinystories-valid-sample.txt
 # One PyTorch thread: stories260K is too small to gain from two, and on a shared machine a
 # second thread mostly waits for a core.
 THREADS=(--threads 1)
+PLANS=(full skip-5pct skip-150pct confidence-0.95 self-speculative-e3-k1 self-speculative-e3-k2)
 mkdir -p "$OUT/plans"
 
 # 1. Static schedules: ShortGPT influence and single-layer perplexities on 64 self-written
@@ -36,7 +37,7 @@ mkdir -p "$OUT/plans"
 # 3. Every plan on the evaluation sample: quality, and decode speed at batch 1 and 8.
 cp docs/bench/plans/full.json docs/bench/plans/self-speculative-e3-k1.json \
   docs/bench/plans/self-speculative-e3-k2.json "$OUT/plans/"
-for plan in full skip-5pct skip-150pct confidence-0.95 self-speculative-e3-k1 self-speculative-e3-k2; do
+for plan in "${PLANS[@]}"; do
   extra=()
   if [ "$plan" = confidence-0.95 ]; then
     extra=(--sweep --png docs/bench/early-exit-sweep.png)
@@ -46,9 +47,12 @@ for plan in full skip-5pct skip-150pct confidence-0.95 self-speculative-e3-k1 se
 done
 
 # 4. The table of docs/early-exit.md.
-echo "| plan | perplexity | agreement | layers/token (scored) | layers/token (decode) | tok/s batch 1 | tok/s batch 8 |"
+echo "| plan | perplexity | agreement | layers/token (scored) | layers/token (decode)" \
+  "| tok/s batch 1 | tok/s batch 8 |"
 echo "|---|---|---|---|---|---|---|"
-for plan in full skip-5pct skip-150pct confidence-0.95 self-speculative-e3-k1 self-speculative-e3-k2; do
-  jq -r --arg plan "$plan" '"| \($plan) | \(.perplexity * 1000 | round / 1000) | \(.agreement * 1000 | round / 1000) | \(.mean_layers * 100 | round / 100) | \(.decode[0].mean_layers * 100 | round / 100) | \(.decode[0].tokens_per_s) | \(.decode[1].tokens_per_s) |"' \
-    "$OUT/eval-$plan.json"
+for plan in "${PLANS[@]}"; do
+  jq -r --arg plan "$plan" 'def r(x; n): (x * n | round) / n;
+    "| \($plan) | \(r(.perplexity; 1000)) | \(r(.agreement; 1000)) | \(r(.mean_layers; 100))"
+    + " | \(r(.decode[0].mean_layers; 100)) | \(.decode[0].tokens_per_s)"
+    + " | \(.decode[1].tokens_per_s) |"' "$OUT/eval-$plan.json"
 done

@@ -25,7 +25,8 @@ final class BarChart {
     private static final int PANEL_WIDTH = 520;
     private static final int HEIGHT = 380;
     private static final int MARGIN = 60;
-    private static final Color[] COLOURS = {
+    /** The series colours of every chart the CLI draws. */
+    static final Color[] COLOURS = {
         new Color(0x4C72B0), new Color(0xDD8452), new Color(0x55A868), new Color(0xC44E52)
     };
 

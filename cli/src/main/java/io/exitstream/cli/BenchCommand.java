@@ -75,7 +75,7 @@ final class BenchCommand implements Callable<Integer> {
         Map<String, Object> report = new LinkedHashMap<>();
         try (LlamaModel model = runtime.load(source.weights())) {
             ModelConfig config = model.config();
-            ExecutionPlan plan = planOption.plan(config);
+            ExecutionPlan plan = planOption.plan(model, source.path());
             if (promptTokens >= config.contextLength() || tokens + 1 > config.contextLength()) {
                 throw new IllegalArgumentException("--prompt-tokens and --tokens must fit the"
                         + " context of " + config.contextLength() + " positions");

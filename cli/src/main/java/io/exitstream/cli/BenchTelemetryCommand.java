@@ -125,7 +125,7 @@ final class BenchTelemetryCommand implements Callable<Integer> {
      * queue at most half full, so that none is dropped) and waits for every acknowledgement.
      */
     private double pipelineRun(KafkaTelemetry telemetry) {
-        TokenReport report = new TokenReport(1234, 7, 3, 4, 0.93f, 0, 0);
+        TokenReport report = new TokenReport(1234, 7, 3, 4, 0.93f, 0, 0, null);
         long base = telemetry.delivered() + telemetry.dropped();
         long start = System.nanoTime();
         for (int i = 0; i < events; i++) {

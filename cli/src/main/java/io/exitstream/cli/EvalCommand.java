@@ -3,7 +3,6 @@ package io.exitstream.cli;
 import com.google.gson.JsonParser;
 import io.exitstream.compression.Corpus;
 import io.exitstream.compression.PlanEvaluator;
-import io.exitstream.engine.exits.ExitHeads;
 import io.exitstream.engine.model.LlamaWeights;
 import io.exitstream.engine.plan.ExecutionPlan;
 import io.exitstream.engine.plan.ExitPolicy;
@@ -75,17 +74,13 @@ final class EvalCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         LlamaWeights weights = input.weights();
-        ExecutionPlan plan = planOption.plan(weights.config());
-        if (sweep && !(plan.exit() instanceof ExitPolicy.Confidence)) {
-            throw new IllegalArgumentException("--sweep scales confidence thresholds; the plan"
-                    + " has exit policy " + plan.exit().type());
-        }
         Corpus corpus = input.read(data, weights);
         Map<String, Object> report = new LinkedHashMap<>();
         try (LlamaModel model = runtime.load(weights)) {
-            Path heads = ExitHeads.pathFor(input.model);
-            if (Files.exists(heads)) {
-                model.useExitHeads(ExitHeads.read(heads));
+            ExecutionPlan plan = planOption.plan(model, input.model);
+            if (sweep && !(plan.exit() instanceof ExitPolicy.Confidence)) {
+                throw new IllegalArgumentException("--sweep scales confidence thresholds; the"
+                        + " plan has exit policy " + plan.exit().type());
             }
             try (PlanEvaluator evaluator = new PlanEvaluator(model, corpus)) {
                 report.put("model", input.model.toString());

@@ -6,6 +6,7 @@ import io.exitstream.engine.runtime.GenerationRequest;
 import io.exitstream.engine.runtime.Generator;
 import io.exitstream.engine.runtime.LlamaModel;
 import io.exitstream.engine.runtime.Sequence;
+import io.exitstream.engine.runtime.TokenReport;
 import io.exitstream.engine.sampling.SamplingParams;
 import io.exitstream.engine.tokenizer.StreamingDecoder;
 import io.exitstream.engine.tokenizer.Tokenizer;
@@ -13,6 +14,7 @@ import io.exitstream.engine.tokenizer.TokenizerFiles;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -79,7 +81,7 @@ final class GenerateCommand implements Callable<Integer> {
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         try (LlamaModel llama = runtime.load(weights);
                 Generator generator = new Generator(llama, 1, context)) {
-            generator.setPlan(planOption.plan(weights.config()));
+            generator.setPlan(planOption.plan(llama, model));
             out.print(prompt);
             StreamingDecoder decoder = new StreamingDecoder(tokenizer, ids[ids.length - 1]);
             // BOS as well as EOS: llama2.c models separate documents with BOS.
@@ -92,8 +94,11 @@ final class GenerateCommand implements Callable<Integer> {
             out.println(decoder.flush());
             out.flush();
             int n = sequence.generatedCount();
-            System.err.printf("generate: %d tokens in %.2f s, %.1f tokens/s (%s)%n", n, seconds,
-                    n / seconds, sequence.finishReason().name().toLowerCase());
+            double layers = sequence.reports().stream()
+                    .mapToInt(TokenReport::layersExecuted).average().orElse(0);
+            System.err.printf(Locale.ROOT, "generate: %d tokens in %.2f s, %.1f tokens/s, %.2f"
+                    + " layers per token (%s)%n", n, seconds, n / seconds, layers,
+                    sequence.finishReason().name().toLowerCase(Locale.ROOT));
         }
         return 0;
     }

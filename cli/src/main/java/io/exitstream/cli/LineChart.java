@@ -32,9 +32,7 @@ final class LineChart {
     private static final int LEFT = 70;
     private static final int TOP = 50;
     private static final int BOTTOM = 80;
-    private static final Color[] COLOURS = {
-        new Color(0x4C72B0), new Color(0xDD8452), new Color(0x55A868), new Color(0xC44E52)
-    };
+    private static final Color[] COLOURS = BarChart.COLOURS;
 
     private LineChart() {
     }

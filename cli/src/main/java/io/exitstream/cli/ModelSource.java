@@ -41,6 +41,11 @@ final class ModelSource {
                 : SyntheticModels.random(SyntheticModels.shape(choice.shape), weightSeed);
     }
 
+    /** The checkpoint's path, or null for synthetic weights. */
+    Path path() {
+        return choice.model;
+    }
+
     String describe() {
         return choice.model != null ? choice.model.toString() : "synthetic " + choice.shape;
     }

@@ -6,6 +6,8 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.exitstream.engine.checkpoint.ModelFormat;
+import io.exitstream.engine.exits.ExitHead;
+import io.exitstream.engine.exits.ExitHeads;
 import io.exitstream.engine.model.LlamaWeights;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -85,6 +87,29 @@ class BenchAndSynthCommandTest {
                 "--prompt-tokens", "4", "--runs", "1", "--plan", bad.toString());
         assertThat(rejected.exitCode()).isEqualTo(1);
         assertThat(rejected.err()).contains("bad.json").contains("9");
+    }
+
+    @Test
+    void benchRunsAConfidencePlanWithTheExitHeadsItIsGiven() throws java.io.IOException {
+        Path plan = java.nio.file.Files.writeString(tmp.resolve("plan.json"), """
+                {"version": 3, "exit": {"type": "confidence", "thresholds": {"0": 0.5},
+                 "min_exit_layer": 0}}
+                """);
+        Path heads = tmp.resolve("heads.safetensors");
+        ExitHeads.of(new ExitHead(0, new float[64], 20f)).write(heads);
+        CliRun run = CliRun.of("bench", "--shape", TINY, "--batch", "2", "--tokens", "6",
+                "--prompt-tokens", "4", "--runs", "1", "--plan", plan.toString(),
+                "--exit-heads", heads.toString());
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        JsonObject decode = JsonParser.parseString(run.out()).getAsJsonObject()
+                .getAsJsonArray("decode").get(0).getAsJsonObject();
+        assertThat(decode.get("mean_layers_executed").getAsDouble()).isEqualTo(1.0);
+
+        CliRun noHeads = CliRun.of("bench", "--shape", TINY, "--tokens", "4",
+                "--prompt-tokens", "4", "--runs", "1", "--plan", plan.toString());
+        assertThat(noHeads.exitCode()).isEqualTo(1);
+        assertThat(noHeads.err().strip()).endsWith("has confidence exits, which need exit heads:"
+                + " pass --exit-heads");
     }
 
     @Test

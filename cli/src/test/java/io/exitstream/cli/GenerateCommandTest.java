@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonObject;
 import io.exitstream.engine.SharedFixtures;
+import io.exitstream.engine.exits.ExitHead;
+import io.exitstream.engine.exits.ExitHeads;
 import io.exitstream.engine.tokenizer.TokenizerFiles;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -88,6 +90,26 @@ class GenerateCommandTest {
         assertOneLineError(CliRun.of("generate", "--model", model.toString(), "-n", "0"), "-n");
         assertOneLineError(CliRun.of("generate", "--model", model.toString(),
                 "--top-p", "1.5"), "top_p");
+    }
+
+    @Test
+    void aConfidencePlanExitsThroughTheHeadsBesideTheModel() throws IOException {
+        Path model = Files.copy(SharedFixtures.stories260K(), tmp.resolve("m.bin"));
+        Path plan = Files.writeString(tmp.resolve("plan.json"), """
+                {"version": 2, "exit": {"type": "confidence", "thresholds": {"1": 0.5},
+                 "min_exit_layer": 1}}
+                """);
+        String[] args = {"generate", "--model", model.toString(), "--tokenizer",
+            SharedFixtures.tok512().toString(), "-n", "20", "--temperature", "0",
+            "--plan", plan.toString()};
+        assertOneLineError(CliRun.of(args), "m.exits.safetensors not found");
+
+        // A head that is always confident: every decoded token leaves at layer 1.
+        ExitHeads.of(new ExitHead(1, new float[64], 20f)).write(ExitHeads.pathFor(model));
+        CliRun run = CliRun.of(args);
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        // The first token comes from the prompt's prefill through all 5 layers; 19 through 2.
+        assertThat(run.err()).contains("2.15 layers per token");
     }
 
     /** run.c -n counts BOS and the prompt; its last position's token is printed too. */

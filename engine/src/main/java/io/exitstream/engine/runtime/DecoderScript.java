@@ -137,6 +137,7 @@ final class DecoderScript implements AutoCloseable {
                 Map.entry("double_hidden_dim", 2 * c.hiddenDim()),
                 Map.entry("kv_dim", c.kvDim()),
                 Map.entry("double_kv_dim", 2 * c.kvDim()),
+                Map.entry("half_kv_dim", c.kvDim() / 2),
                 Map.entry("layers", c.layers()),
                 // The axis of a weight matrix that indexes its outputs (see below).
                 Map.entry("out_axis", type == WeightType.FLOAT32 ? 1 : 0),

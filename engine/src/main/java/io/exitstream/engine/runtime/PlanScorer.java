@@ -22,6 +22,7 @@ public final class PlanScorer implements AutoCloseable {
 
     private final LlamaModel model;
     private final KvCache cache;
+    private boolean influence;
 
     /**
      * @param maxBatch sequences scored together
@@ -30,6 +31,15 @@ public final class PlanScorer implements AutoCloseable {
     public PlanScorer(LlamaModel model, int maxBatch, int contextLength) {
         this.model = model;
         this.cache = model.newCache(maxBatch, contextLength);
+    }
+
+    /**
+     * Whether decoded positions also measure every executed layer's block influence
+     * ({@link PositionScore#blockInfluence()}); off at first. The prompt's last position, which
+     * comes from the prefill, is never measured.
+     */
+    public void measureInfluence(boolean measure) {
+        influence = measure;
     }
 
     /** Scores every position after the first token (usually BOS) of {@code tokens}. */
@@ -104,7 +114,7 @@ public final class PlanScorer implements AutoCloseable {
                     tokens[r] = batch.get(i)[position];
                 }
                 DecodedRows decoded = schedule.decode(model, cache, rowSlots, positions, tokens,
-                        false);
+                        influence);
                 for (int r = 0; r < rows; r++) {
                     int i = running.get(r);
                     scores.get(i).add(score(position, batch.get(i), decoded, r));

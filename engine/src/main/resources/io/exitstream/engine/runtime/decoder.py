@@ -40,12 +40,12 @@ class Decoder(Module):
     sin = torch.index_select(tables[3], 0, positions)
     mask = torch.reshape(self.causal(positions, span), [rows, 1, 1, span])
     count = len(layers)
-    # Rows still running, as indices into the step's rows.
+    # Rows still running, as indices into the step's rows; exited rows' states wait in states.
     active = torch.arange(rows)
     states = torch.zeros([rows, {dim}])
+    exited = False
     report = torch.full([rows, 3 + {layers}], float("nan"))
-    torch.select(report, 1, 0).fill_(layers[count - 1])
-    torch.select(report, 1, 1).fill_(count)
+    self.mark_exit(report, active, layers[count - 1], count)
     for i in range(count):
       layer = layers[i]
       out = self.block(x, weights[4 * layer], weights[4 * layer + 1], weights[4 * layer + 2], weights[4 * layer + 3], keys[layer], values[layer], cos, sin, slots, positions, mask, slot_start, span, False)
@@ -60,16 +60,21 @@ class Decoder(Module):
         torch.select(report, 1, 2).index_copy_(0, active, confidence)
         leave = torch.ge(confidence, threshold)
         if bool(torch.any(leave)):
+          exited = True
+          if bool(torch.all(leave)):
+            # Every running row leaves (always so at batch 1): nothing to split.
+            states.index_copy_(0, active, state)
+            self.mark_exit(report, active, layer, i + 1)
+            self.propagate(x, layers, i + 1, weights, keys, values, cos, sin, slots, positions)
+            active = torch.slice(active, 0, 0, 0)
+            break
           left = torch.squeeze(torch.nonzero(leave), 1)
           stay = torch.squeeze(torch.nonzero(torch.logical_not(leave)), 1)
           gone = torch.index_select(active, 0, left)
           states.index_copy_(0, gone, torch.index_select(state, 0, left))
-          torch.select(report, 1, 0).index_fill_(0, gone, layer)
-          torch.select(report, 1, 1).index_fill_(0, gone, i + 1)
+          self.mark_exit(report, gone, layer, i + 1)
           self.propagate(torch.index_select(x, 0, left), layers, i + 1, weights, keys, values, torch.index_select(cos, 0, left), torch.index_select(sin, 0, left), torch.index_select(slots, 0, left), torch.index_select(positions, 0, left))
           active = torch.index_select(active, 0, stay)
-          if active.size(0) == 0:
-            break
           x = torch.index_select(x, 0, stay)
           cos = torch.index_select(cos, 0, stay)
           sin = torch.index_select(sin, 0, stay)
@@ -77,9 +82,14 @@ class Decoder(Module):
           positions = torch.index_select(positions, 0, stay)
           mask = torch.index_select(mask, 0, stay)
           slot_start = self.first_if_adjacent(slots)
-    if active.size(0) > 0:
+    if not exited:
+      states = x
+    elif active.size(0) > 0:
       states.index_copy_(0, active, x)
     return torch.cat([self.project(self.norm(states), tables[1]), report], 1)
+  def mark_exit(self: __torch__.Decoder, report: Tensor, rows: Tensor, layer: int, executed: int):
+    torch.select(report, 1, 0).index_fill_(0, rows, layer)
+    torch.select(report, 1, 1).index_fill_(0, rows, executed)
   def adapt(self: __torch__.Decoder, x: Tensor, down: Tensor, up: Tensor) -> Tensor:
     # An exit head's low-rank adapter, h + up (down h), if it has one.
     if torch.numel(down) == 0:
@@ -89,18 +99,26 @@ class Decoder(Module):
     # CALM's state propagation: rows that exited get keys and values in every deeper kept
     # layer (layers[start:]) from their exit hidden state x: attention norm, k and v
     # projections and RoPE only, so later tokens attend to them consistently.
-    h = self.norm(x)
+    deeper = len(layers) - start
+    if deeper == 0:
+      return
     rows = x.size(0)
-    index : List[Optional[Tensor]] = [slots, positions]
-    key_cos = torch.slice(cos, 1, {dim}, {qk_width})
-    key_sin = torch.slice(sin, 1, {dim}, {qk_width})
+    h = self.norm(x)
+    projected : List[Tensor] = []
     for j in range(start, len(layers)):
-      layer = layers[j]
-      kv = self.project(h, torch.slice(weights[4 * layer], {out_axis}, {dim}, {qkv_width}))
-      k = self.rotate(torch.slice(kv, 1, 0, {kv_dim}), key_cos, key_sin)
-      v = torch.slice(kv, 1, {kv_dim}, {double_kv_dim})
-      keys[layer].index_put_(index, torch.reshape(k, [rows, {kv_heads}, {head_size}]))
-      values[layer].index_put_(index, torch.reshape(v, [rows, {kv_heads}, {head_size}]))
+      projected.append(self.project(h, torch.slice(weights[4 * layers[j]], {out_axis}, {dim}, {qkv_width})))
+    # [rows, deeper, k | v]: RoPE turns every deeper layer's keys at once.
+    kv = torch.reshape(torch.cat(projected, 1), [rows, deeper, {double_kv_dim}])
+    k = torch.slice(kv, 2, 0, {kv_dim})
+    swapped = torch.reshape(torch.flip(torch.reshape(k, [rows, deeper, {half_kv_dim}, 2]), [3]), [rows, deeper, {kv_dim}])
+    key_cos = torch.unsqueeze(torch.slice(cos, 1, {dim}, {qk_width}), 1)
+    key_sin = torch.unsqueeze(torch.slice(sin, 1, {dim}, {qk_width}), 1)
+    k = torch.reshape(torch.add(torch.mul(k, key_cos), torch.mul(swapped, key_sin)), [rows, deeper, {kv_heads}, {head_size}])
+    v = torch.reshape(torch.slice(kv, 2, {kv_dim}, {double_kv_dim}), [rows, deeper, {kv_heads}, {head_size}])
+    index : List[Optional[Tensor]] = [slots, positions]
+    for j in range(deeper):
+      keys[layers[start + j]].index_put_(index, torch.select(k, 1, j))
+      values[layers[start + j]].index_put_(index, torch.select(v, 1, j))
   def first_if_adjacent(self: __torch__.Decoder, slots: Tensor) -> int:
     # Rows are in ascending slot order: adjacent slots are read from the cache as a view.
     first = int(torch.select(slots, 0, 0))

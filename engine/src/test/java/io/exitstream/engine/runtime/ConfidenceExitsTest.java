@@ -131,8 +131,13 @@ class ConfidenceExitsTest {
         ExecutionPlan plan = confidence(List.of(), thresholds, 1);
         int[] text = Stories260K.goldenText(80);
         List<PositionScore> scores;
-        try (PlanScorer scorer = new PlanScorer(model, 1, 128)) {
+        List<PositionScore> batched;
+        try (PlanScorer scorer = new PlanScorer(model, 2, 128)) {
             scores = scorer.score(plan, text);
+            // Beside another text, rows leave the batch at different layers.
+            int[] other = Arrays.copyOfRange(Stories260K.goldenText(150), 69, 150);
+            other[0] = 1;
+            batched = scorer.score(plan, List.of(other, text), 1).get(1);
         }
         Reference propagating = reference(text, thresholds, true);
         Reference notPropagating = reference(text, thresholds, false);
@@ -148,6 +153,8 @@ class ConfidenceExitsTest {
             assertThat(score.logProb()).as("log p at %d", p)
                     .isCloseTo(propagating.logProbs[p], within(1e-4));
             assertThat(score.argmax()).isEqualTo(propagating.argmax[p]);
+            assertThat(batched.get(p).exitLayer()).isEqualTo(score.exitLayer());
+            assertThat(batched.get(p).logProb()).isCloseTo(score.logProb(), within(1e-4));
             exits[score.exitLayer()]++;
             worstWithout = Math.max(worstWithout,
                     Math.abs(score.logProb() - notPropagating.logProbs[p]));

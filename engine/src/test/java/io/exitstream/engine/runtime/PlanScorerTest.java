@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import io.exitstream.engine.plan.ExecutionPlan;
 import io.exitstream.engine.plan.ExitPolicy;
 import java.util.List;
@@ -64,6 +66,49 @@ class PlanScorerTest {
                 }
             }
         }
+    }
+
+    @Test
+    void measuredInfluenceIsOneMinusTheCosineOfEachRunLayersInputAndOutput() {
+        int[] tokens = Stories260K.goldenText(12);
+        int[] kept = {0, 1, 3, 4};
+        List<PositionScore> scores;
+        try (PlanScorer scorer = new PlanScorer(model, 1, 64)) {
+            scorer.measureInfluence(true);
+            scores = scorer.score(new ExecutionPlan(1, List.of(2), new ExitPolicy.None()),
+                    tokens);
+        }
+        assertThat(scores.get(0).blockInfluence()).isNull();
+        try (KvCache cache = model.newCache(1, 64)) {
+            model.prefill(cache, 0, 0, new int[] {tokens[0]}, kept);
+            for (int p = 1; p < 12; p++) {
+                float[] influence = scores.get(p).blockInfluence();
+                assertThat(influence).hasSize(5);
+                assertThat(influence[2]).isNaN();
+                try (NDManager scope = model.newScope()) {
+                    Rows rows = model.decodeRows(scope, cache, new int[] {0}, new int[] {p});
+                    NDArray h = model.embed(scope, new int[] {tokens[p]});
+                    for (int layer : kept) {
+                        float[] in = h.toFloatArray();
+                        h = model.layer(layer, h, rows, cache);
+                        assertThat(influence[layer]).as("position %d layer %d", p, layer)
+                                .isCloseTo(1 - cosine(in, h.toFloatArray()), within(1e-5f));
+                    }
+                }
+            }
+        }
+    }
+
+    private static float cosine(float[] a, float[] b) {
+        double dot = 0;
+        double aa = 0;
+        double bb = 0;
+        for (int i = 0; i < a.length; i++) {
+            dot += a[i] * b[i];
+            aa += a[i] * a[i];
+            bb += b[i] * b[i];
+        }
+        return (float) (dot / Math.sqrt(aa * bb));
     }
 
     @Test
