@@ -4,14 +4,9 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonParser;
 import io.exitstream.engine.model.ModelConfig;
 import io.exitstream.engine.plan.ExecutionPlan;
-import io.exitstream.engine.runtime.GenerationRequest;
-import io.exitstream.engine.runtime.Generator;
 import io.exitstream.engine.runtime.KvCache;
 import io.exitstream.engine.runtime.LlamaModel;
-import io.exitstream.engine.runtime.Sequence;
-import io.exitstream.engine.runtime.TokenReport;
 import io.exitstream.engine.runtime.Torch;
-import io.exitstream.engine.sampling.SamplingParams;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -20,16 +15,23 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * Prefill and decode throughput of the raw engine, as JSON on stdout. Every figure is the
  * median of several timed runs after one untimed warm-up; the runs themselves are listed too.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Measure prefill and decode tokens/s per batch size; prints JSON.")
+        description = "Measure prefill and decode tokens/s per batch size; prints JSON.",
+        subcommands = BenchServeCommand.class)
 final class BenchCommand implements Callable<Integer> {
+
+    @Spec
+    private CommandSpec spec;
 
     @Mixin
     private ModelSource source;
@@ -59,6 +61,10 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (!source.given()) {
+            throw new ParameterException(spec.commandLine(),
+                    "Missing required argument: --model=PATH or --shape=SHAPE");
+        }
         requirePositive("--tokens", tokens);
         requirePositive("--prompt-tokens", promptTokens);
         requirePositive("--runs", runs);
@@ -81,8 +87,9 @@ final class BenchCommand implements Callable<Integer> {
             report.put("runs", runs);
             report.put("prefill", prefill(model));
             List<Object> decode = new ArrayList<>();
+            DecodeBench bench = new DecodeBench(tokens, runs);
             for (int batch : batches) {
-                decode.add(decode(model, plan, batch));
+                decode.add(bench.measure(model, plan, batch));
             }
             report.put("decode", decode);
         }
@@ -110,73 +117,7 @@ final class BenchCommand implements Callable<Integer> {
         return out;
     }
 
-    private Map<String, Object> decode(LlamaModel model, ExecutionPlan plan, int batch) {
-        double[] perSecond = new double[runs];
-        DecodeRun last = null;
-        try (Generator generator = new Generator(model, batch, tokens + 1)) {
-            generator.setPlan(plan);
-            for (int r = -1; r < runs; r++) {
-                last = timeDecode(generator, batch);
-                if (r >= 0) {
-                    perSecond[r] = last.tokens() / last.seconds();
-                    progress("decode batch " + batch, r + 1);
-                }
-            }
-        }
-        double aggregate = median(perSecond);
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("batch", batch);
-        out.put("tokens_per_sequence", tokens);
-        out.put("tokens_per_s", aggregate);
-        out.put("tokens_per_s_per_sequence", aggregate / batch);
-        out.put("ms_per_step", Math.round(1e6 * batch / aggregate) / 1e3);
-        out.put("runs_tokens_per_s", round(perSecond));
-        out.put("mean_layers_executed", Math.round(last.meanLayers() * 100) / 100.0);
-        if (last.drafted() > 0) {
-            out.put("drafts_accepted", Math.round(1000.0 * last.accepted() / last.drafted())
-                    / 1000.0);
-        }
-        return out;
-    }
-
-    /** What one timed decode run did: decoded tokens, time, and the plan's per-token costs. */
-    private record DecodeRun(int tokens, double seconds, double meanLayers, int drafted,
-            int accepted) {
-    }
-
-    /**
-     * Starts {@code batch} sequences from BOS and times batched decode steps until each has
-     * decoded {@code tokens} more (a self-speculative step may yield several per sequence).
-     */
-    private DecodeRun timeDecode(Generator generator, int batch) {
-        List<Sequence> sequences = new ArrayList<>();
-        for (int i = 0; i < batch; i++) {
-            sequences.add(generator.start(new GenerationRequest(new int[] {1},
-                    SamplingParams.greedy(), tokens + 1, new int[0])));
-        }
-        long start = System.nanoTime();
-        while (sequences.stream().anyMatch(s -> !s.isFinished())) {
-            generator.step(sequences);
-        }
-        double seconds = seconds(start);
-        int decoded = 0;
-        long layers = 0;
-        int drafted = 0;
-        int accepted = 0;
-        for (Sequence s : sequences) {
-            // The first token came from the prefill, outside the timed loop.
-            for (TokenReport report : s.reports().subList(1, s.reports().size())) {
-                decoded++;
-                layers += report.layersExecuted();
-                drafted += report.drafted();
-                accepted += report.accepted();
-            }
-            generator.release(s);
-        }
-        return new DecodeRun(decoded, seconds, (double) layers / decoded, drafted, accepted);
-    }
-
-    private static Map<String, Object> shape(ModelConfig c) {
+    static Map<String, Object> shape(ModelConfig c) {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("dim", c.dim());
         out.put("hidden_dim", c.hiddenDim());
@@ -205,11 +146,11 @@ final class BenchCommand implements Callable<Integer> {
         return Math.round(m * 10) / 10.0;
     }
 
-    private static double[] round(double[] values) {
+    static double[] round(double[] values) {
         return Arrays.stream(values).map(v -> Math.round(v * 10) / 10.0).toArray();
     }
 
-    private static void requirePositive(String option, int value) {
+    static void requirePositive(String option, int value) {
         if (value <= 0) {
             throw new IllegalArgumentException(option + " must be positive, got " + value);
         }

@@ -10,7 +10,8 @@ import picocli.CommandLine.Option;
 /** Where a command's weights come from: a checkpoint on disk or a synthetic shape in memory. */
 final class ModelSource {
 
-    @ArgGroup(exclusive = true, multiplicity = "1")
+    // Optional for picocli, so that `bench serve` need not name bench's model; see given().
+    @ArgGroup(exclusive = true, multiplicity = "0..1")
     private Choice choice;
 
     private static final class Choice {
@@ -27,6 +28,11 @@ final class ModelSource {
     @Option(names = "--seed-weights", defaultValue = "1", paramLabel = "SEED",
             description = "Seed of the random weights with --shape (default: ${DEFAULT-VALUE}).")
     private long weightSeed;
+
+    /** Whether --model or --shape was given. */
+    boolean given() {
+        return choice != null;
+    }
 
     LlamaWeights weights() {
         return choice.model != null

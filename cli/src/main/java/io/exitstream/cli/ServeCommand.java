@@ -65,6 +65,8 @@ final class ServeCommand implements Callable<Integer> {
                 runtime.weightName());
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            System.err.printf("serve: stopping; running requests get up to %s s%n",
+                    shutdownTimeout);
             try {
                 server.close();
             } catch (InterruptedException e) {
