@@ -3,13 +3,11 @@ package io.exitstream.cli;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonParser;
 import io.exitstream.engine.checkpoint.ModelFormat;
-import io.exitstream.engine.model.LlamaWeights;
 import io.exitstream.engine.plan.ExecutionPlan;
 import io.exitstream.engine.runtime.LlamaModel;
 import io.exitstream.engine.runtime.Torch;
 import io.exitstream.server.ExitstreamServer;
 import io.exitstream.server.ServerOptions;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -33,13 +31,8 @@ import picocli.CommandLine.Option;
                 + " decode tokens/s beside them; prints JSON.")
 final class BenchServeCommand implements Callable<Integer> {
 
-    @Option(names = "--model", required = true, paramLabel = "PATH",
-            description = "llama2.c .bin checkpoint or Hugging Face model directory.")
-    private Path model;
-
-    @Option(names = "--tokenizer", paramLabel = "PATH",
-            description = "tokenizer.bin or tokenizer.json (default: found beside the model).")
-    private Path tokenizer;
+    @Mixin
+    private ModelFiles files;
 
     @Option(names = "--url", paramLabel = "URL",
             description = "Drive the server at URL instead of starting one in-process on"
@@ -104,10 +97,10 @@ final class BenchServeCommand implements Callable<Integer> {
         }
 
         Map<String, Object> report = new LinkedHashMap<>();
-        report.put("model", model.toString());
+        report.put("model", files.model.toString());
         report.put("server", url != null ? url : "in-process, loopback, max batch " + batch);
         report.put("weights", runtime.weightName());
-        try (LlamaModel engine = runtime.load(ModelFormat.load(model))) {
+        try (LlamaModel engine = runtime.load(ModelFormat.load(files.model))) {
             ExecutionPlan plan = planOption.plan(engine.config());
             report.put("plan", JsonParser.parseString(plan.toJson()));
             report.put("threads", Torch.threads());
@@ -129,7 +122,7 @@ final class BenchServeCommand implements Callable<Integer> {
 
     /** The server on a free loopback port, once its model is loaded and warm. */
     private ExitstreamServer startServer(int batch, int clients) throws InterruptedException {
-        ServerOptions defaults = ServerOptions.of(model, tokenizer, "127.0.0.1", 0);
+        ServerOptions defaults = ServerOptions.of(files.model, files.tokenizer, "127.0.0.1", 0);
         ExitstreamServer server = ExitstreamServer.start(defaults
                 .withBatching(batch, Math.max(64, clients), defaults.queueTimeout())
                 .withLoader(runtime::load)

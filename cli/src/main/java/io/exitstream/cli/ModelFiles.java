@@ -1,0 +1,16 @@
+package io.exitstream.cli;
+
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/** A model on disk and, where it is not found beside it, its tokenizer. */
+final class ModelFiles {
+
+    @Option(names = "--model", required = true, paramLabel = "PATH",
+            description = "llama2.c .bin checkpoint or Hugging Face model directory.")
+    Path model;
+
+    @Option(names = "--tokenizer", paramLabel = "PATH",
+            description = "tokenizer.bin or tokenizer.json (default: found beside the model).")
+    Path tokenizer;
+}
