@@ -3,7 +3,10 @@ package io.exitstream.cli;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
-/** A model on disk and, where it is not found beside it, its tokenizer. */
+/**
+ * A model on disk and, where it is not found beside it, its tokenizer: the same --model and
+ * --tokenizer options as {@code serve}'s.
+ */
 final class ModelFiles {
 
     @Option(names = "--model", required = true, paramLabel = "PATH",

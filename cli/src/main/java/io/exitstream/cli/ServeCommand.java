@@ -2,6 +2,7 @@ package io.exitstream.cli;
 
 import io.exitstream.server.ExitstreamServer;
 import io.exitstream.server.ServerOptions;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -15,8 +16,13 @@ import picocli.CommandLine.Option;
         description = "Serve a model over OpenAI-compatible HTTP (/v1/completions, /metrics).")
 final class ServeCommand implements Callable<Integer> {
 
-    @Mixin
-    private ModelFiles files;
+    @Option(names = "--model", required = true, paramLabel = "PATH",
+            description = "llama2.c .bin checkpoint or Hugging Face model directory.")
+    private Path model;
+
+    @Option(names = "--tokenizer", paramLabel = "PATH",
+            description = "tokenizer.bin or tokenizer.json (default: found beside the model).")
+    private Path tokenizer;
 
     @Option(names = "--host", defaultValue = "127.0.0.1",
             description = "Address to listen on (default: ${DEFAULT-VALUE}).")
@@ -48,19 +54,17 @@ final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        ServerOptions defaults = ServerOptions.of(files.model, files.tokenizer, host, port);
+        ServerOptions defaults = ServerOptions.of(model, tokenizer, host, port);
         ServerOptions options = defaults
                 .withBatching(maxBatch, maxQueue, defaults.queueTimeout())
                 .withLoader(runtime::load)
                 .withPlan(planOption::plan)
                 .withShutdownGrace(Duration.ofMillis(Math.round(shutdownTimeout * 1000)));
         ExitstreamServer server = ExitstreamServer.start(options);
-        System.err.printf("serve: %s on http://%s:%d (%s weights)%n", files.model, host,
-                server.port(), runtime.weightName());
+        System.err.printf("serve: %s on http://%s:%d (%s weights)%n", model, host, server.port(),
+                runtime.weightName());
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            System.err.printf("serve: stopping; running requests get up to %s s%n",
-                    shutdownTimeout);
             try {
                 server.close();
             } catch (InterruptedException e) {
