@@ -5,13 +5,11 @@ import com.google.gson.JsonParser;
 import io.exitstream.compression.DecodeSpeed;
 import io.exitstream.engine.model.ModelConfig;
 import io.exitstream.engine.plan.ExecutionPlan;
-import io.exitstream.engine.runtime.Generator;
 import io.exitstream.engine.runtime.KvCache;
 import io.exitstream.engine.runtime.LlamaModel;
 import io.exitstream.engine.runtime.Torch;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,8 +28,11 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Measure prefill and decode tokens/s per batch size; prints JSON.",
-        subcommands = BenchTelemetryCommand.class)
+        subcommands = {BenchServeCommand.class, BenchTelemetryCommand.class})
 final class BenchCommand implements Callable<Integer> {
+
+    @Spec
+    private CommandSpec spec;
 
     @Mixin
     private ModelSource source;
@@ -58,9 +59,6 @@ final class BenchCommand implements Callable<Integer> {
 
     @Mixin
     private PlanOption planOption;
-
-    @Spec
-    private CommandSpec spec;
 
     @Override
     public Integer call() {
@@ -90,8 +88,9 @@ final class BenchCommand implements Callable<Integer> {
             report.put("runs", runs);
             report.put("prefill", prefill(model));
             List<Object> decode = new ArrayList<>();
+            DecodeBench bench = new DecodeBench(tokens, runs);
             for (int batch : batches) {
-                decode.add(decode(model, plan, batch));
+                decode.add(bench.measure(model, plan, batch));
             }
             report.put("decode", decode);
         }
@@ -119,37 +118,7 @@ final class BenchCommand implements Callable<Integer> {
         return out;
     }
 
-    private Map<String, Object> decode(LlamaModel model, ExecutionPlan plan, int batch) {
-        double[] perSecond = new double[runs];
-        DecodeSpeed.Run last = null;
-        List<int[]> prompts = Collections.nCopies(batch, new int[] {1});
-        try (Generator generator = new Generator(model, batch, tokens + 1)) {
-            generator.setPlan(plan);
-            for (int r = -1; r < runs; r++) {
-                last = DecodeSpeed.time(generator, prompts, tokens);
-                if (r >= 0) {
-                    perSecond[r] = last.tokensPerSecond();
-                    progress("decode batch " + batch, r + 1);
-                }
-            }
-        }
-        double aggregate = DecodeSpeed.median(perSecond);
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("batch", batch);
-        out.put("tokens_per_sequence", tokens);
-        out.put("tokens_per_s", aggregate);
-        out.put("tokens_per_s_per_sequence", aggregate / batch);
-        out.put("ms_per_step", Math.round(1e6 * batch / aggregate) / 1e3);
-        out.put("runs_tokens_per_s", round(perSecond));
-        out.put("mean_layers_executed", Math.round(last.meanLayers() * 100) / 100.0);
-        if (last.drafted() > 0) {
-            out.put("drafts_accepted", Math.round(1000.0 * last.accepted() / last.drafted())
-                    / 1000.0);
-        }
-        return out;
-    }
-
-    private static Map<String, Object> shape(ModelConfig c) {
+    static Map<String, Object> shape(ModelConfig c) {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("dim", c.dim());
         out.put("hidden_dim", c.hiddenDim());
@@ -168,14 +137,6 @@ final class BenchCommand implements Callable<Integer> {
 
     private static double seconds(long startNanos) {
         return (System.nanoTime() - startNanos) / 1e9;
-    }
-
-    static double median(double[] values) {
-        double[] sorted = values.clone();
-        Arrays.sort(sorted);
-        int n = sorted.length;
-        double m = n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
-        return Math.round(m * 10) / 10.0;
     }
 
     static double[] round(double[] values) {

@@ -2,6 +2,7 @@ package io.exitstream.cli;
 
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonParser;
+import io.exitstream.compression.DecodeSpeed;
 import io.exitstream.broker.EmbeddedKafka;
 import io.exitstream.broker.TopicSetup;
 import io.exitstream.engine.runtime.TokenReport;
@@ -114,7 +115,7 @@ final class BenchTelemetryCommand implements Callable<Integer> {
         }
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("events_per_run", events);
-        out.put("events_per_s", BenchCommand.median(perSecond));
+        out.put("events_per_s", DecodeSpeed.median(perSecond));
         out.put("runs_events_per_s", BenchCommand.round(perSecond));
         out.put("dropped", dropped);
         return out;
@@ -164,8 +165,8 @@ final class BenchTelemetryCommand implements Callable<Integer> {
             }
             dropped = Math.round(metric(reporting, "exitstream_telemetry_dropped_total"));
         }
-        double medianOff = BenchCommand.median(off);
-        double medianOn = BenchCommand.median(on);
+        double medianOff = DecodeSpeed.median(off);
+        double medianOn = DecodeSpeed.median(on);
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("model", model.toString());
         out.put("weights", runtime.weightName());

@@ -10,8 +10,8 @@ import picocli.CommandLine.Option;
 /** Where a command's weights come from: a checkpoint on disk or a synthetic shape in memory. */
 final class ModelSource {
 
-    // Optional to the parser so that `bench telemetry` parses without bench's own model;
-    // commands that need one check given().
+    // Optional to the parser so that `bench serve` and `bench telemetry` parse without bench's
+    // own model; commands that need one check given().
     @ArgGroup(exclusive = true, multiplicity = "0..1")
     private Choice choice;
 

@@ -1,6 +1,7 @@
 package io.exitstream.cli;
 
 import io.exitstream.engine.exits.ExitHeads;
+import io.exitstream.engine.model.LlamaWeights;
 import io.exitstream.engine.model.ModelConfig;
 import io.exitstream.engine.plan.ExecutionPlan;
 import io.exitstream.engine.plan.ExitPolicy;
@@ -9,6 +10,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.function.Function;
 import picocli.CommandLine.Option;
 
 /**
@@ -45,6 +47,18 @@ final class PlanOption {
             model.useExitHeads(ExitHeads.read(heads));
         }
         return plan;
+    }
+
+    /**
+     * Loads weights as {@code runtime} says and gives the model the exit heads this plan needs,
+     * so that a server can load its model later, on its own thread.
+     */
+    Function<LlamaWeights, LlamaModel> loader(RuntimeOptions runtime, Path modelPath) {
+        return weights -> {
+            LlamaModel loaded = runtime.load(weights);
+            plan(loaded, modelPath);
+            return loaded;
+        };
     }
 
     /**

@@ -1,6 +1,5 @@
 package io.exitstream.cli;
 
-import io.exitstream.engine.runtime.LlamaModel;
 import io.exitstream.server.ExitstreamServer;
 import io.exitstream.server.KafkaOptions;
 import io.exitstream.server.ServerOptions;
@@ -60,12 +59,7 @@ final class ServingOptions {
         ServerOptions defaults = ServerOptions.of(model, tokenizer, host, port);
         ServerOptions options = defaults
                 .withBatching(maxBatch, maxQueue, defaults.queueTimeout())
-                // Loading the model also gives it the exit heads a confidence plan needs.
-                .withLoader(weights -> {
-                    LlamaModel loaded = runtime.load(weights);
-                    planOption.plan(loaded, model);
-                    return loaded;
-                })
+                .withLoader(planOption.loader(runtime, model))
                 .withPlan(planOption::plan)
                 .withShutdownGrace(Duration.ofMillis(Math.round(shutdownTimeout * 1000)))
                 .withKafka(kafka);

@@ -3,6 +3,7 @@ package io.exitstream.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.exitstream.engine.SharedFixtures;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -52,5 +53,19 @@ class ServeCommandTest {
         assertThat(run.err().lines().filter(line -> line.startsWith("serve: ")))
                 .singleElement().asString()
                 .startsWith("serve: Kafka client settings: ").contains("buffer.memory");
+    }
+
+    @Test
+    void aPlanThatDoesNotFitTheModelIsOneLineAndExitCode1(@TempDir Path tmp)
+            throws IOException {
+        Path plan = Files.writeString(tmp.resolve("plan.json"),
+                "{\"version\": 2, \"skipped_layers\": [9], \"exit\": {\"type\": \"none\"}}");
+
+        CliRun run = CliRun.of("serve", "--model", SharedFixtures.stories260K().toString(),
+                "--plan", plan.toString(), "--port", "0");
+
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.err().lines()).singleElement().asString()
+                .startsWith("serve: ").contains("9");
     }
 }

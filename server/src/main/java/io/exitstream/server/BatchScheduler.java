@@ -84,6 +84,8 @@ public final class BatchScheduler {
     /** Why the model could not be loaded or warmed, or null. */
     private volatile String failure;
     private volatile long drainDeadline = Long.MAX_VALUE;
+    /** The thread has ended: plan swaps are refused rather than left waiting. */
+    private volatile boolean stopped;
 
     /**
      * @param generatorFactory loads the model; called on the scheduler's thread, which owns it
@@ -131,6 +133,9 @@ public final class BatchScheduler {
     public CompletableFuture<Void> swapPlan(ExecutionPlan plan) {
         PlanSwap swap = new PlanSwap(plan, new CompletableFuture<>());
         planSwaps.add(swap);
+        if (stopped) {
+            failPlanSwaps(); // the thread will not take it
+        }
         return swap.done();
     }
 
@@ -202,10 +207,15 @@ public final class BatchScheduler {
             refuseAll("The model could not be loaded (" + e.getMessage()
                     + "); this server cannot answer requests");
         } finally {
-            for (PlanSwap swap; (swap = planSwaps.poll()) != null; ) {
-                swap.done().completeExceptionally(
-                        new IllegalStateException("the scheduler has stopped"));
-            }
+            stopped = true;
+            failPlanSwaps();
+        }
+    }
+
+    private void failPlanSwaps() {
+        for (PlanSwap swap; (swap = planSwaps.poll()) != null; ) {
+            swap.done().completeExceptionally(
+                    new IllegalStateException("the scheduler has stopped"));
         }
     }
 

@@ -121,6 +121,20 @@ class CompletionsTest {
     }
 
     @Test
+    void ignoreEosGeneratesExactlyMaxTokens() {
+        // Greedy stories260K ends this story well before 400 tokens unless told to go on.
+        String stopping = "{\"prompt\": \"The end.\", \"max_tokens\": 400, \"temperature\": 0";
+        Completion natural = Completion.ofJson(server.post("/v1/completions", stopping + "}")
+                .body());
+        Completion forced = Completion.ofJson(server.post("/v1/completions",
+                stopping + ", \"ignore_eos\": true}").body());
+
+        assertThat(natural.finishReason()).isEqualTo("stop");
+        assertThat(forced.finishReason()).isEqualTo("length");
+        assertThat(forced.completionTokens()).isEqualTo(400);
+    }
+
+    @Test
     void tokenIdPromptsWork() {
         int[] ids = TokenizerFiles.load(SharedFixtures.stories260K(), null, 512)
                 .encode(prompt, true, false);
