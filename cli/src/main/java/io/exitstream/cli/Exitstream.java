@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
             ConvertCommand.class,
             ChartCommand.class,
             ServeCommand.class,
+            PruneCommand.class,
         })
 public final class Exitstream implements Runnable {
 

@@ -1,0 +1,42 @@
+package io.exitstream.cli;
+
+import io.exitstream.compression.Progress;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+
+/** Draws a compression job's {@link Progress} as a progress bar on stderr. */
+final class ConsoleProgress implements Progress {
+
+    private ProgressBar bar;
+
+    @Override
+    public void begin(String task, long total) {
+        end();
+        bar = new ProgressBarBuilder().setTaskName(task).setInitialMax(total)
+                .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(250)
+                .continuousUpdate().build();
+    }
+
+    @Override
+    public void step() {
+        if (bar != null) {
+            bar.step();
+        }
+    }
+
+    /** Shows a short status after the count, e.g. the current loss. */
+    void extra(String message) {
+        if (bar != null) {
+            bar.setExtraMessage(message);
+        }
+    }
+
+    @Override
+    public void end() {
+        if (bar != null) {
+            bar.close();
+            bar = null;
+        }
+    }
+}
