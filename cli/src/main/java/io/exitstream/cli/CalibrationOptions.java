@@ -3,6 +3,7 @@ package io.exitstream.cli;
 import io.exitstream.compression.Corpus;
 import io.exitstream.engine.model.LlamaWeights;
 import io.exitstream.engine.runtime.LlamaModel;
+import io.exitstream.engine.runtime.Torch;
 import io.exitstream.engine.tokenizer.Tokenizer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,8 +34,14 @@ final class CalibrationOptions {
             description = "Seed of self-generated text (default: ${DEFAULT-VALUE}).")
     private long seed;
 
-    boolean given() {
-        return source != null;
+    @Option(names = "--threads", defaultValue = "1",
+            description = "PyTorch threads (default: ${DEFAULT-VALUE}; small models run op by op"
+                    + " fastest on one, and two threads on a busy machine gave NaN gradients).")
+    private int threads;
+
+    /** Sets PyTorch's thread count for the passes over this text. */
+    void applyThreads() {
+        Torch.setThreads(threads);
     }
 
     /** Checks what can be checked without reading the model; {@code why} names the job. */

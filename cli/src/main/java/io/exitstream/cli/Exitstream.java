@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
             ChartCommand.class,
             ServeCommand.class,
             PruneCommand.class,
+            DistillCommand.class,
         })
 public final class Exitstream implements Runnable {
 

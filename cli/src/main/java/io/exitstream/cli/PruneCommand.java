@@ -62,6 +62,7 @@ final class PruneCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PruneTarget target = validated();
+        calibration.applyThreads();
         LlamaWeights weights = ModelFormat.load(model);
         try {
             target.amount(weights.config());
