@@ -2,18 +2,16 @@ package io.exitstream.cli;
 
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonParser;
+import io.exitstream.compression.DecodeSpeed;
 import io.exitstream.engine.model.ModelConfig;
 import io.exitstream.engine.plan.ExecutionPlan;
-import io.exitstream.engine.runtime.GenerationRequest;
 import io.exitstream.engine.runtime.Generator;
 import io.exitstream.engine.runtime.KvCache;
 import io.exitstream.engine.runtime.LlamaModel;
-import io.exitstream.engine.runtime.Sequence;
-import io.exitstream.engine.runtime.TokenReport;
 import io.exitstream.engine.runtime.Torch;
-import io.exitstream.engine.sampling.SamplingParams;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -105,25 +103,26 @@ final class BenchCommand implements Callable<Integer> {
         }
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("prompt_tokens", promptTokens);
-        out.put("tokens_per_s", median(perSecond));
+        out.put("tokens_per_s", DecodeSpeed.median(perSecond));
         out.put("runs_tokens_per_s", round(perSecond));
         return out;
     }
 
     private Map<String, Object> decode(LlamaModel model, ExecutionPlan plan, int batch) {
         double[] perSecond = new double[runs];
-        DecodeRun last = null;
+        DecodeSpeed.Run last = null;
+        List<int[]> prompts = Collections.nCopies(batch, new int[] {1});
         try (Generator generator = new Generator(model, batch, tokens + 1)) {
             generator.setPlan(plan);
             for (int r = -1; r < runs; r++) {
-                last = timeDecode(generator, batch);
+                last = DecodeSpeed.time(generator, prompts, tokens);
                 if (r >= 0) {
-                    perSecond[r] = last.tokens() / last.seconds();
+                    perSecond[r] = last.tokensPerSecond();
                     progress("decode batch " + batch, r + 1);
                 }
             }
         }
-        double aggregate = median(perSecond);
+        double aggregate = DecodeSpeed.median(perSecond);
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("batch", batch);
         out.put("tokens_per_sequence", tokens);
@@ -137,43 +136,6 @@ final class BenchCommand implements Callable<Integer> {
                     / 1000.0);
         }
         return out;
-    }
-
-    /** What one timed decode run did: decoded tokens, time, and the plan's per-token costs. */
-    private record DecodeRun(int tokens, double seconds, double meanLayers, int drafted,
-            int accepted) {
-    }
-
-    /**
-     * Starts {@code batch} sequences from BOS and times batched decode steps until each has
-     * decoded {@code tokens} more (a self-speculative step may yield several per sequence).
-     */
-    private DecodeRun timeDecode(Generator generator, int batch) {
-        List<Sequence> sequences = new ArrayList<>();
-        for (int i = 0; i < batch; i++) {
-            sequences.add(generator.start(new GenerationRequest(new int[] {1},
-                    SamplingParams.greedy(), tokens + 1, new int[0])));
-        }
-        long start = System.nanoTime();
-        while (sequences.stream().anyMatch(s -> !s.isFinished())) {
-            generator.step(sequences);
-        }
-        double seconds = seconds(start);
-        int decoded = 0;
-        long layers = 0;
-        int drafted = 0;
-        int accepted = 0;
-        for (Sequence s : sequences) {
-            // The first token came from the prefill, outside the timed loop.
-            for (TokenReport report : s.reports().subList(1, s.reports().size())) {
-                decoded++;
-                layers += report.layersExecuted();
-                drafted += report.drafted();
-                accepted += report.accepted();
-            }
-            generator.release(s);
-        }
-        return new DecodeRun(decoded, seconds, (double) layers / decoded, drafted, accepted);
     }
 
     private static Map<String, Object> shape(ModelConfig c) {
@@ -195,14 +157,6 @@ final class BenchCommand implements Callable<Integer> {
 
     private static double seconds(long startNanos) {
         return (System.nanoTime() - startNanos) / 1e9;
-    }
-
-    static double median(double[] values) {
-        double[] sorted = values.clone();
-        Arrays.sort(sorted);
-        int n = sorted.length;
-        double m = n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
-        return Math.round(m * 10) / 10.0;
     }
 
     private static double[] round(double[] values) {

@@ -1,11 +1,11 @@
 package io.exitstream.cli;
 
 import io.exitstream.compression.Progress;
+import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 
-/** Draws a compression job's {@link Progress} as a progress bar on stderr. */
+/** A compression job's progress as a bar on stderr, so that stdout stays pure JSON. */
 final class ConsoleProgress implements Progress {
 
     private ProgressBar bar;
@@ -14,8 +14,8 @@ final class ConsoleProgress implements Progress {
     public void begin(String task, long total) {
         end();
         bar = new ProgressBarBuilder().setTaskName(task).setInitialMax(total)
-                .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(250)
-                .continuousUpdate().build();
+                .setConsumer(new ConsoleProgressBarConsumer(System.err))
+                .setUpdateIntervalMillis(250).continuousUpdate().build();
     }
 
     @Override

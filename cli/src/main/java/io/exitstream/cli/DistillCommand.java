@@ -10,6 +10,7 @@ import io.exitstream.compression.distill.DistillOptions;
 import io.exitstream.compression.distill.Distiller;
 import io.exitstream.engine.checkpoint.ModelFormat;
 import io.exitstream.engine.model.LlamaWeights;
+import io.exitstream.engine.runtime.LlamaModel;
 import io.exitstream.engine.tokenizer.TokenizerFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -73,20 +74,31 @@ final class DistillCommand implements Callable<Integer> {
             description = "Steps between checkpoints (default: ${DEFAULT-VALUE}).")
     private int checkpointEvery;
 
+    @Option(names = "--seq-len", defaultValue = "256", paramLabel = "N",
+            description = "Longest training sequence in tokens (default: ${DEFAULT-VALUE}).")
+    private int seqLen;
+
     @Mixin
-    private CalibrationOptions data;
+    private CalibrationText data;
+
+    @Mixin
+    private ThreadsOption threads;
 
     @Override
     public Integer call() {
         DistillOptions options = validated();
-        data.applyThreads();
+        threads.apply();
         LlamaWeights teacher = ModelFormat.load(teacherPath);
         boolean resume = DistillCheckpoint.exists(out);
         LlamaWeights student = resume ? DistillCheckpoint.student(out)
                 : ModelFormat.load(studentPath);
         int[] layerMap = layerMap(teacher, student, options);
-        Corpus.Split split = data.corpus(teacher, TokenizerFiles.load(teacherPath, null,
-                teacher.config().vocabSize())).split(HELD_OUT);
+        Corpus.Split split;
+        try (LlamaModel model = LlamaModel.load(teacher)) {
+            split = data.corpus(TokenizerFiles.load(teacherPath, null,
+                    teacher.config().vocabSize()), Math.min(seqLen,
+                    teacher.config().contextLength()), model).split(HELD_OUT);
+        }
         JsonObject report = new JsonObject();
         try (Distiller distiller = new Distiller(teacher, student, layerMap, options)) {
             if (resume) {
@@ -130,7 +142,10 @@ final class DistillCommand implements Callable<Integer> {
         try {
             DistillOptions options = new DistillOptions(temperature, hiddenL2, steps, batch,
                     learningRate, checkpointEvery);
-            data.validate("distill");
+            data.check();
+            if (seqLen < 2) {
+                throw new IllegalArgumentException("--seq-len must be at least 2, got " + seqLen);
+            }
             for (Path p : new Path[] {teacherPath, studentPath}) {
                 if (!Files.exists(p)) {
                     throw new IllegalArgumentException("model not found: " + p);

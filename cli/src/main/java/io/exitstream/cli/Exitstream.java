@@ -15,6 +15,9 @@ import picocli.CommandLine.Command;
             ConvertCommand.class,
             ChartCommand.class,
             ServeCommand.class,
+            AnalyzeCommand.class,
+            CalibrateCommand.class,
+            EvalCommand.class,
             PruneCommand.class,
             DistillCommand.class,
         })

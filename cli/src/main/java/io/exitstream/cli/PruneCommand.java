@@ -1,5 +1,6 @@
 package io.exitstream.cli;
 
+import io.exitstream.compression.Corpus;
 import io.exitstream.compression.ModelFiles;
 import io.exitstream.compression.prune.ActivationStats;
 import io.exitstream.compression.prune.Calibration;
@@ -7,9 +8,8 @@ import io.exitstream.compression.prune.Criterion;
 import io.exitstream.compression.prune.PruneResult;
 import io.exitstream.compression.prune.PruneTarget;
 import io.exitstream.compression.prune.Pruner;
-import io.exitstream.engine.checkpoint.ModelFormat;
 import io.exitstream.engine.model.LlamaWeights;
-import io.exitstream.engine.tokenizer.TokenizerFiles;
+import io.exitstream.engine.runtime.LlamaModel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -32,12 +32,8 @@ final class PruneCommand implements Callable<Integer> {
     @Spec
     private CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--model", required = true, paramLabel = "PATH", description = "Input model.")
-    private Path model;
-
-    @Option(names = "--tokenizer", paramLabel = "PATH",
-            description = "Input tokenizer (default: found beside the model).")
-    private Path tokenizer;
+    @Mixin
+    private TextModelOptions input;
 
     @Option(names = "--out", required = true, paramLabel = "DIR",
             description = "Output directory (Hugging Face format).")
@@ -57,26 +53,32 @@ final class PruneCommand implements Callable<Integer> {
     private Integer count;
 
     @Mixin
-    private CalibrationOptions calibration;
+    private CalibrationText calibration;
+
+    @Mixin
+    private ThreadsOption threads;
 
     @Override
     public Integer call() {
         PruneTarget target = validated();
-        calibration.applyThreads();
-        LlamaWeights weights = ModelFormat.load(model);
+        threads.apply();
+        LlamaWeights weights = input.weights();
         try {
             target.amount(weights.config());
+            input.seqLen(weights);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
         ActivationStats stats = null;
         if (target.criterion().needsCalibration()) {
-            var corpus = calibration.corpus(weights, TokenizerFiles.load(model, tokenizer,
-                    weights.config().vocabSize()));
+            Corpus corpus;
+            try (LlamaModel model = LlamaModel.load(weights)) {
+                corpus = calibration.corpus(input, weights, model);
+            }
             stats = Calibration.collect(weights, corpus, new ConsoleProgress());
         }
         PruneResult result = Pruner.prune(weights, target, stats);
-        ModelFiles.write(result.weights(), model, tokenizer, out);
+        ModelFiles.write(result.weights(), input.model, input.tokenizerPath(), out);
         ModelFiles.writeJson(result.report(), out.resolve(REPORT));
         System.err.printf("prune: %s removed %.1f%% of %d parameters; wrote %s%n",
                 target.criterion(), 100 * result.report().get("removed_fraction").getAsDouble(),
@@ -88,11 +90,9 @@ final class PruneCommand implements Callable<Integer> {
     private PruneTarget validated() {
         try {
             PruneTarget target = new PruneTarget(Criterion.parse(criterion), ratio, count);
-            if (target.criterion().needsCalibration()) {
-                calibration.validate(target.criterion().label());
-            }
-            if (!Files.exists(model)) {
-                throw new IllegalArgumentException("model not found: " + model);
+            calibration.check();
+            if (!Files.exists(input.model)) {
+                throw new IllegalArgumentException("model not found: " + input.model);
             }
             return target;
         } catch (IllegalArgumentException e) {

@@ -69,15 +69,17 @@ public final class SafetensorsReader implements Closeable {
         return metadata;
     }
 
+    /** The shape of tensor {@code name}, outermost first. */
+    public long[] shape(String name) {
+        return located(name).entry().shape().clone();
+    }
+
     /**
      * Reads tensor {@code name} as float32, checking that it has the {@code shape} the caller
      * expects.
      */
     public float[] read(String name, long... shape) {
-        Located tensor = tensors.get(name);
-        if (tensor == null) {
-            throw new CheckpointException(source + ": no tensor named " + name);
-        }
+        Located tensor = located(name);
         SafetensorsHeader.Entry entry = tensor.entry();
         Path file = tensor.file().file();
         if (!Arrays.equals(entry.shape(), shape)) {
@@ -88,6 +90,14 @@ public final class SafetensorsReader implements Closeable {
                 () -> new CheckpointException(file + ": tensor " + name + " has dtype "
                         + entry.dtype() + "; supported: " + Arrays.toString(TensorDType.values())));
         return tensor.file().floats(entry.position(), entry.elements(), dtype, name);
+    }
+
+    private Located located(String name) {
+        Located tensor = tensors.get(name);
+        if (tensor == null) {
+            throw new CheckpointException(source + ": no tensor named " + name);
+        }
+        return tensor;
     }
 
     @Override

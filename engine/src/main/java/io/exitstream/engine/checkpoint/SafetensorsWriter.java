@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 
@@ -74,10 +75,19 @@ public final class SafetensorsWriter {
 
     /** Writes {@code tensors}, in order, as the one safetensors file {@code file}. */
     public static void writeFile(List<NamedTensor> tensors, Path file, TensorDType dtype) {
+        writeFile(tensors, file, dtype, Map.of("format", "pt"));
+    }
+
+    /**
+     * Writes {@code tensors}, in order, as the one safetensors file {@code file}, with
+     * {@code metadata} as the header's {@code __metadata__} strings.
+     */
+    public static void writeFile(List<NamedTensor> tensors, Path file, TensorDType dtype,
+            Map<String, String> metadata) {
         JsonObject header = new JsonObject();
-        JsonObject metadata = new JsonObject();
-        metadata.addProperty("format", "pt");
-        header.add(Safetensors.METADATA, metadata);
+        JsonObject metadataJson = new JsonObject();
+        new TreeMap<>(metadata).forEach(metadataJson::addProperty);
+        header.add(Safetensors.METADATA, metadataJson);
         Set<String> names = new HashSet<>();
         long offset = 0;
         for (NamedTensor tensor : tensors) {

@@ -8,6 +8,7 @@ import ai.djl.pytorch.engine.PtSymbolBlock;
 import ai.djl.pytorch.jni.IValue;
 import io.exitstream.engine.model.ModelConfig;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -28,17 +29,25 @@ final class DecoderScript implements AutoCloseable {
         /** Final norm and LM head on every row. */
         ALL_ROWS,
         /** Final norm and LM head on the last row only (a prefill's next token). */
-        LAST_ROW
+        LAST_ROW,
+        /**
+         * A decode step with confidence exits: each row's logits at its exit, followed by its
+         * exit layer, layers run, confidence and per-layer block influence (see
+         * {@link #runExits}).
+         */
+        EXITS
     }
 
     private final PtSymbolBlock block;
     private final DeviceWeights weights;
     private final IValue noTensors;
+    private final IValue noThresholds;
 
     private DecoderScript(PtSymbolBlock block, DeviceWeights weights) {
         this.block = block;
         this.weights = weights;
         this.noTensors = IValue.listFrom(new PtNDArray[0]);
+        this.noThresholds = IValue.listFrom(new double[0]);
     }
 
     static DecoderScript compile(DeviceWeights weights, NDManager manager) {
@@ -53,6 +62,27 @@ final class DecoderScript implements AutoCloseable {
      */
     NDArray run(NDManager scope, NDArray x, boolean embed, Head head, int[] layers,
             KvCache cache, Rows rows) {
+        return call(scope, x, embed, head, layers, cache, rows, noTensors, noThresholds, false);
+    }
+
+    /**
+     * One decode step in which rows may exit early: embeds {@code tokens}, runs {@code layers}
+     * in order, and after {@code layers[i]} lets the rows whose exit head's confidence reaches
+     * {@code thresholds[i]} (when at most 1) leave, propagating their keys and values to the
+     * deeper layers. Returns {@code [rows, vocab + 3 + modelLayers]}: each row's logits at its
+     * exit, its exit layer, layers run, last confidence (NaN if none), then with
+     * {@code influence} each model layer's block influence (NaN where it did not run).
+     */
+    NDArray runExits(NDManager scope, NDArray tokens, int[] layers, double[] thresholds,
+            IValue heads, KvCache cache, Rows rows, boolean influence) {
+        try (IValue limits = IValue.listFrom(thresholds)) {
+            return call(scope, tokens, true, Head.EXITS, layers, cache, rows, heads, limits,
+                    influence);
+        }
+    }
+
+    private NDArray call(NDManager scope, NDArray x, boolean embed, Head head, int[] layers,
+            KvCache cache, Rows rows, IValue heads, IValue thresholds, boolean influence) {
         NDArray none = rows == null ? scope.create(new long[0]) : null;
         IValue keys = cache == null ? noTensors : cache.keyList();
         IValue values = cache == null ? noTensors : cache.valueList();
@@ -70,14 +100,18 @@ final class DecoderScript implements AutoCloseable {
             IValue.from(rows == null ? 0L : rows.slotStart),
             IValue.from(rows == null ? 0L : rows.span),
             IValue.from(rows != null && rows.prefill),
+            heads,
+            thresholds,
+            IValue.from(influence),
         };
+        List<IValue> borrowed = List.of(weights.layers, weights.tables, keys, values, heads,
+                thresholds);
         try (IValue out = block.forward(inputs)) {
             return out.toTensor((PtNDManager) scope);
         } finally {
-            // The weights and caches are made once and outlive the call; the rest is this call's.
+            // Weights, caches and heads outlive the call; the rest is this call's.
             for (IValue input : inputs) {
-                if (input != weights.layers && input != weights.tables && input != keys
-                        && input != values) {
+                if (borrowed.stream().noneMatch(b -> b == input)) {
                     input.close();
                 }
             }
@@ -95,13 +129,17 @@ final class DecoderScript implements AutoCloseable {
                 Map.entry("eps", (double) c.normEps()),
                 Map.entry("dim", c.dim()),
                 Map.entry("qk_width", qkWidth),
-                Map.entry("half_qk_width", qkWidth / 2),
                 Map.entry("qkv_width", qkWidth + c.kvDim()),
                 Map.entry("kv_heads", c.kvHeads()),
                 Map.entry("head_size", c.headSize()),
                 Map.entry("group", c.groupSize()),
                 Map.entry("hidden_dim", c.hiddenDim()),
                 Map.entry("double_hidden_dim", 2 * c.hiddenDim()),
+                Map.entry("kv_dim", c.kvDim()),
+                Map.entry("double_kv_dim", 2 * c.kvDim()),
+                Map.entry("layers", c.layers()),
+                // The axis of a weight matrix that indexes its outputs (see below).
+                Map.entry("out_axis", type == WeightType.FLOAT32 ? 1 : 0),
                 // float32 weights are [in, out]; bfloat16 ones [out, in] (see prepare.py), and
                 // activations are rounded to bf16 for the matmul (15 is bf16, 6 float32).
                 Map.entry("project", type == WeightType.FLOAT32
@@ -117,6 +155,7 @@ final class DecoderScript implements AutoCloseable {
     @Override
     public void close() {
         noTensors.close();
+        noThresholds.close();
         block.close();
     }
 }

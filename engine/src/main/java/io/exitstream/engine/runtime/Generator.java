@@ -14,11 +14,23 @@ import java.util.function.IntConsumer;
  * sequence one more token in a single batched pass, whatever their lengths. Sequences join and
  * leave between steps, which is what continuous batching needs.
  *
- * <p>An {@link ExecutionPlan} (see {@link #setPlan}) says which layers run and whether tokens
- * are drafted and verified (self-speculation). A sequence keeps the plan it started under:
+ * <p>An {@link ExecutionPlan} (see {@link #setPlan}) says which layers run and how tokens leave
+ * early: through the model's exit heads when confident enough (confidence exits, see below), or
+ * drafted and verified (self-speculation). A sequence keeps the plan it started under:
  * layers a plan skips get no keys and values, so a sequence switching to a plan that runs them
  * would attend over missing entries. A new plan therefore applies to the sequences that start
  * after it; one step runs each plan's sequences as a batch of their own.
+ *
+ * <p>Confidence exits (CALM): after each exit layer of the plan, from its minimum exit layer
+ * on, a row whose exit head's confidence reaches the layer's threshold leaves: its token is
+ * chosen from the LM head applied at that layer (through the head's adapter), and the rest of
+ * the batch goes on to the deeper layers without it. The whole step, exits included, is one
+ * call into the model's program. A token that left at layer l still gets keys and values in
+ * every deeper kept layer, computed from its layer-l hidden state (that layer's attention
+ * norm, key and value projections and RoPE only), so later tokens that run those layers
+ * attend to something consistent, as CALM propagates states. Self-speculation needs no such
+ * thing: it verifies every drafted token with the deeper layers. A prompt's prefill, and so a
+ * sequence's first token, runs every kept layer.
  *
  * <p>Owned by one thread, like the model it drives.
  */
@@ -30,6 +42,10 @@ public final class Generator implements AutoCloseable {
     private final Sequence[] bySlot;
     private final SelfSpeculation speculation;
     private LayerSchedule schedule;
+    /** The fraction of decoded tokens whose block influence is measured. */
+    private double influenceFraction;
+    /** Sampling credit carried between tokens: a token is sampled each time it reaches 1. */
+    private double influenceCredit;
 
     /**
      * @param maxBatch sequences that can be in flight at once
@@ -40,7 +56,7 @@ public final class Generator implements AutoCloseable {
         this.cache = model.newCache(maxBatch, contextLength);
         this.bySlot = new Sequence[maxBatch];
         this.speculation = new SelfSpeculation(model, cache);
-        this.schedule = new LayerSchedule(ExecutionPlan.full(), model.config());
+        this.schedule = new LayerSchedule(ExecutionPlan.full(), model);
     }
 
     /** The plan new sequences start under; {@link ExecutionPlan#full()} at first. */
@@ -52,11 +68,30 @@ public final class Generator implements AutoCloseable {
      * Makes {@code plan} the plan of every sequence started from now on; running sequences keep
      * theirs. Call it between steps, on the generator's thread.
      *
-     * @throws IllegalArgumentException if the plan does not fit the model, or asks for
-     *     confidence exits, which the generator does not run yet
+     * @throws IllegalArgumentException if the plan does not fit the model, or exits at a layer
+     *     for which the model has no exit head (see {@link LlamaModel#useExitHeads})
      */
     public void setPlan(ExecutionPlan plan) {
-        schedule = new LayerSchedule(plan, model.config());
+        schedule = new LayerSchedule(plan, model);
+    }
+
+    /**
+     * Measures the block influence of every layer that runs (ShortGPT's
+     * {@code 1 - cosine(input, output)}) for {@code fraction} of the tokens decoded from now
+     * on, reported in {@link TokenReport#blockInfluence()}. Tokens are picked evenly (every
+     * {@code 1/fraction}-th across the batch), not at random, so runs are reproducible. A step
+     * with no picked token costs nothing extra; a picked one is still one call into the model.
+     * Tokens from a prompt's prefill and from self-speculation are not measured.
+     *
+     * @param fraction in [0, 1]; 0 (the default) turns measuring off
+     */
+    public void setInfluenceSampling(double fraction) {
+        if (!(fraction >= 0 && fraction <= 1)) {
+            throw new IllegalArgumentException("the influence sampling fraction must be in"
+                    + " [0, 1], got " + fraction);
+        }
+        influenceFraction = fraction;
+        influenceCredit = 0;
     }
 
     public LlamaModel model() {
@@ -132,18 +167,27 @@ public final class Generator implements AutoCloseable {
         int[] slots = new int[n];
         int[] positions = new int[n];
         int[] tokens = new int[n];
+        boolean[] sampled = new boolean[n];
+        boolean anySampled = false;
         for (int i = 0; i < n; i++) {
             Sequence s = running.get(i);
             slots[i] = s.slot();
             positions[i] = s.position();
             tokens[i] = s.lastToken();
+            influenceCredit += influenceFraction;
+            if (influenceCredit >= 1) {
+                influenceCredit -= 1;
+                sampled[i] = true;
+                anySampled = true;
+            }
         }
-        float[] logits = model.decode(cache, slots, positions, tokens, plan.kept);
+        DecodedRows decoded = plan.decode(model, cache, slots, positions, tokens, anySampled);
         int vocab = model.config().vocabSize();
         for (int i = 0; i < n; i++) {
             Sequence s = running.get(i);
             s.advance();
-            s.accept(plan.full(s.sampler().sample(logits, i * vocab, vocab)), cache.positions());
+            int token = s.sampler().sample(decoded.logits, i * vocab, vocab);
+            s.accept(decoded.report(i, token, plan, sampled[i]), cache.positions());
         }
     }
 

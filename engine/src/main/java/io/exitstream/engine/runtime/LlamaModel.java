@@ -2,6 +2,7 @@ package io.exitstream.engine.runtime;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import io.exitstream.engine.exits.ExitHeads;
 import io.exitstream.engine.model.LlamaWeights;
 import io.exitstream.engine.model.ModelConfig;
 import io.exitstream.engine.runtime.DecoderScript.Head;
@@ -30,13 +31,19 @@ public final class LlamaModel implements AutoCloseable {
     private final DecoderScript script;
     private final ModelConfig config;
     private final int[] allLayers;
+    /** The final norm's weight, folded into each exit head's confidence weight. */
+    private final float[] finalNorm;
+    private DeviceExitHeads exitHeads;
 
-    private LlamaModel(NDManager manager, DeviceWeights weights, DecoderScript script) {
+    private LlamaModel(NDManager manager, DeviceWeights weights, DecoderScript script,
+            float[] finalNorm) {
         this.manager = manager;
         this.weights = weights;
         this.script = script;
         this.config = weights.config;
         this.allLayers = IntStream.range(0, config.layers()).toArray();
+        this.finalNorm = finalNorm;
+        this.exitHeads = new DeviceExitHeads(ExitHeads.none(), config, finalNorm, manager);
     }
 
     /** Copies the weights into float32 tensors; the host arrays may be dropped afterwards. */
@@ -49,7 +56,8 @@ public final class LlamaModel implements AutoCloseable {
         NDManager manager = NDManager.newBaseManager();
         try {
             DeviceWeights device = new DeviceWeights(weights, type, manager);
-            return new LlamaModel(manager, device, DecoderScript.compile(device, manager));
+            return new LlamaModel(manager, device, DecoderScript.compile(device, manager),
+                    weights.finalNorm().clone());
         } catch (RuntimeException e) {
             manager.close();
             throw e;
@@ -62,6 +70,28 @@ public final class LlamaModel implements AutoCloseable {
 
     public WeightType weightType() {
         return weights.type;
+    }
+
+    /**
+     * Gives the model the exit heads that confidence plans exit through (none at first). Plans
+     * set after this call use them; sequences already running keep the heads they started
+     * with, so earlier heads stay allocated until the model closes (heads are small).
+     *
+     * @throws io.exitstream.engine.checkpoint.CheckpointException if the heads do not fit the
+     *     model
+     */
+    public void useExitHeads(ExitHeads heads) {
+        heads.validate(config);
+        exitHeads = new DeviceExitHeads(heads, config, finalNorm, manager);
+    }
+
+    /** The heads given by {@link #useExitHeads}, or none. */
+    public ExitHeads exitHeads() {
+        return exitHeads.heads;
+    }
+
+    DeviceExitHeads deviceExitHeads() {
+        return exitHeads;
     }
 
     /** A cache for up to {@code slots} sequences of up to {@code positions} positions each. */
@@ -161,6 +191,21 @@ public final class LlamaModel implements AutoCloseable {
             Rows rows = decodeRows(scope, cache, slots, positions);
             return script.run(scope, tokenIds(scope, tokens), true, Head.ALL_ROWS, layers,
                     cache, rows).toFloatArray();
+        }
+    }
+
+    /**
+     * One decode step of {@code schedule}'s kept layers in which rows may leave at its exit
+     * layers, in one call (see {@link DecoderScript#runExits}).
+     */
+    DecodedRows decodeExits(KvCache cache, int[] slots, int[] positions, int[] tokens,
+            LayerSchedule schedule, boolean influence) {
+        try (NDManager scope = newScope()) {
+            Rows rows = decodeRows(scope, cache, slots, positions);
+            float[] out = script.runExits(scope, tokenIds(scope, tokens), schedule.kept,
+                    schedule.thresholds, schedule.heads.tensors, cache, rows, influence)
+                    .toFloatArray();
+            return DecodedRows.unpack(out, slots.length, config, influence);
         }
     }
 

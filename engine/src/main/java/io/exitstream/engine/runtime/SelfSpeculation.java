@@ -100,7 +100,8 @@ final class SelfSpeculation {
                         draft = sampler.sample(draftDistributions[i][j]);
                     }
                     drafts[i][j] = draft;
-                    confidences[i][j] = probability(logits, r * vocab, vocab, draft);
+                    confidences[i][j] = (float) Math.exp(
+                            Sampler.logProbability(logits, r * vocab, vocab, draft));
                     rowOf[i][j] = kept + r;
                 }
                 hidden.add(h);
@@ -177,10 +178,10 @@ final class SelfSpeculation {
             s.advance();
             if (accepted) {
                 s.accept(new TokenReport(token, version, plan.exitLayer(), plan.kept.length,
-                        confidences[j], 1, 1), cache.positions());
+                        confidences[j], 1, 1, null), cache.positions());
             } else {
                 s.accept(new TokenReport(token, version, plan.lastKept, plan.kept.length,
-                        Float.NaN, drafts.length - j, 0), cache.positions());
+                        Float.NaN, drafts.length - j, 0, null), cache.positions());
                 return;
             }
         }
@@ -195,18 +196,5 @@ final class SelfSpeculation {
             total += r[i];
         }
         return total > 0 ? r : p;
-    }
-
-    /** Softmax probability of {@code token} at temperature 1. */
-    private static float probability(float[] logits, int offset, int vocab, int token) {
-        float max = Float.NEGATIVE_INFINITY;
-        for (int i = 0; i < vocab; i++) {
-            max = Math.max(max, logits[offset + i]);
-        }
-        double sum = 0;
-        for (int i = 0; i < vocab; i++) {
-            sum += Math.exp(logits[offset + i] - max);
-        }
-        return (float) (Math.exp(logits[offset + token] - max) / sum);
     }
 }

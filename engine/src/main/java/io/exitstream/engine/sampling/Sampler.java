@@ -109,6 +109,19 @@ public final class Sampler {
         return best;
     }
 
+    /** The natural log of softmax(logits)[token] at temperature 1, over {@code vocab} logits. */
+    public static double logProbability(float[] logits, int offset, int vocab, int token) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int i = 0; i < vocab; i++) {
+            max = Math.max(max, logits[offset + i]);
+        }
+        double sum = 0;
+        for (int i = 0; i < vocab; i++) {
+            sum += Math.exp(logits[offset + i] - max);
+        }
+        return logits[offset + token] - max - Math.log(sum);
+    }
+
     private float[] softmax(float[] logits, int offset, int vocab, float temperature) {
         if (probabilities.length != vocab) {
             probabilities = new float[vocab];

@@ -2,8 +2,10 @@ class Decoder(Module):
   __parameters__ = []
   __buffers__ = []
   training : bool
-  def forward(self: __torch__.Decoder, x: Tensor, embed: bool, head: int, layers: List[int], weights: List[Tensor], tables: List[Tensor], keys: List[Tensor], values: List[Tensor], slots: Tensor, positions: Tensor, slot_start: int, span: int, prefill: bool) -> Tensor:
+  def forward(self: __torch__.Decoder, x: Tensor, embed: bool, head: int, layers: List[int], weights: List[Tensor], tables: List[Tensor], keys: List[Tensor], values: List[Tensor], slots: Tensor, positions: Tensor, slot_start: int, span: int, prefill: bool, heads: List[Tensor], thresholds: List[float], influence: bool) -> Tensor:
     # tables: token embedding, classifier (final norm folded in), RoPE cos, RoPE signed sin.
+    if head == 3:
+      return self.exits(x, layers, thresholds, weights, tables, heads, keys, values, slots, positions, slot_start, span, influence)
     if embed:
       x = torch.to(torch.index_select(tables[0], 0, x), 6)
     rows = x.size(0)
@@ -12,9 +14,7 @@ class Decoder(Module):
         positions = torch.arange(span - rows, span)
       cos = torch.index_select(tables[2], 0, positions)
       sin = torch.index_select(tables[3], 0, positions)
-      # -inf where a row's position is behind the key's: causal, per sequence.
-      behind = torch.gt(torch.unsqueeze(torch.arange(span), 0), torch.unsqueeze(positions, 1))
-      mask = torch.masked_fill(torch.zeros([rows, span]), behind, float("-inf"))
+      mask = self.causal(positions, span)
       if prefill:
         mask = torch.repeat(mask, [{group}, 1])
       else:
@@ -25,18 +25,109 @@ class Decoder(Module):
     if head == 2:
       x = torch.slice(x, 0, rows - 1, rows)
     if head > 0:
-      x = self.project(torch.mul(x, torch.rsqrt(torch.add(torch.mean(torch.mul(x, x), [-1], True), {eps}))), tables[1])
+      x = self.project(self.norm(x), tables[1])
     return x
+  def exits(self: __torch__.Decoder, x: Tensor, layers: List[int], thresholds: List[float], weights: List[Tensor], tables: List[Tensor], heads: List[Tensor], keys: List[Tensor], values: List[Tensor], slots: Tensor, positions: Tensor, slot_start: int, span: int, influence: bool) -> Tensor:
+    # One decode step in which a row may leave after layers[i] when thresholds[i] <= 1 and its
+    # exit head's confidence reaches it. heads: per model layer, the confidence weight [dim]
+    # (final norm folded in), its bias [1], and the adapter's down^T [dim, rank] and up^T
+    # [rank, dim] (empty without one). Returns per row its logits at its exit, then its exit
+    # layer, layers run, last confidence, and (with influence) each model layer's block
+    # influence 1 - cos(input, output), NaN where a layer did not run.
+    x = torch.to(torch.index_select(tables[0], 0, x), 6)
+    rows = x.size(0)
+    cos = torch.index_select(tables[2], 0, positions)
+    sin = torch.index_select(tables[3], 0, positions)
+    mask = torch.reshape(self.causal(positions, span), [rows, 1, 1, span])
+    count = len(layers)
+    # Rows still running, as indices into the step's rows.
+    active = torch.arange(rows)
+    states = torch.zeros([rows, {dim}])
+    report = torch.full([rows, 3 + {layers}], float("nan"))
+    torch.select(report, 1, 0).fill_(layers[count - 1])
+    torch.select(report, 1, 1).fill_(count)
+    for i in range(count):
+      layer = layers[i]
+      out = self.block(x, weights[4 * layer], weights[4 * layer + 1], weights[4 * layer + 2], weights[4 * layer + 3], keys[layer], values[layer], cos, sin, slots, positions, mask, slot_start, span, False)
+      if influence:
+        similarity = torch.cosine_similarity(x, out, 1, 1e-8)
+        torch.select(report, 1, 3 + layer).index_copy_(0, active, torch.rsub(similarity, 1.0))
+      x = out
+      threshold = thresholds[i]
+      if threshold <= 1.0:
+        state = self.adapt(x, heads[4 * layer + 2], heads[4 * layer + 3])
+        confidence = torch.sigmoid(torch.add(torch.matmul(self.norm(state), heads[4 * layer]), heads[4 * layer + 1]))
+        torch.select(report, 1, 2).index_copy_(0, active, confidence)
+        leave = torch.ge(confidence, threshold)
+        if bool(torch.any(leave)):
+          left = torch.squeeze(torch.nonzero(leave), 1)
+          stay = torch.squeeze(torch.nonzero(torch.logical_not(leave)), 1)
+          gone = torch.index_select(active, 0, left)
+          states.index_copy_(0, gone, torch.index_select(state, 0, left))
+          torch.select(report, 1, 0).index_fill_(0, gone, layer)
+          torch.select(report, 1, 1).index_fill_(0, gone, i + 1)
+          self.propagate(torch.index_select(x, 0, left), layers, i + 1, weights, keys, values, torch.index_select(cos, 0, left), torch.index_select(sin, 0, left), torch.index_select(slots, 0, left), torch.index_select(positions, 0, left))
+          active = torch.index_select(active, 0, stay)
+          if active.size(0) == 0:
+            break
+          x = torch.index_select(x, 0, stay)
+          cos = torch.index_select(cos, 0, stay)
+          sin = torch.index_select(sin, 0, stay)
+          slots = torch.index_select(slots, 0, stay)
+          positions = torch.index_select(positions, 0, stay)
+          mask = torch.index_select(mask, 0, stay)
+          slot_start = self.first_if_adjacent(slots)
+    if active.size(0) > 0:
+      states.index_copy_(0, active, x)
+    return torch.cat([self.project(self.norm(states), tables[1]), report], 1)
+  def adapt(self: __torch__.Decoder, x: Tensor, down: Tensor, up: Tensor) -> Tensor:
+    # An exit head's low-rank adapter, h + up (down h), if it has one.
+    if torch.numel(down) == 0:
+      return x
+    return torch.add(x, torch.matmul(torch.matmul(x, down), up))
+  def propagate(self: __torch__.Decoder, x: Tensor, layers: List[int], start: int, weights: List[Tensor], keys: List[Tensor], values: List[Tensor], cos: Tensor, sin: Tensor, slots: Tensor, positions: Tensor):
+    # CALM's state propagation: rows that exited get keys and values in every deeper kept
+    # layer (layers[start:]) from their exit hidden state x: attention norm, k and v
+    # projections and RoPE only, so later tokens attend to them consistently.
+    h = self.norm(x)
+    rows = x.size(0)
+    index : List[Optional[Tensor]] = [slots, positions]
+    key_cos = torch.slice(cos, 1, {dim}, {qk_width})
+    key_sin = torch.slice(sin, 1, {dim}, {qk_width})
+    for j in range(start, len(layers)):
+      layer = layers[j]
+      kv = self.project(h, torch.slice(weights[4 * layer], {out_axis}, {dim}, {qkv_width}))
+      k = self.rotate(torch.slice(kv, 1, 0, {kv_dim}), key_cos, key_sin)
+      v = torch.slice(kv, 1, {kv_dim}, {double_kv_dim})
+      keys[layer].index_put_(index, torch.reshape(k, [rows, {kv_heads}, {head_size}]))
+      values[layer].index_put_(index, torch.reshape(v, [rows, {kv_heads}, {head_size}]))
+  def first_if_adjacent(self: __torch__.Decoder, slots: Tensor) -> int:
+    # Rows are in ascending slot order: adjacent slots are read from the cache as a view.
+    first = int(torch.select(slots, 0, 0))
+    if int(torch.select(slots, 0, slots.size(0) - 1)) - first == slots.size(0) - 1:
+      return first
+    return -1
+  def causal(self: __torch__.Decoder, positions: Tensor, span: int) -> Tensor:
+    # [rows, span]: -inf where a row's position is behind the key's: causal, per sequence.
+    behind = torch.gt(torch.unsqueeze(torch.arange(span), 0), torch.unsqueeze(positions, 1))
+    return torch.masked_fill(torch.zeros([positions.size(0), span]), behind, float("-inf"))
+  def norm(self: __torch__.Decoder, x: Tensor) -> Tensor:
+    # RMSNorm without its weight, which is folded into the matrix that follows.
+    return torch.mul(x, torch.rsqrt(torch.add(torch.mean(torch.mul(x, x), [-1], True), {eps})))
+  def rotate(self: __torch__.Decoder, x: Tensor, cos: Tensor, sin: Tensor) -> Tensor:
+    # RoPE on adjacent pairs: x * cos + pair_swapped(x) * signed sin.
+    rows = x.size(0)
+    width = x.size(1)
+    swapped = torch.reshape(torch.flip(torch.reshape(x, [rows, width // 2, 2]), [2]), [rows, width])
+    return torch.add(torch.mul(x, cos), torch.mul(swapped, sin))
   def project(self: __torch__.Decoder, x: Tensor, weight: Tensor) -> Tensor:
     return {project}
   def block(self: __torch__.Decoder, x: Tensor, attention_in: Tensor, attention_out: Tensor, ffn_in: Tensor, ffn_out: Tensor, key_cache: Tensor, value_cache: Tensor, cos: Tensor, sin: Tensor, slots: Tensor, positions: Tensor, mask: Tensor, slot_start: int, span: int, prefill: bool) -> Tensor:
     rows = x.size(0)
-    h = torch.mul(x, torch.rsqrt(torch.add(torch.mean(torch.mul(x, x), [-1], True), {eps})))
-    qkv = self.project(h, attention_in)
+    qkv = self.project(self.norm(x), attention_in)
     qk = torch.slice(qkv, 1, 0, {qk_width})
     v = torch.slice(qkv, 1, {qk_width}, {qkv_width})
-    swapped = torch.reshape(torch.flip(torch.reshape(qk, [rows, {half_qk_width}, 2]), [2]), [rows, {qk_width}])
-    qk = torch.add(torch.mul(qk, cos), torch.mul(swapped, sin))
+    qk = self.rotate(qk, cos, sin)
     q = torch.slice(qk, 1, 0, {dim})
     k = torch.reshape(torch.slice(qk, 1, {dim}, {qk_width}), [rows, {kv_heads}, {head_size}])
     v = torch.reshape(v, [rows, {kv_heads}, {head_size}])
@@ -45,8 +136,7 @@ class Decoder(Module):
     else:
       attended = self.attend_decode(q, k, v, key_cache, value_cache, slots, positions, mask, slot_start, span, rows)
     x = torch.add(x, self.project(attended, attention_out))
-    h = torch.mul(x, torch.rsqrt(torch.add(torch.mean(torch.mul(x, x), [-1], True), {eps})))
-    gate_up = self.project(h, ffn_in)
+    gate_up = self.project(self.norm(x), ffn_in)
     gate = torch.slice(gate_up, 1, 0, {hidden_dim})
     up = torch.slice(gate_up, 1, {hidden_dim}, {double_hidden_dim})
     return torch.add(x, self.project(torch.mul(torch.silu(gate), up), ffn_out))

@@ -99,7 +99,8 @@ class ExecutionPlanGenerationTest {
             assertThatThrownBy(() -> generator.setPlan(new ExecutionPlan(1, List.of(),
                     new ExitPolicy.Confidence(thresholds, 1))))
                     .isInstanceOf(IllegalArgumentException.class)
-                    .hasMessageContaining("confidence exits are not supported");
+                    .hasMessage("the plan exits at layer 2 but the model has no exit head there"
+                            + " (it has no exit heads)");
             assertThat(generator.plan()).isEqualTo(ExecutionPlan.full());
         }
     }

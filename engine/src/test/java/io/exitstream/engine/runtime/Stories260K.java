@@ -74,4 +74,13 @@ enum Stories260K {
         }
         return ids;
     }
+
+    /** BOS then the first {@code n} golden greedy ids: a text the full model would write. */
+    static int[] goldenText(int n) {
+        int[] ids = goldenPrefix(SharedFixtures.golden().getAsJsonArray("greedy_ids"), n);
+        int[] tokens = new int[n + 1];
+        tokens[0] = 1;
+        System.arraycopy(ids, 0, tokens, 1, n);
+        return tokens;
+    }
 }

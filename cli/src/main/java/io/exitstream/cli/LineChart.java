@@ -1,0 +1,133 @@
+package io.exitstream.cli;
+
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.awt.Font;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Panels of x-y lines with labelled points, drawn with Java2D (headless), for trade-offs such
+ * as speed against quality where both axes are measurements.
+ */
+final class LineChart {
+
+    /** One point; its label is written beside it. */
+    record Point(double x, double y, String label) {
+    }
+
+    /** One line of points, in the order given. */
+    record Series(String name, List<Point> points) {
+    }
+
+    /** One panel: its title, axis labels and lines. */
+    record Panel(String title, String xLabel, String yLabel, List<Series> series) {
+    }
+
+    private static final int WIDTH = 560;
+    private static final int HEIGHT = 420;
+    private static final int LEFT = 70;
+    private static final int TOP = 50;
+    private static final int BOTTOM = 80;
+    private static final Color[] COLOURS = {
+        new Color(0x4C72B0), new Color(0xDD8452), new Color(0x55A868), new Color(0xC44E52)
+    };
+
+    private LineChart() {
+    }
+
+    static BufferedImage draw(List<Panel> panels) {
+        BufferedImage image = new BufferedImage(WIDTH * panels.size(), HEIGHT,
+                BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = image.createGraphics();
+        g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
+        g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING,
+                RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+        g.setColor(Color.WHITE);
+        g.fillRect(0, 0, image.getWidth(), image.getHeight());
+        for (int i = 0; i < panels.size(); i++) {
+            drawPanel(g, i * WIDTH, panels.get(i));
+        }
+        g.dispose();
+        return image;
+    }
+
+    private static void drawPanel(Graphics2D g, int left, Panel panel) {
+        List<Point> all = panel.series().stream().flatMap(s -> s.points().stream()).toList();
+        Range xs = Range.of(all.stream().mapToDouble(Point::x).toArray());
+        Range ys = Range.of(all.stream().mapToDouble(Point::y).toArray());
+        int x0 = left + LEFT;
+        int x1 = left + WIDTH - 30;
+        int y0 = HEIGHT - BOTTOM;
+        int y1 = TOP;
+
+        g.setColor(Color.BLACK);
+        g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 15));
+        g.drawString(panel.title(), x0, 25);
+        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
+        for (int tick = 0; tick <= 4; tick++) {
+            int y = y0 - (y0 - y1) * tick / 4;
+            int x = x0 + (x1 - x0) * tick / 4;
+            g.setColor(new Color(0xE0E0E0));
+            g.drawLine(x0, y, x1, y);
+            g.drawLine(x, y0, x, y1);
+            g.setColor(Color.DARK_GRAY);
+            String yTick = String.format("%.4g", ys.at(tick / 4.0));
+            g.drawString(yTick, x0 - 6 - g.getFontMetrics().stringWidth(yTick), y + 4);
+            String xTick = String.format("%.4g", xs.at(tick / 4.0));
+            g.drawString(xTick, x - g.getFontMetrics().stringWidth(xTick) / 2, y0 + 16);
+        }
+        g.setColor(Color.BLACK);
+        g.drawLine(x0, y0, x1, y0);
+        g.drawLine(x0, y0, x0, y1);
+        g.drawString(panel.xLabel(), (x0 + x1 - g.getFontMetrics().stringWidth(panel.xLabel()))
+                / 2, y0 + 34);
+        g.drawString(panel.yLabel(), left + 8, TOP - 10);
+
+        int legendX = x0;
+        for (int s = 0; s < panel.series().size(); s++) {
+            Series series = panel.series().get(s);
+            Color colour = COLOURS[s % COLOURS.length];
+            g.setColor(colour);
+            g.setStroke(new BasicStroke(2f));
+            int[] px = series.points().stream()
+                    .mapToInt(p -> x0 + (int) Math.round((x1 - x0) * xs.fraction(p.x()))).toArray();
+            int[] py = series.points().stream()
+                    .mapToInt(p -> y0 - (int) Math.round((y0 - y1) * ys.fraction(p.y()))).toArray();
+            g.drawPolyline(px, py, px.length);
+            for (int i = 0; i < px.length; i++) {
+                g.fillOval(px[i] - 4, py[i] - 4, 8, 8);
+                g.setColor(Color.DARK_GRAY);
+                g.drawString(series.points().get(i).label(), px[i] + 6, py[i] - 6);
+                g.setColor(colour);
+            }
+            g.fillRect(legendX, HEIGHT - 28, 12, 12);
+            g.setColor(Color.BLACK);
+            g.drawString(series.name(), legendX + 16, HEIGHT - 18);
+            legendX += 30 + g.getFontMetrics().stringWidth(series.name());
+        }
+        g.setStroke(new BasicStroke(1f));
+    }
+
+    /** An axis's extent, padded by 5% so that points do not sit on the frame. */
+    private record Range(double min, double max) {
+
+        static Range of(double[] values) {
+            double lo = Arrays.stream(values).min().orElse(0);
+            double hi = Arrays.stream(values).max().orElse(1);
+            double pad = hi > lo ? (hi - lo) * 0.05 : Math.max(Math.abs(hi) * 0.05, 1e-3);
+            return new Range(lo - pad, hi + pad);
+        }
+
+        double fraction(double value) {
+            return (value - min) / (max - min);
+        }
+
+        double at(double fraction) {
+            return min + fraction * (max - min);
+        }
+    }
+}

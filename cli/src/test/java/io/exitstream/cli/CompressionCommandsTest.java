@@ -1,0 +1,114 @@
+package io.exitstream.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import io.exitstream.engine.SharedFixtures;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * analyze, calibrate and eval on a copy of stories260K (calibrate writes its heads beside the
+ * model, never into {@code ../shared}).
+ */
+class CompressionCommandsTest {
+
+    private static final String TEXT = """
+            Tom had a red ball. He liked to play with it in the park every day.
+            Lily saw a big dog. The dog was happy and wagged its tail at her.
+            One day, a little bird sat on the tree. It sang a song for the sun.
+            Sam and Mia went to the shop. They wanted to buy a toy boat.
+            The cat was sad because it lost its hat. Mom found the hat under the bed.
+            """;
+
+    @TempDir
+    Path tmp;
+
+    private Path model;
+    private Path text;
+
+    @BeforeEach
+    void copyModel() throws IOException {
+        model = tmp.resolve("stories260K.bin");
+        Files.copy(SharedFixtures.stories260K(), model, StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(SharedFixtures.tok512(), tmp.resolve("tok512.bin"),
+                StandardCopyOption.REPLACE_EXISTING);
+        text = Files.writeString(tmp.resolve("text.txt"), TEXT);
+    }
+
+    @Test
+    void analyzeProposesAScheduleThatEvalMeasuresWithinTheBudget() {
+        Path plan = tmp.resolve("skip.json");
+        CliRun analyze = CliRun.of("analyze", "--model", model.toString(), "--data",
+                text.toString(), "--budget", "0.5", "--out", plan.toString());
+        assertThat(analyze.exitCode()).as(analyze.err()).isZero();
+        JsonObject report = JsonParser.parseString(analyze.out()).getAsJsonObject();
+        assertThat(report.getAsJsonArray("layers")).hasSize(5);
+        assertThat(report.getAsJsonArray("ranking")).hasSize(5);
+        assertThat(analyze.err()).contains("influence").contains("proposed schedule skips");
+        assertThat(plan).exists();
+
+        CliRun eval = CliRun.of("eval", "--model", model.toString(), "--plan", plan.toString(),
+                "--data", text.toString(), "--batch", "1,2", "--tokens", "8", "--runs", "1");
+        assertThat(eval.exitCode()).as(eval.err()).isZero();
+        JsonObject measured = JsonParser.parseString(eval.out()).getAsJsonObject();
+        assertThat(measured.get("perplexity_change").getAsDouble()).isLessThanOrEqualTo(0.5);
+        assertThat(measured.get("perplexity").getAsDouble()).isCloseTo(
+                report.get("schedule_perplexity").getAsDouble(),
+                org.assertj.core.api.Assertions.within(1e-3));
+        assertThat(measured.getAsJsonArray("decode")).hasSize(2);
+    }
+
+    @Test
+    void calibrateWritesHeadsAndAPlanThatEvalSweeps() {
+        CliRun calibrate = CliRun.of("calibrate", "--model", model.toString(),
+                "--self-generate", "16", "--seq-len", "96", "--rank", "4", "--epochs", "1");
+        assertThat(calibrate.exitCode()).as(calibrate.err()).isZero();
+        Path heads = tmp.resolve("stories260K.exits.safetensors");
+        Path plan = tmp.resolve("stories260K.exits.plan.json");
+        assertThat(heads).exists();
+        assertThat(plan).exists();
+        JsonObject report = JsonParser.parseString(calibrate.out()).getAsJsonObject();
+        assertThat(report.getAsJsonArray("layers")).hasSize(4);
+
+        Path png = tmp.resolve("sweep.png");
+        CliRun eval = CliRun.of("eval", "--model", model.toString(), "--plan", plan.toString(),
+                "--data", text.toString(), "--batch", "1", "--tokens", "8", "--runs", "1",
+                "--sweep", "--png", png.toString());
+        assertThat(eval.exitCode()).as(eval.err()).isZero();
+        assertThat(JsonParser.parseString(eval.out()).getAsJsonObject().getAsJsonArray("sweep"))
+                .hasSizeGreaterThan(3);
+        assertThat(png).isNotEmptyFile();
+    }
+
+    @Test
+    void badInputGetsOneLine() {
+        String m = model.toString();
+        String t = text.toString();
+        assertOneLine(CliRun.of("analyze", "--model", m, "--data", "missing.txt"), 1,
+                "file not found: missing.txt");
+        assertOneLine(CliRun.of("analyze", "--model", m, "--data", t, "--budget", "-1"), 1,
+                "--budget must be >= 0");
+        assertOneLine(CliRun.of("analyze", "--model", m, "--data", t, "--seq-len", "1"), 1,
+                "--seq-len must be in 2..512");
+        assertOneLine(CliRun.of("calibrate", "--model", m), 2, "--data");
+        assertOneLine(CliRun.of("calibrate", "--model", m, "--self-generate", "4",
+                "--agreement", "1.5"), 1, "--agreement must be in (0, 1)");
+        assertOneLine(CliRun.of("calibrate", "--model", m, "--self-generate", "4",
+                "--rank", "-1"), 1, "--rank must be >= 0");
+        assertOneLine(CliRun.of("eval", "--model", m, "--data", t, "--sweep"), 1,
+                "--sweep scales confidence thresholds");
+    }
+
+    private static void assertOneLine(CliRun run, int exitCode, String message) {
+        assertThat(run.exitCode()).as(run.err()).isEqualTo(exitCode);
+        assertThat(run.err()).contains(message);
+        assertThat(run.err().strip().lines()).as(run.err()).hasSize(1);
+    }
+}

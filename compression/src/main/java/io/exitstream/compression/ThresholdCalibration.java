@@ -1,0 +1,118 @@
+package io.exitstream.compression;
+
+import io.exitstream.engine.plan.ExecutionPlan;
+import io.exitstream.engine.plan.ExitPolicy;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+/**
+ * Chooses the confidence threshold of an exit plan so that its greedy agreement with the full
+ * model is at least a target, with the guarantee of CALM's Learn-then-Test calibration.
+ *
+ * <p>Each candidate threshold {@code λ} (one for every exit layer) is a hypothesis test of
+ * {@code H0: disagreement rate > ε}, with {@code ε = 1 - target}, on held-out text: with
+ * {@code k} disagreements among {@code n} scored tokens, the p-value is the binomial tail
+ * {@code P(Bin(n, ε) <= k)}. The candidates are tested in a fixed sequence from strict to
+ * lenient, and the sequence stops at the first one whose p-value exceeds {@code δ}; the most
+ * lenient threshold that passed is chosen. Fixed-sequence testing needs no multiplicity
+ * correction, so with probability at least {@code 1 - δ} the chosen plan's disagreement rate is
+ * at most {@code ε} — if held-out tokens were independent, which tokens of one text are not
+ * quite; more, shorter sequences make the guarantee closer to honest.
+ */
+public final class ThresholdCalibration {
+
+    /** Candidate thresholds, strict to lenient. */
+    static final float[] CANDIDATES = {
+        0.999f, 0.995f, 0.99f, 0.98f, 0.97f, 0.96f, 0.95f, 0.94f, 0.92f, 0.9f, 0.875f, 0.85f,
+        0.8f, 0.75f, 0.7f, 0.65f, 0.6f, 0.55f, 0.5f, 0.45f, 0.4f, 0.35f, 0.3f, 0.25f, 0.2f, 0.15f,
+        0.1f, 0.05f
+    };
+
+    private ThresholdCalibration() {
+    }
+
+    /**
+     * What to certify.
+     *
+     * @param agreement the greedy agreement with the full model, in (0, 1)
+     * @param delta the test's error level, in (0, 1): the guarantee holds with probability
+     *     {@code 1 - delta}
+     */
+    public record Target(double agreement, double delta) {
+
+        public Target {
+            if (!(agreement > 0 && agreement < 1)) {
+                throw new IllegalArgumentException("--agreement must be in (0, 1), got "
+                        + agreement);
+            }
+            if (!(delta > 0 && delta < 1)) {
+                throw new IllegalArgumentException("--delta must be in (0, 1), got " + delta);
+            }
+        }
+    }
+
+    /** One candidate's test on the held-out text. */
+    public record Test(float threshold, PlanEvaluator.Quality quality, double pValue,
+            boolean passed) {
+    }
+
+    /**
+     * @param plan the plan with the chosen threshold, or null when even the strictest failed
+     * @param tests every candidate tested, in order; the last failed unless all passed
+     */
+    public record Result(ExecutionPlan plan, List<Test> tests) {
+    }
+
+    /**
+     * Runs the fixed-sequence test for a confidence plan exiting at {@code exitLayers} from
+     * {@code minExitLayer} on, scoring on the evaluator's (held-out) corpus.
+     *
+     */
+    public static Result calibrate(PlanEvaluator heldOut, List<Integer> exitLayers,
+            int minExitLayer, Target target, long version, Progress progress) {
+        double epsilon = 1 - target.agreement();
+        List<Test> tests = new ArrayList<>();
+        ExecutionPlan chosen = null;
+        progress.begin("calibrate thresholds", CANDIDATES.length);
+        for (float threshold : CANDIDATES) {
+            ExecutionPlan plan = plan(exitLayers, minExitLayer, threshold, version);
+            PlanEvaluator.Quality quality = heldOut.quality(plan);
+            double p = binomialTail(quality.tokens(), quality.disagreements(), epsilon);
+            boolean passed = p <= target.delta();
+            tests.add(new Test(threshold, quality, p, passed));
+            progress.step();
+            if (!passed) {
+                break;
+            }
+            chosen = plan;
+        }
+        progress.end();
+        return new Result(chosen, tests);
+    }
+
+    /** A confidence plan with one threshold for every exit layer. */
+    public static ExecutionPlan plan(List<Integer> exitLayers, int minExitLayer, float threshold,
+            long version) {
+        SortedMap<Integer, Float> thresholds = new TreeMap<>();
+        for (int layer : exitLayers) {
+            thresholds.put(layer, threshold);
+        }
+        return new ExecutionPlan(version, List.of(),
+                new ExitPolicy.Confidence(thresholds, minExitLayer));
+    }
+
+    /** {@code P(X <= k)} for {@code X ~ Binomial(n, p)}, summed in log space. */
+    static double binomialTail(int n, int k, double p) {
+        double logRatio = Math.log(p) - Math.log1p(-p);
+        double logTerm = n * Math.log1p(-p);
+        double logSum = logTerm;
+        for (int i = 0; i < k; i++) {
+            logTerm += Math.log((double) (n - i) / (i + 1)) + logRatio;
+            double hi = Math.max(logSum, logTerm);
+            logSum = hi + Math.log(Math.exp(logSum - hi) + Math.exp(logTerm - hi));
+        }
+        return Math.min(1, Math.exp(logSum));
+    }
+}
