@@ -8,6 +8,7 @@ import io.exitstream.compression.ModelFiles;
 import io.exitstream.compression.distill.DistillCheckpoint;
 import io.exitstream.compression.distill.DistillOptions;
 import io.exitstream.compression.distill.Distiller;
+import io.exitstream.compression.distill.LayerMap;
 import io.exitstream.engine.checkpoint.ModelFormat;
 import io.exitstream.engine.model.LlamaWeights;
 import io.exitstream.engine.runtime.LlamaModel;
@@ -92,7 +93,8 @@ final class DistillCommand implements Callable<Integer> {
         boolean resume = DistillCheckpoint.exists(out);
         LlamaWeights student = resume ? DistillCheckpoint.student(out)
                 : ModelFormat.load(studentPath);
-        int[] layerMap = layerMap(teacher, student, options);
+        int[] layerMap = LayerMap.of(pruningReport(), teacher.config().layers(),
+                student.config().layers(), options.hiddenL2() > 0);
         Corpus.Split split;
         try (LlamaModel model = LlamaModel.load(teacher)) {
             split = data.corpus(TokenizerFiles.load(teacherPath, null,
@@ -157,33 +159,17 @@ final class DistillCommand implements Callable<Integer> {
         }
     }
 
-    /**
-     * Which teacher layer each student layer imitates: the kept layers that
-     * {@code exitstream prune} recorded, or one to one for equal depths.
-     */
-    private int[] layerMap(LlamaWeights teacher, LlamaWeights student, DistillOptions options) {
+    /** The student's pruning report, when {@code exitstream prune} wrote it. */
+    private JsonObject pruningReport() {
         Path report = studentPath.resolve(PruneCommand.REPORT);
-        if (Files.isRegularFile(report)) {
-            try {
-                JsonObject json = JsonParser.parseString(Files.readString(report))
-                        .getAsJsonObject();
-                if (json.has("kept_layers")) {
-                    JsonArray kept = json.getAsJsonArray("kept_layers");
-                    return IntStream.range(0, kept.size()).map(i -> kept.get(i).getAsInt())
-                            .toArray();
-                }
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
+        if (!Files.isRegularFile(report)) {
+            return null;
         }
-        int layers = student.config().layers();
-        if (layers != teacher.config().layers() && options.hiddenL2() > 0) {
-            throw new IllegalArgumentException("--hidden-l2 needs to know which teacher layer"
-                    + " each of the student's " + layers + " layers matches; the student has no "
-                    + PruneCommand.REPORT + " with kept_layers");
+        try {
+            return JsonParser.parseString(Files.readString(report)).getAsJsonObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
-        return IntStream.range(0, layers).map(i -> Math.min(i, teacher.config().layers() - 1))
-                .toArray();
     }
 
     private static JsonArray ints(int[] values) {

@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
             EvalCommand.class,
             PruneCommand.class,
             DistillCommand.class,
+            SweepCommand.class,
         })
 public final class Exitstream implements Runnable {
 

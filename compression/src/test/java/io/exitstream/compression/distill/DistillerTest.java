@@ -9,6 +9,7 @@ import io.exitstream.engine.checkpoint.ModelFormat;
 import io.exitstream.engine.model.LlamaWeights;
 import io.exitstream.engine.model.ModelConfig;
 import io.exitstream.engine.runtime.LlamaModel;
+import io.exitstream.engine.runtime.Torch;
 import io.exitstream.engine.tokenizer.TokenizerFiles;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -29,6 +30,7 @@ class DistillerTest {
 
     @BeforeAll
     static void data() {
+        Torch.setThreads(1);
         teacher = ModelFormat.load(SharedFixtures.stories260K());
         student = withoutLayer2(teacher);
         var tokenizer = TokenizerFiles.load(SharedFixtures.stories260K(), null, 512);
