@@ -25,7 +25,8 @@ class PruneTargetTest {
     @Test
     void badTargetsAreRejectedWithTheReason() {
         assertThatThrownBy(() -> Criterion.parse("sparsegpt"))
-                .hasMessageContaining("unknown criterion 'sparsegpt'").hasMessageContaining("wanda");
+                .hasMessageContaining("unknown criterion 'sparsegpt'")
+                .hasMessageContaining("wanda");
         assertThatThrownBy(() -> new PruneTarget(Criterion.WANDA, 1.0, null))
                 .hasMessage("--ratio must be in [0, 1), got 1.0");
         assertThatThrownBy(() -> new PruneTarget(Criterion.WANDA, -0.1, null))
