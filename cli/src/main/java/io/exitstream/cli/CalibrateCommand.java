@@ -100,7 +100,8 @@ final class CalibrateCommand implements Callable<Integer> {
             List<Integer> exitLayers = IntStream.range(minExitLayer, layers - 1).boxed().toList();
             ThresholdCalibration.Result calibration;
             try (PlanEvaluator evaluator = new PlanEvaluator(model, split.heldOut())) {
-                calibration = ThresholdCalibration.calibrate(evaluator, exitLayers, minExitLayer,
+                calibration = ThresholdCalibration.calibrate(evaluator, weights.finalNorm(),
+                        exitLayers, minExitLayer,
                         target, 1, progress);
             }
             report.put("model", input.model.toString());

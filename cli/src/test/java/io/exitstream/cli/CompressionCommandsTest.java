@@ -46,7 +46,7 @@ class CompressionCommandsTest {
     void analyzeProposesAScheduleThatEvalMeasuresWithinTheBudget() {
         Path plan = tmp.resolve("skip.json");
         CliRun analyze = CliRun.of("analyze", "--model", model.toString(), "--data",
-                text.toString(), "--budget", "0.5", "--out", plan.toString());
+                text.toString(), "--budget", "0.5", "--out", plan.toString(), "--threads", "1");
         assertThat(analyze.exitCode()).as(analyze.err()).isZero();
         JsonObject report = JsonParser.parseString(analyze.out()).getAsJsonObject();
         assertThat(report.getAsJsonArray("layers")).hasSize(5);
@@ -55,7 +55,8 @@ class CompressionCommandsTest {
         assertThat(plan).exists();
 
         CliRun eval = CliRun.of("eval", "--model", model.toString(), "--plan", plan.toString(),
-                "--data", text.toString(), "--batch", "1,2", "--tokens", "8", "--runs", "1");
+                "--data", text.toString(), "--batch", "1,2", "--tokens", "8", "--runs", "1",
+                "--threads", "1");
         assertThat(eval.exitCode()).as(eval.err()).isZero();
         JsonObject measured = JsonParser.parseString(eval.out()).getAsJsonObject();
         assertThat(measured.get("perplexity_change").getAsDouble()).isLessThanOrEqualTo(0.5);
@@ -68,7 +69,8 @@ class CompressionCommandsTest {
     @Test
     void calibrateWritesHeadsAndAPlanThatEvalSweeps() {
         CliRun calibrate = CliRun.of("calibrate", "--model", model.toString(),
-                "--self-generate", "16", "--seq-len", "96", "--rank", "4", "--epochs", "1");
+                "--self-generate", "16", "--seq-len", "96", "--rank", "4", "--epochs", "1",
+                "--threads", "1");
         assertThat(calibrate.exitCode()).as(calibrate.err()).isZero();
         Path heads = tmp.resolve("stories260K.exits.safetensors");
         Path plan = tmp.resolve("stories260K.exits.plan.json");
@@ -80,7 +82,7 @@ class CompressionCommandsTest {
         Path png = tmp.resolve("sweep.png");
         CliRun eval = CliRun.of("eval", "--model", model.toString(), "--plan", plan.toString(),
                 "--data", text.toString(), "--batch", "1", "--tokens", "8", "--runs", "1",
-                "--sweep", "--png", png.toString());
+                "--threads", "1", "--sweep", "--png", png.toString());
         assertThat(eval.exitCode()).as(eval.err()).isZero();
         assertThat(JsonParser.parseString(eval.out()).getAsJsonObject().getAsJsonArray("sweep"))
                 .hasSizeGreaterThan(3);

@@ -32,7 +32,7 @@ public final class PlanEvaluator implements AutoCloseable {
     private final Corpus corpus;
     private final PlanScorer scorer;
     private final int[][] fullArgmax;
-    private final double fullPerplexity;
+    private final Quality fullQuality;
 
     public PlanEvaluator(LlamaModel model, Corpus corpus) {
         this.model = model;
@@ -48,16 +48,20 @@ public final class PlanEvaluator implements AutoCloseable {
         for (int i = 0; i < full.size(); i++) {
             fullArgmax[i] = full.get(i).stream().mapToInt(PositionScore::argmax).toArray();
         }
-        this.fullPerplexity = perplexity(full);
+        this.fullQuality = quality(full, perplexity(full));
+    }
+
+    public LlamaModel model() {
+        return model;
     }
 
     public Corpus corpus() {
         return corpus;
     }
 
-    /** The full model's perplexity on the corpus. */
-    public double fullPerplexity() {
-        return fullPerplexity;
+    /** The full model's scores on the corpus, made when the evaluator was. */
+    public Quality fullQuality() {
+        return fullQuality;
     }
 
     /**
@@ -75,7 +79,10 @@ public final class PlanEvaluator implements AutoCloseable {
 
     /** Scores the plan on the corpus (it must fit the model and its exit heads). */
     public Quality quality(ExecutionPlan plan) {
-        List<List<PositionScore>> scores = score(plan);
+        return quality(score(plan), fullQuality.perplexity());
+    }
+
+    private Quality quality(List<List<PositionScore>> scores, double fullPerplexity) {
         int tokens = 0;
         int disagreements = 0;
         long layers = 0;

@@ -67,18 +67,27 @@ public final class ThresholdCalibration {
 
     /**
      * Runs the fixed-sequence test for a confidence plan exiting at {@code exitLayers} from
-     * {@code minExitLayer} on, scoring on the evaluator's (held-out) corpus.
+     * {@code minExitLayer} on, scoring on the evaluator's (held-out) corpus with the exit heads
+     * the evaluator's model uses.
      *
+     * @param finalNorm the model's final RMSNorm weight: candidates above the highest
+     *     confidence the heads reach on the full model's states never exit, so they are the
+     *     full model and need no scoring (see {@link FullModelConfidence})
      */
-    public static Result calibrate(PlanEvaluator heldOut, List<Integer> exitLayers,
-            int minExitLayer, Target target, long version, Progress progress) {
+    public static Result calibrate(PlanEvaluator heldOut, float[] finalNorm,
+            List<Integer> exitLayers, int minExitLayer, Target target, long version,
+            Progress progress) {
         double epsilon = 1 - target.agreement();
+        // A margin for float rounding between this bound and the engine's own arithmetic.
+        double neverExits = FullModelConfidence.max(heldOut.model(), finalNorm, heldOut.corpus(),
+                minExitLayer) + 1e-4;
         List<Test> tests = new ArrayList<>();
         ExecutionPlan chosen = null;
         progress.begin("calibrate thresholds", CANDIDATES.length);
         for (float threshold : CANDIDATES) {
             ExecutionPlan plan = plan(exitLayers, minExitLayer, threshold, version);
-            PlanEvaluator.Quality quality = heldOut.quality(plan);
+            PlanEvaluator.Quality quality = threshold > neverExits ? heldOut.fullQuality()
+                    : heldOut.quality(plan);
             double p = binomialTail(quality.tokens(), quality.disagreements(), epsilon);
             boolean passed = p <= target.delta();
             tests.add(new Test(threshold, quality, p, passed));

@@ -47,7 +47,8 @@ class CalibrationTest {
             ThresholdCalibration.Target target = new ThresholdCalibration.Target(0.9, 0.1);
             try (PlanEvaluator heldOut = new PlanEvaluator(model, split.heldOut())) {
                 ThresholdCalibration.Result result = ThresholdCalibration.calibrate(heldOut,
-                        List.of(0, 1, 2, 3), 0, target, 1, Progress.NONE);
+                        Stories.weights().finalNorm(), List.of(0, 1, 2, 3), 0, target, 1,
+                        Progress.NONE);
 
                 assertThat(result.plan()).isNotNull();
                 assertThat(result.plan().exit()).isInstanceOf(ExitPolicy.Confidence.class);
@@ -55,6 +56,15 @@ class CalibrationTest {
                 // Fixed-sequence testing: every test but the last passed.
                 assertThat(tests.subList(0, tests.size() - 1))
                         .allMatch(ThresholdCalibration.Test::passed);
+                // The strictest candidate was not scored, as it cannot exit: scored, it is
+                // indeed the full model.
+                ThresholdCalibration.Test strictest = tests.get(0);
+                assertThat(strictest.quality()).isSameAs(heldOut.fullQuality());
+                PlanEvaluator.Quality scored = heldOut.quality(ThresholdCalibration.plan(
+                        List.of(0, 1, 2, 3), 0, strictest.threshold(), 1));
+                assertThat(scored.meanLayers()).isEqualTo(5.0);
+                assertThat(scored.agreement()).isEqualTo(1.0);
+
                 PlanEvaluator.Quality quality = heldOut.quality(result.plan());
                 assertThat(quality.agreement()).isGreaterThanOrEqualTo(0.9);
                 assertThat(quality.meanLayers()).isLessThanOrEqualTo(5.0);
