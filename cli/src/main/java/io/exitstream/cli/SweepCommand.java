@@ -188,7 +188,7 @@ final class SweepCommand implements Callable<Integer> {
         row.put("size_bytes", ModelFiles.sizeOnDisk(path));
         try (LlamaModel model = LlamaModel.load(weights);
                 PlanEvaluator evaluator = new PlanEvaluator(model, evalCorpus)) {
-            row.put("perplexity", Json.round(evaluator.fullPerplexity()));
+            row.put("perplexity", Json.round(evaluator.fullQuality().perplexity()));
             row.put("decode_tokens_per_s", evaluator.speed(ExecutionPlan.full(), 1, tokens, runs)
                     .tokensPerSecond());
         }
