@@ -3,6 +3,7 @@ package io.exitstream.cli;
 import io.exitstream.compression.Corpus;
 import io.exitstream.engine.model.LlamaWeights;
 import io.exitstream.engine.runtime.LlamaModel;
+import io.exitstream.engine.tokenizer.Tokenizer;
 import java.nio.file.Path;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Option;
@@ -42,9 +43,13 @@ final class CalibrationText {
     }
 
     Corpus corpus(TextModelOptions input, LlamaWeights weights, LlamaModel model) {
-        return source.data != null ? input.read(source.data, weights)
-                : Corpus.generate(model, input.tokenizer(weights), source.generate,
-                        input.seqLen(weights), seed);
+        return corpus(input.tokenizer(weights), input.seqLen(weights), model);
+    }
+
+    /** The text as sequences of at most {@code seqLen} tokens; {@code model} writes it. */
+    Corpus corpus(Tokenizer tokenizer, int seqLen, LlamaModel model) {
+        return source.data != null ? Corpus.read(source.data, tokenizer, seqLen)
+                : Corpus.generate(model, tokenizer, source.generate, seqLen, seed);
     }
 
     String describe() {

@@ -25,6 +25,13 @@ final class ConsoleProgress implements Progress {
         }
     }
 
+    /** Shows a short status after the count, e.g. the current loss. */
+    void extra(String message) {
+        if (bar != null) {
+            bar.setExtraMessage(message);
+        }
+    }
+
     @Override
     public void end() {
         if (bar != null) {

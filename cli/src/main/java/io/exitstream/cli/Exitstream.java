@@ -18,6 +18,9 @@ import picocli.CommandLine.Command;
             AnalyzeCommand.class,
             CalibrateCommand.class,
             EvalCommand.class,
+            PruneCommand.class,
+            DistillCommand.class,
+            SweepCommand.class,
             RescheduleCommand.class,
             UpCommand.class,
         })

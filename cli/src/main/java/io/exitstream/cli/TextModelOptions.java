@@ -24,6 +24,11 @@ final class TextModelOptions {
                     + " are cut (default: ${DEFAULT-VALUE}).")
     private int seqLen;
 
+    /** The explicit tokenizer, or null to find it beside the model. */
+    Path tokenizerPath() {
+        return tokenizer;
+    }
+
     LlamaWeights weights() {
         return ModelFormat.load(model);
     }

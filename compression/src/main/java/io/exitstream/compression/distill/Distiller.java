@@ -1,0 +1,233 @@
+package io.exitstream.compression.distill;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import io.exitstream.compression.Corpus;
+import io.exitstream.compression.nn.TorchLlama;
+import io.exitstream.compression.nn.TorchLlama.Site;
+import io.exitstream.engine.model.LlamaWeights;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * Knowledge distillation of a (pruned) student towards its teacher on CPU with PyTorch's
+ * autograd: the loss is the KL divergence from the teacher's softened next-token distribution
+ * to the student's, plus optionally the mean squared distance between the outputs of matching
+ * layers. Adam updates every student weight. Owned by one thread.
+ *
+ * <p>Step {@code s} trains on sequences {@code s * batch ...} of the corpus (wrapping around),
+ * so a run resumed from a {@link DistillCheckpoint} sees exactly the data the uninterrupted run
+ * would have.
+ */
+public final class Distiller implements AutoCloseable {
+
+    private static final double BETA1 = 0.9;
+    private static final double BETA2 = 0.999;
+    private static final double EPSILON = 1e-8;
+
+    /** What one step did, for progress reports. */
+    public record Step(int step, double loss, int tokens) {
+    }
+
+    private final NDManager manager;
+    private final TorchLlama teacher;
+    private final TorchLlama student;
+    private final int[] layerMap;
+    private final DistillOptions options;
+    private final List<NDArray> parameters;
+    private final List<NDArray> firstMoments = new ArrayList<>();
+    private final List<NDArray> secondMoments = new ArrayList<>();
+    private int step;
+
+    /**
+     * @param layerMap student layer i imitates the output of teacher layer
+     *     {@code layerMap[i]} (used when {@code options.hiddenL2() > 0})
+     */
+    public Distiller(LlamaWeights teacher, LlamaWeights student, int[] layerMap,
+            DistillOptions options) {
+        if (teacher.config().vocabSize() != student.config().vocabSize()) {
+            throw new IllegalArgumentException("the teacher's vocabulary ("
+                    + teacher.config().vocabSize() + ") differs from the student's ("
+                    + student.config().vocabSize() + ")");
+        }
+        if (options.hiddenL2() > 0 && teacher.config().dim() != student.config().dim()) {
+            throw new IllegalArgumentException("--hidden-l2 needs equal hidden widths; the"
+                    + " teacher has " + teacher.config().dim() + ", the student "
+                    + student.config().dim());
+        }
+        if (layerMap.length != student.config().layers()) {
+            throw new IllegalArgumentException("the layer map has " + layerMap.length
+                    + " entries for " + student.config().layers() + " student layers");
+        }
+        this.manager = NDManager.newBaseManager();
+        this.teacher = TorchLlama.of(teacher, manager);
+        this.student = TorchLlama.of(student, manager);
+        this.layerMap = layerMap.clone();
+        this.options = options;
+        this.parameters = this.student.parameters();
+        for (NDArray p : parameters) {
+            p.setRequiresGradient(true);
+            firstMoments.add(manager.zeros(p.getShape()));
+            secondMoments.add(manager.zeros(p.getShape()));
+        }
+    }
+
+    /** Steps done so far. */
+    public int step() {
+        return step;
+    }
+
+    /** Runs steps until {@code until} (at most the configured total), reporting each. */
+    public void train(Corpus corpus, int until, Consumer<Step> onStep) {
+        int last = Math.min(until, options.steps());
+        while (step < last) {
+            onStep.accept(trainStep(corpus));
+        }
+    }
+
+    private Step trainStep(Corpus corpus) {
+        List<int[]> sequences = corpus.sequences();
+        double loss = 0;
+        int tokens = 0;
+        try (NDManager scope = manager.newSubManager()) {
+            try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+                for (int k = 0; k < options.batch(); k++) {
+                    int[] sequence = sequences.get((step * options.batch() + k)
+                            % sequences.size());
+                    NDArray l = loss(scope, sequence).div((float) options.batch());
+                    collector.backward(l);
+                    loss += l.getFloat();
+                    tokens += sequence.length;
+                }
+            }
+            if (!Double.isFinite(loss)) {
+                throw new IllegalStateException("the loss became " + loss + " at step "
+                        + (step + 1) + "; lower the learning rate");
+            }
+            adam(scope);
+        }
+        step++;
+        return new Step(step, loss, tokens);
+    }
+
+    /**
+     * The mean distillation loss per token on {@code sequence}: temperature-scaled KL, plus the
+     * hidden-state term. The teacher's outputs are constants to the gradient.
+     */
+    private NDArray loss(NDManager scope, int[] sequence) {
+        NDArray ids = scope.create(sequence, new Shape(1, sequence.length));
+        List<NDArray> teacherHidden = new ArrayList<>();
+        List<NDArray> studentHidden = new ArrayList<>();
+        boolean hidden = options.hiddenL2() > 0;
+        NDArray teacherLogits = teacher.forward(ids, hidden ? residuals(teacherHidden)
+                : TorchLlama.Probe.NONE).stopGradient();
+        NDArray studentLogits = student.forward(ids, hidden ? residuals(studentHidden)
+                : TorchLlama.Probe.NONE);
+        NDArray loss = kl(teacherLogits, studentLogits, options.temperature());
+        if (hidden) {
+            for (int i = 0; i < layerMap.length; i++) {
+                NDArray target = teacherHidden.get(layerMap[i] + 1).stopGradient();
+                loss = loss.add(studentHidden.get(i + 1).sub(target).square().mean()
+                        .mul((float) options.hiddenL2()));
+            }
+        }
+        return loss;
+    }
+
+    /**
+     * {@code T^2 * KL(softmax(t / T) || softmax(s / T))}, averaged over positions: the
+     * distillation loss of Hinton et al.
+     */
+    static NDArray kl(NDArray teacherLogits, NDArray studentLogits, double temperature) {
+        float t = (float) temperature;
+        NDArray teacherLog = teacherLogits.div(t).logSoftmax(-1);
+        NDArray studentLog = studentLogits.div(t).logSoftmax(-1);
+        return teacherLog.exp().mul(teacherLog.sub(studentLog)).sum(new int[] {-1}).mean()
+                .mul(t * t);
+    }
+
+    private static TorchLlama.Probe residuals(List<NDArray> into) {
+        return (site, layer, x) -> {
+            if (site == Site.RESIDUAL) {
+                into.add(x);
+            }
+        };
+    }
+
+    /** One Adam update of every student weight, outside autograd; then clears gradients. */
+    private void adam(NDManager scope) {
+        int t = step + 1;
+        double correction1 = 1 - Math.pow(BETA1, t);
+        double correction2 = 1 - Math.pow(BETA2, t);
+        float stepSize = (float) (options.learningRate() / correction1);
+        for (int i = 0; i < parameters.size(); i++) {
+            NDArray p = parameters.get(i);
+            NDArray g = p.getGradient();
+            g.attach(scope);
+            NDArray m = firstMoments.get(i);
+            NDArray v = secondMoments.get(i);
+            m.muli((float) BETA1).addi(g.mul((float) (1 - BETA1)));
+            v.muli((float) BETA2).addi(g.square().mul((float) (1 - BETA2)));
+            NDArray denominator = v.div((float) correction2).sqrt().add((float) EPSILON);
+            p.subi(m.mul(stepSize).div(denominator));
+            g.subi(g);
+        }
+    }
+
+    /**
+     * The mean per-token KL (at temperature 1) from the teacher to the student over
+     * {@code corpus}: how far the student is from imitating its teacher on that text.
+     */
+    public double heldOutKl(Corpus corpus) {
+        double sum = 0;
+        long positions = 0;
+        for (int[] sequence : corpus.sequences()) {
+            try (NDManager scope = manager.newSubManager()) {
+                NDArray ids = scope.create(sequence, new Shape(1, sequence.length));
+                NDArray kl = kl(teacher.forward(ids, TorchLlama.Probe.NONE),
+                        student.forward(ids, TorchLlama.Probe.NONE), 1);
+                sum += kl.getFloat() * sequence.length;
+                positions += sequence.length;
+            }
+        }
+        return sum / positions;
+    }
+
+    /** The student's current weights. */
+    public LlamaWeights student() {
+        return student.toWeights();
+    }
+
+    /** The Adam moments and step count, for a checkpoint. */
+    DistillCheckpoint.State state() {
+        return new DistillCheckpoint.State(step, host(firstMoments), host(secondMoments));
+    }
+
+    /** Continues from a checkpoint's moments and step (its weights were loaded as the student). */
+    void restore(DistillCheckpoint.State state) {
+        if (state.firstMoments().length != parameters.size()) {
+            throw new IllegalArgumentException("the checkpoint's optimizer state does not fit"
+                    + " this student");
+        }
+        for (int i = 0; i < parameters.size(); i++) {
+            firstMoments.get(i).set(state.firstMoments()[i]);
+            secondMoments.get(i).set(state.secondMoments()[i]);
+        }
+        step = state.step();
+    }
+
+    private static float[][] host(List<NDArray> arrays) {
+        return arrays.stream().map(NDArray::toFloatArray).toArray(float[][]::new);
+    }
+
+    @Override
+    public void close() {
+        teacher.close();
+        student.close();
+        manager.close();
+    }
+}

@@ -1,0 +1,96 @@
+package io.exitstream.compression.distill;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import io.exitstream.compression.Corpus;
+import io.exitstream.engine.SharedFixtures;
+import io.exitstream.engine.checkpoint.ModelFormat;
+import io.exitstream.engine.model.LlamaWeights;
+import io.exitstream.engine.model.ModelConfig;
+import io.exitstream.engine.runtime.LlamaModel;
+import io.exitstream.engine.runtime.Torch;
+import io.exitstream.engine.tokenizer.TokenizerFiles;
+import java.nio.file.Path;
+import java.util.Arrays;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Distilling stories260K into itself minus a layer: the KL falls, and a resumed run matches. */
+class DistillerTest {
+
+    private static final int[] KEPT = {0, 1, 3, 4};
+    private static final DistillOptions OPTIONS = new DistillOptions(2, 0.5, 4, 2, 5e-4, 2);
+
+    private static LlamaWeights teacher;
+    private static LlamaWeights student;
+    private static Corpus train;
+    private static Corpus heldOut;
+
+    @BeforeAll
+    static void data() {
+        Torch.setThreads(1);
+        teacher = ModelFormat.load(SharedFixtures.stories260K());
+        student = withoutLayer2(teacher);
+        var tokenizer = TokenizerFiles.load(SharedFixtures.stories260K(), null, 512);
+        try (LlamaModel model = LlamaModel.load(teacher)) {
+            train = Corpus.generate(model, tokenizer, 8, 64, 1);
+            heldOut = Corpus.generate(model, tokenizer, 4, 64, 1000);
+        }
+    }
+
+    @Test
+    void distillationLowersTheKlOnHeldOutText() {
+        DistillOptions longer = new DistillOptions(2, 0.5, 8, 2, 5e-4, 100);
+        try (Distiller distiller = new Distiller(teacher, student, KEPT, longer)) {
+            double before = distiller.heldOutKl(heldOut);
+            distiller.train(train, longer.steps(), step -> { });
+            double after = distiller.heldOutKl(heldOut);
+            assertThat(after).isLessThan(before * 0.9);
+        }
+    }
+
+    @Test
+    void aRunResumedFromACheckpointEndsWhereAnUninterruptedOneDoes(@TempDir Path out) {
+        LlamaWeights uninterrupted;
+        try (Distiller distiller = new Distiller(teacher, student, KEPT, OPTIONS)) {
+            distiller.train(train, OPTIONS.steps(), step -> { });
+            uninterrupted = distiller.student();
+        }
+        try (Distiller first = new Distiller(teacher, student, KEPT, OPTIONS)) {
+            first.train(train, 2, step -> { });
+            DistillCheckpoint.save(first, out);
+        }
+        assertThat(DistillCheckpoint.exists(out)).isTrue();
+        try (Distiller resumed = new Distiller(teacher, DistillCheckpoint.student(out), KEPT,
+                OPTIONS)) {
+            DistillCheckpoint.resume(resumed, out);
+            assertThat(resumed.step()).isEqualTo(2);
+            resumed.train(train, OPTIONS.steps(), step -> { });
+            LlamaWeights after = resumed.student();
+            for (int l = 0; l < KEPT.length; l++) {
+                float[] expected = uninterrupted.w1()[l];
+                float[] actual = after.w1()[l];
+                for (int i = 0; i < expected.length; i++) {
+                    assertThat(actual[i]).isCloseTo(expected[i], within(1e-5f));
+                }
+            }
+            assertThat(after.w1()[0]).isNotEqualTo(student.w1()[0]);
+        }
+    }
+
+    private static LlamaWeights withoutLayer2(LlamaWeights w) {
+        ModelConfig c = w.config();
+        ModelConfig smaller = new ModelConfig(c.dim(), c.hiddenDim(), KEPT.length, c.heads(),
+                c.kvHeads(), c.vocabSize(), c.contextLength(), c.sharedClassifier(),
+                c.normEps(), c.ropeTheta());
+        return new LlamaWeights(smaller, w.tokenEmbedding(), pick(w.attentionNorm()),
+                pick(w.wq()), pick(w.wk()), pick(w.wv()), pick(w.wo()), pick(w.ffnNorm()),
+                pick(w.w1()), pick(w.w2()), pick(w.w3()), w.finalNorm(), w.classifier());
+    }
+
+    private static float[][] pick(float[][] perLayer) {
+        return Arrays.stream(KEPT).mapToObj(l -> perLayer[l]).toArray(float[][]::new);
+    }
+}

@@ -1,0 +1,45 @@
+package io.exitstream.compression.prune;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.exitstream.engine.model.ModelConfig;
+import org.junit.jupiter.api.Test;
+
+/** Targets are checked on their own and against the model's shape, before any work. */
+class PruneTargetTest {
+
+    /** stories260K's shape. */
+    private static final ModelConfig SHAPE = ModelConfig.llama2c(64, 172, 5, 8, 4, 512, 512,
+            true);
+
+    @Test
+    void ratiosBecomeWholeLayersOrNeuronsNearestTheShareOfParameters() {
+        assertThat(new PruneTarget(Criterion.LAYERS, 0.2, null).amount(SHAPE)).isEqualTo(1);
+        assertThat(new PruneTarget(Criterion.ANGULAR, 0.4, null).amount(SHAPE)).isEqualTo(2);
+        // 20% of 260032 parameters is 52006, at 3 * 64 * 5 per neuron removed from each layer.
+        assertThat(new PruneTarget(Criterion.FFN_WANDA, 0.2, null).amount(SHAPE)).isEqualTo(54);
+        assertThat(new PruneTarget(Criterion.LAYERS, null, 3).amount(SHAPE)).isEqualTo(3);
+    }
+
+    @Test
+    void badTargetsAreRejectedWithTheReason() {
+        assertThatThrownBy(() -> Criterion.parse("sparsegpt"))
+                .hasMessageContaining("unknown criterion 'sparsegpt'")
+                .hasMessageContaining("wanda");
+        assertThatThrownBy(() -> new PruneTarget(Criterion.WANDA, 1.0, null))
+                .hasMessage("--ratio must be in [0, 1), got 1.0");
+        assertThatThrownBy(() -> new PruneTarget(Criterion.WANDA, -0.1, null))
+                .hasMessageContaining("--ratio must be in [0, 1)");
+        assertThatThrownBy(() -> new PruneTarget(Criterion.LAYERS, null, null))
+                .hasMessage("layers needs --ratio or --count");
+        assertThatThrownBy(() -> new PruneTarget(Criterion.TWO_FOUR_WANDA, 0.5, null))
+                .hasMessageContaining("always removes 2 of every 4");
+        assertThatThrownBy(() -> new PruneTarget(Criterion.HEADS, null, 8).amount(SHAPE))
+                .hasMessageContaining("would prune every head of a layer");
+        assertThatThrownBy(() -> new PruneTarget(Criterion.LAYERS, null, 5).amount(SHAPE))
+                .hasMessageContaining("leaves none");
+        assertThatThrownBy(() -> new PruneTarget(Criterion.FFN_MAGNITUDE, 0.9, null)
+                .amount(SHAPE)).hasMessageContaining("FFN neurons per layer leaves none");
+    }
+}

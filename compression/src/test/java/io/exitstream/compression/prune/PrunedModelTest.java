@@ -1,0 +1,116 @@
+package io.exitstream.compression.prune;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.exitstream.compression.Corpus;
+import io.exitstream.compression.ModelFiles;
+import io.exitstream.compression.Progress;
+import io.exitstream.engine.SharedFixtures;
+import io.exitstream.engine.checkpoint.ModelFormat;
+import io.exitstream.engine.model.LlamaWeights;
+import io.exitstream.engine.runtime.GenerationRequest;
+import io.exitstream.engine.runtime.Generator;
+import io.exitstream.engine.runtime.KvCache;
+import io.exitstream.engine.runtime.LlamaModel;
+import io.exitstream.engine.runtime.Torch;
+import io.exitstream.engine.sampling.SamplingParams;
+import io.exitstream.engine.tokenizer.TokenizerFiles;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Pruned stories260K models saved to disk load in the engine and compute what was pruned. */
+class PrunedModelTest {
+
+    private static final int[] PROMPT = {1, 403, 407, 261, 378, 297, 432, 280};
+
+    private static LlamaWeights dense;
+    private static ActivationStats stats;
+
+    @BeforeAll
+    static void calibrate() {
+        Torch.setThreads(1);
+        dense = ModelFormat.load(SharedFixtures.stories260K());
+        Corpus corpus;
+        try (LlamaModel model = LlamaModel.load(dense)) {
+            corpus = Corpus.generate(model, TokenizerFiles.load(SharedFixtures.stories260K(),
+                    null, 512), 4, 32, 1);
+        }
+        stats = Calibration.collect(dense, corpus, Progress.NONE);
+    }
+
+    @Test
+    void ffnPrunedModelRoundTripsWithIdenticalLogits(@TempDir Path dir) {
+        PruneResult result = Pruner.prune(dense,
+                new PruneTarget(Criterion.FFN_WANDA, 0.2, null), stats);
+        assertThat(result.weights().config().hiddenDim()).isEqualTo(172 - 54);
+        assertThat(result.report().get("removed_fraction").getAsDouble()).isBetween(0.19, 0.21);
+
+        ModelFiles.write(result.weights(), SharedFixtures.stories260K(), null, dir);
+        assertThat(dir.resolve("tokenizer.json")).exists();
+        LlamaWeights loaded = ModelFormat.load(dir);
+        assertThat(loaded.config()).isEqualTo(result.weights().config());
+        try (LlamaModel inMemory = LlamaModel.load(result.weights());
+                LlamaModel fromDisk = LlamaModel.load(loaded)) {
+            assertThat(prefillLogits(fromDisk)).containsExactly(prefillLogits(inMemory));
+        }
+    }
+
+    @Test
+    void layerPrunedModelServesFromDisk(@TempDir Path dir) {
+        PruneResult result = Pruner.prune(dense, new PruneTarget(Criterion.LAYERS, null, 1),
+                stats);
+        int[] kept = result.report().getAsJsonArray("kept_layers").asList().stream()
+                .mapToInt(e -> e.getAsInt()).toArray();
+        assertThat(kept).hasSize(4);
+        ModelFiles.write(result.weights(), SharedFixtures.stories260K(), null, dir);
+        try (LlamaModel pruned = LlamaModel.load(ModelFormat.load(dir));
+                LlamaModel full = LlamaModel.load(dense)) {
+            assertThat(pruned.config().layers()).isEqualTo(4);
+            // Running the dense model through the kept layers is what the pruned model is.
+            try (KvCache cache = full.newCache(1, 16)) {
+                assertThat(prefillLogits(pruned))
+                        .containsExactly(full.prefill(cache, 0, 0, PROMPT, kept));
+            }
+            try (Generator generator = new Generator(pruned, 1, 64)) {
+                var sequence = generator.generate(new GenerationRequest(PROMPT,
+                        SamplingParams.greedy(), 20, new int[0]), token -> { });
+                assertThat(sequence.generatedCount()).isEqualTo(20);
+            }
+        }
+    }
+
+    @Test
+    void unstructuredResultsKeepTheShapeAndReportTheirSparsity(@TempDir Path dir)
+            throws Exception {
+        for (Criterion c : new Criterion[] {Criterion.WANDA, Criterion.MAGNITUDE}) {
+            PruneResult result = Pruner.prune(dense, new PruneTarget(c, 0.5, null), stats);
+            assertThat(result.weights().config()).isEqualTo(dense.config());
+            assertThat(result.report().get("block_matrix_sparsity").getAsDouble())
+                    .isBetween(0.499, 0.501);
+        }
+        PruneResult twoFour = Pruner.prune(dense,
+                new PruneTarget(Criterion.TWO_FOUR_WANDA, null, null), stats);
+        float[] w1 = twoFour.weights().w1()[0];
+        for (int g = 0; g < w1.length; g += 4) {
+            int zeros = 0;
+            for (int k = 0; k < 4; k++) {
+                zeros += w1[g + k] == 0f ? 1 : 0;
+            }
+            assertThat(zeros).isEqualTo(2);
+        }
+        ModelFiles.write(twoFour.weights(), SharedFixtures.stories260K(), null, dir);
+        ModelFiles.writeJson(twoFour.report(), dir.resolve("pruning.json"));
+        assertThat(Files.readString(dir.resolve("pruning.json")))
+                .contains("\"sparsity_per_projection\"");
+        assertThat(ModelFormat.load(dir).w1()[0]).containsExactly(w1);
+    }
+
+    private static float[] prefillLogits(LlamaModel model) {
+        try (KvCache cache = model.newCache(1, 16)) {
+            return model.prefill(cache, 0, 0, PROMPT);
+        }
+    }
+}
