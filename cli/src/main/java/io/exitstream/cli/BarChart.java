@@ -38,14 +38,8 @@ final class BarChart {
         for (Bar bar : bars) {
             panels.computeIfAbsent(bar.panel(), k -> new ArrayList<>()).add(bar);
         }
-        BufferedImage image = new BufferedImage(PANEL_WIDTH * panels.size(), HEIGHT,
-                BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = image.createGraphics();
-        g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-        g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING,
-                RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
-        g.setColor(Color.WHITE);
-        g.fillRect(0, 0, image.getWidth(), image.getHeight());
+        BufferedImage image = blankImage(PANEL_WIDTH * panels.size(), HEIGHT);
+        Graphics2D g = antialiased(image);
         int x = 0;
         for (Map.Entry<String, List<Bar>> panel : panels.entrySet()) {
             drawPanel(g, x, panel.getKey(), yLabel, panel.getValue());
@@ -112,5 +106,24 @@ final class BarChart {
             g.drawString(series.get(si), legendX + 16, HEIGHT - 20);
             legendX += 24 + metrics.stringWidth(series.get(si));
         }
+    }
+
+    /** A white image of the given size, the background every chart starts from. */
+    static BufferedImage blankImage(int width, int height) {
+        BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = image.createGraphics();
+        g.setColor(Color.WHITE);
+        g.fillRect(0, 0, width, height);
+        g.dispose();
+        return image;
+    }
+
+    /** Graphics on {@code image} with antialiased shapes and text. */
+    static Graphics2D antialiased(BufferedImage image) {
+        Graphics2D g = image.createGraphics();
+        g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
+        g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING,
+                RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+        return g;
     }
 }

@@ -4,7 +4,6 @@ import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
 import java.awt.Graphics2D;
-import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.util.Arrays;
 import java.util.List;
@@ -38,14 +37,8 @@ final class LineChart {
     }
 
     static BufferedImage draw(List<Panel> panels) {
-        BufferedImage image = new BufferedImage(WIDTH * panels.size(), HEIGHT,
-                BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = image.createGraphics();
-        g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-        g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING,
-                RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
-        g.setColor(Color.WHITE);
-        g.fillRect(0, 0, image.getWidth(), image.getHeight());
+        BufferedImage image = BarChart.blankImage(WIDTH * panels.size(), HEIGHT);
+        Graphics2D g = BarChart.antialiased(image);
         for (int i = 0; i < panels.size(); i++) {
             drawPanel(g, i * WIDTH, panels.get(i));
         }
