@@ -144,8 +144,10 @@ public final class ExitHeadTrainer {
                             exitLogits(adapted(batch[0], down, up), frozen).logSoftmax(1)),
                     random, progress);
         }
-        NDArray normed = adapted(hidden, downT, upT);
-        normed = rmsNorm(normed, frozen.gain);
+        // Features for the confidence head, cut from the adapter's graph: PyTorch's grad mode is
+        // per thread and on by default, so on a thread DJL never switched it off these would
+        // carry the adapter's graph into every backward pass of the second fit.
+        NDArray normed = rmsNorm(adapted(hidden, downT, upT), frozen.gain).stopGradient();
         NDArray exitLogits = normed.matMul(frozen.lmHead);
         double kl = klDivergence(teacherLogProbs, exitLogits.logSoftmax(1)).getFloat();
         NDArray labels = exitLogits.argMax(1).eq(teacherArgmax).toType(
