@@ -15,9 +15,12 @@ final class ServeCommand implements Callable<Integer> {
     @Mixin
     private KafkaOption kafka;
 
+    @Mixin
+    private InfluenceSampleOption influenceSample;
+
     @Override
     public Integer call() throws Exception {
-        serving.serveUntilStopped("serve", kafka.options(), () -> { });
+        serving.serveUntilStopped("serve", influenceSample.apply(kafka.options()), () -> { });
         return 0;
     }
 }

@@ -1,5 +1,10 @@
 package io.exitstream.cli;
 
+import io.exitstream.engine.checkpoint.ModelFormat;
+import io.exitstream.engine.model.LlamaWeights;
+import io.exitstream.engine.runtime.LlamaModel;
+import io.exitstream.engine.tokenizer.Tokenizer;
+import io.exitstream.engine.tokenizer.TokenizerFiles;
 import io.exitstream.server.ExitstreamServer;
 import io.exitstream.server.KafkaOptions;
 import io.exitstream.server.ServerOptions;
@@ -48,6 +53,25 @@ final class ServingOptions {
 
     @Mixin
     private PlanOption planOption;
+
+    /** The served checkpoint, as the re-scheduler beside the server reads it. */
+    LlamaWeights weights() {
+        return ModelFormat.load(model);
+    }
+
+    Tokenizer tokenizer(LlamaWeights weights) {
+        return TokenizerFiles.load(model, tokenizer, weights.config().vocabSize());
+    }
+
+    /** A second copy of the model on the device, as the server loads its own. */
+    LlamaModel load(LlamaWeights weights) {
+        return runtime.load(weights);
+    }
+
+    /** The model's name in the API and in telemetry. */
+    String modelId() {
+        return ExitstreamServer.modelName(model);
+    }
 
     /**
      * Starts the server with {@code kafka} (null: none) and serves until the process is
