@@ -18,18 +18,12 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Predicate;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.Deserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import picocli.CommandLine;
 
 /**
@@ -131,35 +125,11 @@ final class LiveLoop implements AutoCloseable {
         return List.copyOf(failures);
     }
 
-    /**
-     * Reads {@code topic} from its start until a record matches {@code until} or
-     * {@code timeout} passes.
-     *
-     * @return the records read, in order
-     */
+    /** Reads {@code topic} from its start until a record matches {@code until}. */
     <T> List<T> read(String topic, Deserializer<T> values, Predicate<T> until,
             Duration timeout) {
-        Properties config = new Properties();
-        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        List<T> read = new ArrayList<>();
-        try (KafkaConsumer<String, T> consumer = new KafkaConsumer<>(config,
-                new StringDeserializer(), values)) {
-            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            long deadline = System.nanoTime() + timeout.toNanos();
-            while (System.nanoTime() < deadline) {
-                for (ConsumerRecord<String, T> record : consumer.poll(Duration.ofMillis(200))) {
-                    read.add(record.value());
-                    if (until.test(record.value())) {
-                        return read;
-                    }
-                }
-            }
-        }
-        return read;
+        return TopicReader.read(bootstrap, topic, values,
+                read -> until.test(read.get(read.size() - 1)), timeout);
     }
 
     private URI uri(String path) {
