@@ -15,6 +15,7 @@ final class LiveRescheduler implements AutoCloseable {
     private final RescheduleApp app;
     /** The app on top, the model at the bottom: closed in that order. */
     private final Deque<AutoCloseable> owned;
+    private volatile boolean closing;
 
     LiveRescheduler(String modelId, String applicationId, RescheduleApp app,
             Deque<AutoCloseable> owned) {
@@ -32,16 +33,17 @@ final class LiveRescheduler implements AutoCloseable {
         return applicationId;
     }
 
-    /** The reason the application stopped by itself, or null while it runs. */
+    /** The reason the application stopped by itself; null while it runs or is being closed. */
     String failure() {
         KafkaStreams.State s = app.streams().state();
-        return s == KafkaStreams.State.ERROR || s == KafkaStreams.State.NOT_RUNNING
+        return !closing && (s == KafkaStreams.State.ERROR || s == KafkaStreams.State.NOT_RUNNING)
                 ? "the streams application stopped (" + s + "); see the log above" : null;
     }
 
     /** Stops the application (it commits and leaves its group), then frees the model. */
     @Override
     public synchronized void close() {
+        closing = true;
         closeAll(owned);
     }
 

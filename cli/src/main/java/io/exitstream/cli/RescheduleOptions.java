@@ -30,11 +30,11 @@ import picocli.CommandLine.Option;
  */
 final class RescheduleOptions {
 
-    @Option(names = "--window", converter = DurationConverter.class,
+    @Option(names = "--window", paramLabel = "DURATION", converter = DurationConverter.class,
             description = "Tumbling window of telemetry per decision (default: 60s; up: 10s).")
     private Duration window;
 
-    @Option(names = "--grace", converter = DurationConverter.class,
+    @Option(names = "--grace", paramLabel = "DURATION", converter = DurationConverter.class,
             description = "How long a window waits for late tokens (default: 10s; up: 2s).")
     private Duration grace;
 
@@ -44,12 +44,12 @@ final class RescheduleOptions {
     private double minAgreement;
 
     @Option(names = "--max-perplexity-increase", defaultValue = "0.05",
-            description = "Most relative perplexity increase, 0.05 = 5% (default:"
+            description = "Most relative perplexity increase, 0.05 = 5%% (default:"
                     + " ${DEFAULT-VALUE}).")
     private double maxPerplexityIncrease;
 
     @Option(names = "--min-gain", defaultValue = "0.05",
-            description = "Least expected speed-up over the plan in force, 0.05 = 5%; below"
+            description = "Least expected speed-up over the plan in force, 0.05 = 5%%; below"
                     + " it nothing changes (default: ${DEFAULT-VALUE}).")
     private double minGain;
 

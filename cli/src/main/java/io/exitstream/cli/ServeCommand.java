@@ -20,7 +20,8 @@ final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        serving.serveUntilStopped("serve", influenceSample.apply(kafka.options()), () -> { });
+        serving.serveUntilStopped("serve", influenceSample.apply(kafka.options()), () -> { },
+                () -> null);
         return 0;
     }
 }

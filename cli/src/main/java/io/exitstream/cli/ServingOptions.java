@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
@@ -76,10 +77,11 @@ final class ServingOptions {
     /**
      * Starts the server with {@code kafka} (null: none) and serves until the process is
      * stopped; then closes the server and, after it, {@code alsoClose}. A model that fails to
-     * load ends the command with its reason.
+     * load ends the command with its reason, and so does what runs beside the server when
+     * {@code alsoFailed} gives a reason (it gives null while all is well).
      */
-    void serveUntilStopped(String command, KafkaOptions kafka, AutoCloseable alsoClose)
-            throws Exception {
+    void serveUntilStopped(String command, KafkaOptions kafka, AutoCloseable alsoClose,
+            Supplier<String> alsoFailed) throws Exception {
         ServerOptions defaults = ServerOptions.of(model, tokenizer, host, port);
         ServerOptions options = defaults
                 .withBatching(maxBatch, maxQueue, defaults.queueTimeout())
@@ -101,10 +103,11 @@ final class ServingOptions {
             stopped.countDown();
         }, "exitstream-stop"));
         while (!stopped.await(200, TimeUnit.MILLISECONDS)) {
-            if (server.failure().isPresent()) {
+            String failure = server.failure().orElseGet(alsoFailed);
+            if (failure != null) {
                 server.close();
                 alsoClose.close();
-                throw new IllegalStateException(server.failure().get());
+                throw new IllegalStateException(failure);
             }
         }
     }

@@ -67,14 +67,15 @@ final class UpCommand implements Callable<Integer> {
         LiveRescheduler live = null;
         try {
             TopicSetup.create(kafka.bootstrapServers());
-            KafkaOptions kafkaOptions = influenceSample.apply(KafkaOptions.of(kafka.bootstrapServers()));
-            System.err.printf("up: Kafka on %s (topics created)%n", kafka.bootstrapServers());
-            live = startRescheduler(kafka.bootstrapServers());
+            String bootstrap = kafka.bootstrapServers();
+            System.err.printf("up: Kafka on %s (topics created)%n", bootstrap);
+            live = startRescheduler(bootstrap);
             LiveRescheduler rescheduler = live;
-            serving.serveUntilStopped("up", kafkaOptions, () -> {
-                rescheduler.close();
-                kafka.close();
-            });
+            serving.serveUntilStopped("up", influenceSample.apply(KafkaOptions.of(bootstrap)),
+                    () -> {
+                        rescheduler.close();
+                        kafka.close();
+                    }, rescheduler::failure);
         } catch (Exception e) {
             if (live != null) {
                 live.close();
