@@ -74,6 +74,10 @@ final class BenchTelemetryCommand implements Callable<Integer> {
     @Mixin
     private RuntimeOptions runtime;
 
+    /** Telemetry on means what serve --kafka does: influence sampled on some tokens. */
+    @Mixin
+    private InfluenceSampleOption influenceSample;
+
     private final HttpClient http = HttpClient.newHttpClient();
 
     @Override
@@ -86,11 +90,12 @@ final class BenchTelemetryCommand implements Callable<Integer> {
         Map<String, Object> report = new LinkedHashMap<>();
         try (EmbeddedKafka kafka = EmbeddedKafka.start(0, null)) {
             TopicSetup.create(kafka.bootstrapServers());
-            KafkaOptions telemetryOnly = KafkaOptions.of(kafka.bootstrapServers())
-                    .withParts(true, false);
+            KafkaOptions telemetryOnly = influenceSample.apply(
+                    KafkaOptions.of(kafka.bootstrapServers()).withParts(true, false));
             report.put("broker", "in-process, " + kafka.bootstrapServers());
             report.put("cores", Runtime.getRuntime().availableProcessors());
             report.put("runs", runs);
+            report.put("influence_sample", telemetryOnly.influenceSample());
             report.put("pipeline", pipeline(telemetryOnly));
             report.put("serving", serving(telemetryOnly));
         }

@@ -15,9 +15,13 @@ final class ServeCommand implements Callable<Integer> {
     @Mixin
     private KafkaOption kafka;
 
+    @Mixin
+    private InfluenceSampleOption influenceSample;
+
     @Override
     public Integer call() throws Exception {
-        serving.serveUntilStopped("serve", kafka.options(), () -> { });
+        serving.serveUntilStopped("serve", influenceSample.apply(kafka.options()), () -> { },
+                () -> null);
         return 0;
     }
 }

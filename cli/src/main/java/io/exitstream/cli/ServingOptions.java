@@ -1,5 +1,10 @@
 package io.exitstream.cli;
 
+import io.exitstream.engine.checkpoint.ModelFormat;
+import io.exitstream.engine.model.LlamaWeights;
+import io.exitstream.engine.runtime.LlamaModel;
+import io.exitstream.engine.tokenizer.Tokenizer;
+import io.exitstream.engine.tokenizer.TokenizerFiles;
 import io.exitstream.server.ExitstreamServer;
 import io.exitstream.server.KafkaOptions;
 import io.exitstream.server.ServerOptions;
@@ -7,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
@@ -49,13 +55,33 @@ final class ServingOptions {
     @Mixin
     private PlanOption planOption;
 
+    /** The served checkpoint, as the re-scheduler beside the server reads it. */
+    LlamaWeights weights() {
+        return ModelFormat.load(model);
+    }
+
+    Tokenizer tokenizer(LlamaWeights weights) {
+        return TokenizerFiles.load(model, tokenizer, weights.config().vocabSize());
+    }
+
+    /** A second copy of the model on the device, as the server loads its own. */
+    LlamaModel load(LlamaWeights weights) {
+        return runtime.load(weights);
+    }
+
+    /** The model's name in the API and in telemetry. */
+    String modelId() {
+        return ExitstreamServer.modelName(model);
+    }
+
     /**
      * Starts the server with {@code kafka} (null: none) and serves until the process is
      * stopped; then closes the server and, after it, {@code alsoClose}. A model that fails to
-     * load ends the command with its reason.
+     * load ends the command with its reason, and so does what runs beside the server when
+     * {@code alsoFailed} gives a reason (it gives null while all is well).
      */
-    void serveUntilStopped(String command, KafkaOptions kafka, AutoCloseable alsoClose)
-            throws Exception {
+    void serveUntilStopped(String command, KafkaOptions kafka, AutoCloseable alsoClose,
+            Supplier<String> alsoFailed) throws Exception {
         ServerOptions defaults = ServerOptions.of(model, tokenizer, host, port);
         ServerOptions options = defaults
                 .withBatching(maxBatch, maxQueue, defaults.queueTimeout())
@@ -77,10 +103,11 @@ final class ServingOptions {
             stopped.countDown();
         }, "exitstream-stop"));
         while (!stopped.await(200, TimeUnit.MILLISECONDS)) {
-            if (server.failure().isPresent()) {
+            String failure = server.failure().orElseGet(alsoFailed);
+            if (failure != null) {
                 server.close();
                 alsoClose.close();
-                throw new IllegalStateException(server.failure().get());
+                throw new IllegalStateException(failure);
             }
         }
     }

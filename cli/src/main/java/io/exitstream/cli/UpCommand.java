@@ -2,23 +2,50 @@ package io.exitstream.cli;
 
 import io.exitstream.broker.EmbeddedKafka;
 import io.exitstream.broker.TopicSetup;
+import io.exitstream.engine.model.LlamaWeights;
 import io.exitstream.server.KafkaOptions;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Properties;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /**
  * The whole stack in one process, for a laptop: an in-process Kafka broker with Exitstream's
- * topics, and the server sending telemetry to it and applying the schedules published on it.
+ * topics, the server sending telemetry to it and applying the schedules published on it, and
+ * the re-scheduler deriving those schedules from the telemetry (short windows, for a demo).
  */
 @Command(name = "up", mixinStandardHelpOptions = true,
-        description = "Run the stack in one process: an in-process Kafka broker and the server"
-                + " with telemetry and schedule updates.")
+        description = "Run the stack in one process: an in-process Kafka broker, the server"
+                + " with telemetry and schedule updates, and the re-scheduler.")
 final class UpCommand implements Callable<Integer> {
+
+    /** Calibration sequences for the gate: at most this long, as reschedule's default. */
+    private static final int SEQ_LEN = 256;
+
+    @Spec
+    private CommandSpec spec;
 
     @Mixin
     private ServingOptions serving;
+
+    @Mixin
+    private InfluenceSampleOption influenceSample;
+
+    /** Decisions within seconds of traffic, for a demo; reschedule's flags otherwise. */
+    @Mixin
+    private RescheduleOptions reschedule = new RescheduleOptions(Duration.ofSeconds(10),
+            Duration.ofSeconds(2), UpCommand::newStateDir);
 
     @Option(names = "--kafka-port", defaultValue = "9092",
             description = "Port of the in-process Kafka broker on 127.0.0.1"
@@ -28,18 +55,55 @@ final class UpCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (kafkaPort < 0 || kafkaPort > 65535) {
-            throw new IllegalArgumentException("--kafka-port must be in 0..65535, got "
-                    + kafkaPort);
+            throw new ParameterException(spec.commandLine(), "--kafka-port must be in 0..65535,"
+                    + " got " + kafkaPort);
+        }
+        try {
+            reschedule.check();
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
         }
         EmbeddedKafka kafka = EmbeddedKafka.start(kafkaPort, null);
+        LiveRescheduler live = null;
         try {
             TopicSetup.create(kafka.bootstrapServers());
-            System.err.printf("up: Kafka on %s (topics created)%n", kafka.bootstrapServers());
-            serving.serveUntilStopped("up", KafkaOptions.of(kafka.bootstrapServers()), kafka);
+            String bootstrap = kafka.bootstrapServers();
+            System.err.printf("up: Kafka on %s (topics created)%n", bootstrap);
+            live = startRescheduler(bootstrap);
+            LiveRescheduler rescheduler = live;
+            serving.serveUntilStopped("up", influenceSample.apply(KafkaOptions.of(bootstrap)),
+                    () -> {
+                        rescheduler.close();
+                        kafka.close();
+                    }, rescheduler::failure);
         } catch (Exception e) {
+            if (live != null) {
+                live.close();
+            }
             kafka.close();
             throw e;
         }
         return 0;
+    }
+
+    private LiveRescheduler startRescheduler(String bootstrap) throws Exception {
+        LlamaWeights weights = serving.weights();
+        LiveRescheduler live = reschedule.start(serving.modelId(), weights,
+                serving.tokenizer(weights), Math.min(SEQ_LEN, weights.config().contextLength()),
+                serving.load(weights), bootstrap, new Properties(),
+                new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+        System.err.printf("up: re-scheduler on %s, %d ms windows%n", live.modelId(),
+                reschedule.window().toMillis());
+        return live;
+    }
+
+    /** The broker starts empty, so the re-scheduler's state does too. */
+    private static Path newStateDir() {
+        try {
+            return Files.createTempDirectory("exitstream-up-streams");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create a state directory: " + e.getMessage(),
+                    e);
+        }
     }
 }

@@ -29,6 +29,15 @@ class ServeCommandTest {
     }
 
     @Test
+    void anInfluenceSampleOutsideZeroToOneIsOneLineAndExitCode1(@TempDir Path tmp) {
+        CliRun run = CliRun.of("serve", "--model", tmp.toString(), "--kafka", "127.0.0.1:9",
+                "--influence-sample", "1.5");
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.err().lines()).singleElement().asString()
+                .isEqualTo("serve: the influence sample must be a fraction in [0, 1], got 1.5");
+    }
+
+    @Test
     void kafkaConfigWithoutKafkaOrUnreadableIsOneLineAndExitCode1(@TempDir Path tmp) {
         CliRun alone = CliRun.of("serve", "--model", tmp.toString(), "--kafka-config",
                 tmp.resolve("client.properties").toString());

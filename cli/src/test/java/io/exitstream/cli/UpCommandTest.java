@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.exitstream.engine.SharedFixtures;
 import io.exitstream.protos.ProtobufSerde;
 import io.exitstream.protos.Topics;
+import io.exitstream.protos.v1.ScheduleDecision;
 import io.exitstream.protos.v1.TokenEvent;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -15,15 +16,8 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,7 +27,7 @@ class UpCommandTest {
     private final HttpClient http = HttpClient.newHttpClient();
 
     @Test
-    void upServesACompletionAndItsTelemetryReachesTheBroker(@TempDir Path tmp)
+    void upServesTelemetryReachesTheBrokerAndTheReschedulerDecides(@TempDir Path tmp)
             throws Exception {
         Path model = SharedFixtures.stories260K();
         int port = freePort();
@@ -42,23 +36,35 @@ class UpCommandTest {
                 .toString(), "-Xmx1g", "-Dai.djl.offline=true",
                 "-cp", System.getProperty("java.class.path"), Exitstream.class.getName(),
                 "up", "--model", model.toString(), "--port", String.valueOf(port),
-                "--kafka-port", String.valueOf(kafkaPort), "--threads", "1")
+                "--kafka-port", String.valueOf(kafkaPort), "--threads", "1",
+                // The re-scheduler's flags, as reschedule takes them: short windows.
+                "--window", "2s", "--grace", "0s", "--calibration-sequences", "2")
                 .redirectErrorStream(true).redirectOutput(tmp.resolve("up.log").toFile())
                 .start();
         try {
             awaitReady(up, port, tmp.resolve("up.log"));
-            HttpResponse<String> reply = http.send(HttpRequest.newBuilder(
-                            URI.create("http://127.0.0.1:" + port + "/v1/completions"))
-                    .header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString("{\"prompt\": \"Once upon a"
-                            + " time\", \"max_tokens\": 5, \"temperature\": 0}")).build(),
-                    HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> reply = complete(port);
             assertThat(reply.statusCode()).as(reply.body()).isEqualTo(200);
 
-            List<TokenEvent> events = telemetry("127.0.0.1:" + kafkaPort, 5);
+            String bootstrap = "127.0.0.1:" + kafkaPort;
+            List<TokenEvent> events = TopicReader.read(bootstrap, Topics.TELEMETRY,
+                    ProtobufSerde.tokenEvents().deserializer(), read -> read.size() == 5,
+                    Duration.ofSeconds(30));
             assertThat(events).hasSize(5).allSatisfy(event ->
                     assertThat(event.getModelId()).isEqualTo("stories260K"));
             assertThat(reply.body()).contains(events.get(0).getRequestId());
+
+            // Traffic past the first 2 s window closes it: up's re-scheduler decides on it.
+            List<ScheduleDecision> decisions = List.of();
+            long deadline = System.nanoTime() + Duration.ofSeconds(40).toNanos();
+            while (decisions.isEmpty() && System.nanoTime() < deadline) {
+                assertThat(complete(port).statusCode()).isEqualTo(200);
+                decisions = TopicReader.read(bootstrap, Topics.DECISIONS,
+                        ProtobufSerde.decisions().deserializer(), read -> true,
+                        Duration.ofSeconds(1));
+            }
+            assertThat(decisions).as("a decision on %s", Topics.DECISIONS).isNotEmpty()
+                    .allSatisfy(d -> assertThat(d.getModelId()).isEqualTo("stories260K"));
         } finally {
             up.destroy();
             assertThat(up.waitFor(60, TimeUnit.SECONDS)).as("up stops on SIGTERM").isTrue();
@@ -83,24 +89,13 @@ class UpCommandTest {
         throw new AssertionError("up did not get ready in 120 s; see " + log);
     }
 
-    /** The first {@code count} token events on the telemetry topic. */
-    private static List<TokenEvent> telemetry(String bootstrap, int count) {
-        List<TokenEvent> events = new ArrayList<>();
-        try (KafkaConsumer<String, TokenEvent> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap),
-                new StringDeserializer(), ProtobufSerde.tokenEvents().deserializer())) {
-            List<TopicPartition> partitions = consumer.partitionsFor(Topics.TELEMETRY).stream()
-                    .map(p -> new TopicPartition(Topics.TELEMETRY, p.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (events.size() < count && System.nanoTime() < deadline) {
-                for (ConsumerRecord<String, TokenEvent> r : consumer.poll(Duration.ofMillis(200))) {
-                    events.add(r.value());
-                }
-            }
-        }
-        return events;
+    private HttpResponse<String> complete(int port) throws Exception {
+        return http.send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + port + "/v1/completions"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"prompt\": \"Once upon a"
+                        + " time\", \"max_tokens\": 5, \"temperature\": 0}")).build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     private static int freePort() throws IOException {

@@ -62,9 +62,15 @@ public final class ExitstreamServer implements AutoCloseable {
                 kafka.add(producer);
                 telemetry = producer;
             }
-            scheduler = new BatchScheduler(() -> new Generator(options.loader().apply(weights),
-                    options.maxBatch(), context), plan, tokenizer, metrics, telemetry,
-                    options.maxQueue(), options.queueTimeout());
+            // Influence is measured only for telemetry, which is what it is for.
+            double influenceSample = telemetry == TokenTelemetry.OFF ? 0
+                    : kafkaOptions.influenceSample();
+            scheduler = new BatchScheduler(() -> {
+                Generator generator = new Generator(options.loader().apply(weights),
+                        options.maxBatch(), context);
+                generator.setInfluenceSampling(influenceSample);
+                return generator;
+            }, plan, tokenizer, metrics, telemetry, options.maxQueue(), options.queueTimeout());
             if (kafkaOptions != null && kafkaOptions.schedules()) {
                 kafka.add(new ScheduleConsumer(name, weights.config(), plan.version(),
                         kafkaOptions, scheduler, metrics));

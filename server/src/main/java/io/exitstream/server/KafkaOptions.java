@@ -21,21 +21,31 @@ import java.util.TreeMap;
  * @param schedulesTopic where skip schedules come from
  * @param telemetry whether to publish token events
  * @param schedules whether to apply published schedules
+ * @param influenceSample with telemetry on, the fraction of decoded tokens whose events carry
+ *     each layer's block influence (what the re-scheduler chooses layers to skip by), in [0, 1]
  */
 public record KafkaOptions(String bootstrapServers, Map<String, String> clientProperties,
-        String telemetryTopic, String schedulesTopic, boolean telemetry, boolean schedules) {
+        String telemetryTopic, String schedulesTopic, boolean telemetry, boolean schedules,
+        double influenceSample) {
+
+    /** Influence measured on one token in 20: enough samples per window, little cost. */
+    public static final double DEFAULT_INFLUENCE_SAMPLE = 0.05;
 
     public KafkaOptions {
         if (bootstrapServers == null || bootstrapServers.isBlank()) {
             throw new IllegalArgumentException("the Kafka bootstrap servers are missing");
         }
+        if (!(influenceSample >= 0 && influenceSample <= 1)) {
+            throw new IllegalArgumentException("the influence sample must be a fraction in"
+                    + " [0, 1], got " + influenceSample);
+        }
         clientProperties = Map.copyOf(clientProperties);
     }
 
-    /** Both halves on, the standard topics, no extra client properties. */
+    /** Both halves on, the standard topics, no extra client properties, default sampling. */
     public static KafkaOptions of(String bootstrapServers) {
         return new KafkaOptions(bootstrapServers, Map.of(), Topics.TELEMETRY, Topics.SCHEDULES,
-                true, true);
+                true, true, DEFAULT_INFLUENCE_SAMPLE);
     }
 
     /**
@@ -58,12 +68,17 @@ public record KafkaOptions(String bootstrapServers, Map<String, String> clientPr
 
     public KafkaOptions withClientProperties(Map<String, String> properties) {
         return new KafkaOptions(bootstrapServers, properties, telemetryTopic, schedulesTopic,
-                telemetry, schedules);
+                telemetry, schedules, influenceSample);
     }
 
     public KafkaOptions withParts(boolean sendTelemetry, boolean applySchedules) {
         return new KafkaOptions(bootstrapServers, clientProperties, telemetryTopic,
-                schedulesTopic, sendTelemetry, applySchedules);
+                schedulesTopic, sendTelemetry, applySchedules, influenceSample);
+    }
+
+    public KafkaOptions withInfluenceSample(double fraction) {
+        return new KafkaOptions(bootstrapServers, clientProperties, telemetryTopic,
+                schedulesTopic, telemetry, schedules, fraction);
     }
 
     /** {@code defaults}, then the bootstrap servers, then the pass-through properties. */

@@ -164,7 +164,7 @@ public final class KafkaTelemetry implements TokenTelemetry, AutoCloseable {
     private TokenEvent event(TokenSample sample) {
         TokenReport report = sample.report();
         long millis = sample.epochMillis();
-        return TokenEvent.newBuilder()
+        TokenEvent.Builder event = TokenEvent.newBuilder()
                 .setRequestId(sample.requestId())
                 .setModelId(model)
                 .setPlanVersion(report.planVersion())
@@ -179,8 +179,15 @@ public final class KafkaTelemetry implements TokenTelemetry, AutoCloseable {
                 .setDrafted(report.drafted())
                 .setAccepted(report.accepted())
                 .setTime(Timestamp.newBuilder().setSeconds(Math.floorDiv(millis, 1000))
-                        .setNanos((int) Math.floorMod(millis, 1000) * 1_000_000))
-                .build();
+                        .setNanos((int) Math.floorMod(millis, 1000) * 1_000_000));
+        float[] influence = report.blockInfluence();
+        if (influence != null) {
+            // The engine's NaN for a layer that did not run is the wire's too.
+            for (float value : influence) {
+                event.addBlockInfluence(value);
+            }
+        }
+        return event.build();
     }
 
     private void drop(String why) {

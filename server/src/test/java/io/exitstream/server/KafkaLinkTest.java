@@ -52,7 +52,8 @@ class KafkaLinkTest {
         // events rather than buffering them all.
         KafkaOptions kafka = KafkaOptions.of(broker.bootstrapServers()).withClientProperties(
                 Map.of("buffer.memory", "65536", "batch.size", "16384", "linger.ms", "5",
-                        "request.timeout.ms", "1000", "delivery.timeout.ms", "2000"));
+                        "request.timeout.ms", "1000", "delivery.timeout.ms", "2000"))
+                .withInfluenceSample(0.25);
         server = TestServer.start(options -> options
                 .withBatching(4, 64, Duration.ofSeconds(30)).withKafka(kafka));
         telemetry = new TelemetryReader(broker.bootstrapServers());
@@ -93,7 +94,6 @@ class KafkaLinkTest {
             assertThat(event.getStepLatencyNanos()).isPositive();
             assertThat(event.getDrafted()).isZero();
             assertThat(event.getAccepted()).isZero();
-            assertThat(event.getBlockInfluenceList()).isEmpty();
             assertThat(Instant.ofEpochSecond(event.getTime().getSeconds(),
                     event.getTime().getNanos())).isBetween(before, Instant.now());
         }
@@ -101,6 +101,16 @@ class KafkaLinkTest {
         assertThat(events.subList(1, 12)).allMatch(e -> e.getInterTokenLatencyNanos() > 0);
         assertThat(events.stream().mapToInt(TokenEvent::getTokenId).distinct().count())
                 .as("token ids").isGreaterThan(1);
+        // One decoded token in four is sampled for influence; the prefill's first is not.
+        List<TokenEvent> sampled = events.stream()
+                .filter(e -> e.getBlockInfluenceCount() > 0).toList();
+        assertThat(sampled).hasSizeBetween(2, 4);
+        assertThat(events.get(0).getBlockInfluenceList()).isEmpty();
+        for (TokenEvent event : sampled) {
+            // 1 - cosine: every layer of the full model ran, so every value is a number.
+            assertThat(event.getBlockInfluenceList()).hasSize(5)
+                    .allMatch(v -> v >= 0 && v <= 2, "in [0, 2]");
+        }
     }
 
     @Test

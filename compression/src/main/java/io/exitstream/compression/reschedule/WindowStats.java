@@ -72,8 +72,8 @@ public final class WindowStats {
         List<Float> blockInfluence = event.getBlockInfluenceList();
         for (int layer = 0; layer < blockInfluence.size(); layer++) {
             float value = blockInfluence.get(layer);
-            // Skipped layers report 0: a block that ran never leaves its input exactly as is.
-            if (value > 0) {
+            // Layers that did not run on the token report NaN: no sample.
+            if (!Float.isNaN(value)) {
                 influence.merge(layer, new Mean(1, value), Mean::merge);
             }
         }

@@ -172,10 +172,10 @@ class RescheduleTopologyTest {
         assertThat(schedules.isEmpty()).isTrue();
     }
 
-    /** Full-model-shaped traffic under plan 1, which skips layer 2 (reported as 0). */
+    /** Full-model-shaped traffic under plan 1, which skips layer 2 (reported as NaN). */
     private static List<TokenEvent> planOneTraffic(long fromMillis, int count) {
         float[] influence = Telemetry.INFLUENCE.clone();
-        influence[2] = 0f;
+        influence[2] = Float.NaN;
         return IntStream.range(0, count)
                 .mapToObj(i -> Telemetry.token(fromMillis + 100L * i, 1, 4, 5, influence))
                 .toList();

@@ -32,9 +32,9 @@ class WindowStatsTest {
     }
 
     @Test
-    void skippedLayersReportingZeroInfluenceAreNotMeasurements() {
+    void layersThatDidNotRunAreNotMeasurements() {
         WindowStats stats = new WindowStats()
-                .add(Telemetry.token(0, 1, 4, 5, 0.5f, 0.2f, 0f, 0.1f, 0.7f));
+                .add(Telemetry.token(0, 1, 4, 5, 0.5f, 0.2f, Float.NaN, 0.1f, 0.7f));
 
         assertThat(stats.influence(2)).isEmpty();
         assertThat(stats.influenceSamples(2)).isZero();
