@@ -1,10 +1,10 @@
 package io.exitstream.cli;
 
 import io.exitstream.engine.SharedFixtures;
+import io.exitstream.engine.checkpoint.ModelFormat;
 import io.exitstream.engine.model.LlamaWeights;
 import io.exitstream.engine.runtime.LlamaModel;
 import io.exitstream.engine.runtime.Torch;
-import io.exitstream.engine.checkpoint.ModelFormat;
 import io.exitstream.engine.tokenizer.TokenizerFiles;
 import io.exitstream.server.ExitstreamServer;
 import io.exitstream.server.KafkaOptions;
