@@ -15,8 +15,10 @@ import org.junit.jupiter.api.Test;
 /** Closing the server drains it: refuse new work, finish or cut short what runs. */
 class ShutdownTest {
 
+    // EOS ignored, so that a request always outlives a short grace period, however fast the
+    // machine.
     private static final String LONG = "{\"prompt\": \"Once upon a time\", \"max_tokens\": 480,"
-            + " \"temperature\": 0";
+            + " \"temperature\": 0, \"ignore_eos\": true";
     private static final String STREAM = LONG
             + ", \"stream\": true, \"stream_options\": {\"include_usage\": true}}";
 
@@ -50,7 +52,7 @@ class ShutdownTest {
     void pastTheDeadlineStreamsEndWithAbortAndJsonRequestsGet503() throws Exception {
         TestServer server = TestServer.start(options -> options
                 .withBatching(4, 8, Duration.ofSeconds(30))
-                .withShutdownGrace(Duration.ofMillis(200)));
+                .withShutdownGrace(Duration.ofMillis(20)));
         Iterator<String> stream = openStream(server);
         CompletableFuture<HttpResponse<String>> json = postAsync(server, LONG + "}");
         awaitRunning(server, 2);
