@@ -42,7 +42,7 @@ public final class Generator implements AutoCloseable {
     private final Sequence[] bySlot;
     private final SelfSpeculation speculation;
     private LayerSchedule schedule;
-    /** The fraction of decoded tokens whose block influence is measured. */
+    /** The fraction of decode steps, and so of tokens, whose block influence is measured. */
     private double influenceFraction;
     /** Sampling credit carried between tokens: a token is sampled each time it reaches 1. */
     private double influenceCredit;
@@ -78,9 +78,11 @@ public final class Generator implements AutoCloseable {
     /**
      * Measures the block influence of every layer that runs (ShortGPT's
      * {@code 1 - cosine(input, output)}) for {@code fraction} of the tokens decoded from now
-     * on, reported in {@link TokenReport#blockInfluence()}. Tokens are picked evenly (every
-     * {@code 1/fraction}-th across the batch), not at random, so runs are reproducible. A step
-     * with no picked token costs nothing extra; a picked one is still one call into the model.
+     * on, reported in {@link TokenReport#blockInfluence()}. Whole decode steps are picked,
+     * evenly (every {@code 1/fraction}-th step), not at random, so runs are reproducible: a
+     * measured step costs the same whether one row or all of them are measured, so picking
+     * tokens one by one would make nearly every step of a large batch a measured one. A step
+     * that is not picked costs nothing extra; a picked one is still one call into the model.
      * Tokens from a prompt's prefill and from self-speculation are not measured.
      *
      * @param fraction in [0, 1]; 0 (the default) turns measuring off
@@ -167,27 +169,24 @@ public final class Generator implements AutoCloseable {
         int[] slots = new int[n];
         int[] positions = new int[n];
         int[] tokens = new int[n];
-        boolean[] sampled = new boolean[n];
-        boolean anySampled = false;
         for (int i = 0; i < n; i++) {
             Sequence s = running.get(i);
             slots[i] = s.slot();
             positions[i] = s.position();
             tokens[i] = s.lastToken();
-            influenceCredit += influenceFraction;
-            if (influenceCredit >= 1) {
-                influenceCredit -= 1;
-                sampled[i] = true;
-                anySampled = true;
-            }
         }
-        DecodedRows decoded = plan.decode(model, cache, slots, positions, tokens, anySampled);
+        influenceCredit += influenceFraction;
+        boolean measured = influenceCredit >= 1;
+        if (measured) {
+            influenceCredit -= 1;
+        }
+        DecodedRows decoded = plan.decode(model, cache, slots, positions, tokens, measured);
         int vocab = model.config().vocabSize();
         for (int i = 0; i < n; i++) {
             Sequence s = running.get(i);
             s.advance();
             int token = s.sampler().sample(decoded.logits, i * vocab, vocab);
-            s.accept(decoded.report(i, token, plan, sampled[i]), cache.positions());
+            s.accept(decoded.report(i, token, plan, measured), cache.positions());
         }
     }
 
