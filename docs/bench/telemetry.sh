@@ -6,4 +6,4 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 model="${EXITSTREAM_MODEL:-$root/../shared/models/stories260K.bin}"
 EXITSTREAM_JAVA_OPTS="${EXITSTREAM_JAVA_OPTS:--Xmx4g}" exec "$root/exitstream" bench telemetry \
-  --model "$model" --threads 1 --events 500000 --runs 5 --seconds 5 "$@"
+  --model "$model" --threads 1 --events 500000 --runs 11 --seconds 5 "$@"
