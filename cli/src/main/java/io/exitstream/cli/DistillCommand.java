@@ -5,10 +5,10 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.exitstream.compression.Corpus;
 import io.exitstream.compression.ModelFiles;
-import io.exitstream.compression.distill.DistillCheckpoint;
 import io.exitstream.compression.distill.DistillOptions;
 import io.exitstream.compression.distill.Distiller;
 import io.exitstream.compression.distill.LayerMap;
+import io.exitstream.compression.nn.TrainingCheckpoint;
 import io.exitstream.engine.checkpoint.ModelFormat;
 import io.exitstream.engine.model.LlamaWeights;
 import io.exitstream.engine.runtime.LlamaModel;
@@ -90,8 +90,8 @@ final class DistillCommand implements Callable<Integer> {
         DistillOptions options = validated();
         threads.apply();
         LlamaWeights teacher = ModelFormat.load(teacherPath);
-        boolean resume = DistillCheckpoint.exists(out);
-        LlamaWeights student = resume ? DistillCheckpoint.student(out)
+        boolean resume = TrainingCheckpoint.exists(out);
+        LlamaWeights student = resume ? TrainingCheckpoint.weights(out)
                 : ModelFormat.load(studentPath);
         int[] layerMap = LayerMap.of(pruningReport(), teacher.config().layers(),
                 student.config().layers(), options.hiddenL2() > 0);
@@ -104,7 +104,7 @@ final class DistillCommand implements Callable<Integer> {
         JsonObject report = new JsonObject();
         try (Distiller distiller = new Distiller(teacher, student, layerMap, options)) {
             if (resume) {
-                DistillCheckpoint.resume(distiller, out);
+                distiller.resume(TrainingCheckpoint.optimizer(out, distiller.optimizerState()));
                 System.err.printf("distill: resuming from the checkpoint at step %d%n",
                         distiller.step());
             }
@@ -121,7 +121,8 @@ final class DistillCommand implements Callable<Integer> {
                         tokens[0] / seconds));
                 progress.step();
                 if (step.step() % options.checkpointEvery() == 0) {
-                    DistillCheckpoint.save(distiller, out);
+                    TrainingCheckpoint.save(out, distiller.student(), distiller.optimizerState(),
+                            new JsonObject());
                 }
             });
             progress.end();

@@ -23,6 +23,8 @@ import picocli.CommandLine.Command;
             SweepCommand.class,
             RescheduleCommand.class,
             UpCommand.class,
+            CorpusCommand.class,
+            TrainCommand.class,
         })
 public final class Exitstream implements Runnable {
 

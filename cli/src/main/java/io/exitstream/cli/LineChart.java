@@ -14,7 +14,7 @@ import java.util.List;
  */
 final class LineChart {
 
-    /** One point; its label is written beside it. */
+    /** One point; its label, if any, is written beside it. */
     record Point(double x, double y, String label) {
     }
 
@@ -26,6 +26,7 @@ final class LineChart {
     record Panel(String title, String xLabel, String yLabel, List<Series> series) {
     }
 
+    private static final int MAX_MARKED_POINTS = 60;
     private static final int WIDTH = 560;
     private static final int HEIGHT = 420;
     private static final int LEFT = 70;
@@ -89,10 +90,14 @@ final class LineChart {
             int[] py = series.points().stream()
                     .mapToInt(p -> y0 - (int) Math.round((y0 - y1) * ys.fraction(p.y()))).toArray();
             g.drawPolyline(px, py, px.length);
-            for (int i = 0; i < px.length; i++) {
+            // Markers only where they can be told apart (a training curve has hundreds).
+            for (int i = 0; i < px.length && px.length <= MAX_MARKED_POINTS; i++) {
                 g.fillOval(px[i] - 4, py[i] - 4, 8, 8);
                 g.setColor(Color.DARK_GRAY);
-                g.drawString(series.points().get(i).label(), px[i] + 6, py[i] - 6);
+                String label = series.points().get(i).label();
+                if (label != null) {
+                    g.drawString(label, px[i] + 6, py[i] - 6);
+                }
                 g.setColor(colour);
             }
             g.fillRect(legendX, HEIGHT - 28, 12, 12);

@@ -6,6 +6,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import io.exitstream.compression.Corpus;
+import io.exitstream.compression.nn.Adam;
+import io.exitstream.compression.nn.Losses;
 import io.exitstream.compression.nn.TorchLlama;
 import io.exitstream.compression.nn.TorchLlama.Site;
 import io.exitstream.engine.model.LlamaWeights;
@@ -20,14 +22,10 @@ import java.util.function.Consumer;
  * layers. Adam updates every student weight. Owned by one thread.
  *
  * <p>Step {@code s} trains on sequences {@code s * batch ...} of the corpus (wrapping around),
- * so a run resumed from a {@link DistillCheckpoint} sees exactly the data the uninterrupted run
+ * so a run resumed from a checkpoint sees exactly the data the uninterrupted run
  * would have.
  */
 public final class Distiller implements AutoCloseable {
-
-    private static final double BETA1 = 0.9;
-    private static final double BETA2 = 0.999;
-    private static final double EPSILON = 1e-8;
 
     /** What one step did, for progress reports. */
     public record Step(int step, double loss, int tokens) {
@@ -38,10 +36,7 @@ public final class Distiller implements AutoCloseable {
     private final TorchLlama student;
     private final int[] layerMap;
     private final DistillOptions options;
-    private final List<NDArray> parameters;
-    private final List<NDArray> firstMoments = new ArrayList<>();
-    private final List<NDArray> secondMoments = new ArrayList<>();
-    private int step;
+    private final Adam adam;
 
     /**
      * @param layerMap student layer i imitates the output of teacher layer
@@ -68,29 +63,25 @@ public final class Distiller implements AutoCloseable {
         this.student = TorchLlama.of(student, manager);
         this.layerMap = layerMap.clone();
         this.options = options;
-        this.parameters = this.student.parameters();
-        for (NDArray p : parameters) {
-            p.setRequiresGradient(true);
-            firstMoments.add(manager.zeros(p.getShape()));
-            secondMoments.add(manager.zeros(p.getShape()));
-        }
+        this.adam = new Adam(this.student.parameters(), manager);
     }
 
     /** Steps done so far. */
     public int step() {
-        return step;
+        return adam.step();
     }
 
     /** Runs steps until {@code until} (at most the configured total), reporting each. */
     public void train(Corpus corpus, int until, Consumer<Step> onStep) {
         int last = Math.min(until, options.steps());
-        while (step < last) {
+        while (adam.step() < last) {
             onStep.accept(trainStep(corpus));
         }
     }
 
     private Step trainStep(Corpus corpus) {
         List<int[]> sequences = corpus.sequences();
+        int step = adam.step();
         double loss = 0;
         int tokens = 0;
         try (NDManager scope = manager.newSubManager()) {
@@ -108,10 +99,9 @@ public final class Distiller implements AutoCloseable {
                 throw new IllegalStateException("the loss became " + loss + " at step "
                         + (step + 1) + "; lower the learning rate");
             }
-            adam(scope);
+            adam.update(scope, options.learningRate(), 0, 1);
         }
-        step++;
-        return new Step(step, loss, tokens);
+        return new Step(adam.step(), loss, tokens);
     }
 
     /**
@@ -127,7 +117,7 @@ public final class Distiller implements AutoCloseable {
                 : TorchLlama.Probe.NONE).stopGradient();
         NDArray studentLogits = student.forward(ids, hidden ? residuals(studentHidden)
                 : TorchLlama.Probe.NONE);
-        NDArray loss = kl(teacherLogits, studentLogits, options.temperature());
+        NDArray loss = Losses.kl(teacherLogits, studentLogits, options.temperature());
         if (hidden) {
             for (int i = 0; i < layerMap.length; i++) {
                 NDArray target = teacherHidden.get(layerMap[i] + 1).stopGradient();
@@ -138,44 +128,12 @@ public final class Distiller implements AutoCloseable {
         return loss;
     }
 
-    /**
-     * {@code T^2 * KL(softmax(t / T) || softmax(s / T))}, averaged over positions: the
-     * distillation loss of Hinton et al.
-     */
-    static NDArray kl(NDArray teacherLogits, NDArray studentLogits, double temperature) {
-        float t = (float) temperature;
-        NDArray teacherLog = teacherLogits.div(t).logSoftmax(-1);
-        NDArray studentLog = studentLogits.div(t).logSoftmax(-1);
-        return teacherLog.exp().mul(teacherLog.sub(studentLog)).sum(new int[] {-1}).mean()
-                .mul(t * t);
-    }
-
     private static TorchLlama.Probe residuals(List<NDArray> into) {
         return (site, layer, x) -> {
             if (site == Site.RESIDUAL) {
                 into.add(x);
             }
         };
-    }
-
-    /** One Adam update of every student weight, outside autograd; then clears gradients. */
-    private void adam(NDManager scope) {
-        int t = step + 1;
-        double correction1 = 1 - Math.pow(BETA1, t);
-        double correction2 = 1 - Math.pow(BETA2, t);
-        float stepSize = (float) (options.learningRate() / correction1);
-        for (int i = 0; i < parameters.size(); i++) {
-            NDArray p = parameters.get(i);
-            NDArray g = p.getGradient();
-            g.attach(scope);
-            NDArray m = firstMoments.get(i);
-            NDArray v = secondMoments.get(i);
-            m.muli((float) BETA1).addi(g.mul((float) (1 - BETA1)));
-            v.muli((float) BETA2).addi(g.square().mul((float) (1 - BETA2)));
-            NDArray denominator = v.div((float) correction2).sqrt().add((float) EPSILON);
-            p.subi(m.mul(stepSize).div(denominator));
-            g.subi(g);
-        }
     }
 
     /**
@@ -188,7 +146,7 @@ public final class Distiller implements AutoCloseable {
         for (int[] sequence : corpus.sequences()) {
             try (NDManager scope = manager.newSubManager()) {
                 NDArray ids = scope.create(sequence, new Shape(1, sequence.length));
-                NDArray kl = kl(teacher.forward(ids, TorchLlama.Probe.NONE),
+                NDArray kl = Losses.kl(teacher.forward(ids, TorchLlama.Probe.NONE),
                         student.forward(ids, TorchLlama.Probe.NONE), 1);
                 sum += kl.getFloat() * sequence.length;
                 positions += sequence.length;
@@ -202,26 +160,14 @@ public final class Distiller implements AutoCloseable {
         return student.toWeights();
     }
 
-    /** The Adam moments and step count, for a checkpoint. */
-    DistillCheckpoint.State state() {
-        return new DistillCheckpoint.State(step, host(firstMoments), host(secondMoments));
+    /** The optimizer's state, for a checkpoint. */
+    public Adam.State optimizerState() {
+        return adam.state();
     }
 
-    /** Continues from a checkpoint's moments and step (its weights were loaded as the student). */
-    void restore(DistillCheckpoint.State state) {
-        if (state.firstMoments().length != parameters.size()) {
-            throw new IllegalArgumentException("the checkpoint's optimizer state does not fit"
-                    + " this student");
-        }
-        for (int i = 0; i < parameters.size(); i++) {
-            firstMoments.get(i).set(state.firstMoments()[i]);
-            secondMoments.get(i).set(state.secondMoments()[i]);
-        }
-        step = state.step();
-    }
-
-    private static float[][] host(List<NDArray> arrays) {
-        return arrays.stream().map(NDArray::toFloatArray).toArray(float[][]::new);
+    /** Continues from a checkpoint's optimizer state (its weights were loaded as the student). */
+    public void resume(Adam.State state) {
+        adam.restore(state);
     }
 
     @Override

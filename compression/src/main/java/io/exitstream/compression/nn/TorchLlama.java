@@ -129,6 +129,15 @@ public final class TorchLlama implements AutoCloseable {
      * sequence starting at position 0, attending causally.
      */
     public NDArray forward(NDArray tokens, Probe probe) {
+        return forward(tokens, probe, new boolean[config.layers()]);
+    }
+
+    /**
+     * {@link #forward(NDArray, Probe)} with the layers marked in {@code skipped} left out: their
+     * input passes on unchanged (stochastic depth, as in LayerSkip's layer dropout). The probe
+     * still sees the residual stream entering every layer.
+     */
+    public NDArray forward(NDArray tokens, Probe probe, boolean[] skipped) {
         long batch = tokens.getShape().get(0);
         int length = (int) tokens.getShape().get(1);
         NDManager scope = tokens.getManager();
@@ -138,6 +147,9 @@ public final class TorchLlama implements AutoCloseable {
         x.attach(scope);
         for (int l = 0; l < config.layers(); l++) {
             probe.observe(Site.RESIDUAL, l, x);
+            if (skipped[l]) {
+                continue;
+            }
             // Attention: q, k, v from the normed stream; RoPE on q and k; causal softmax.
             NDArray a = rmsNorm(x, attentionNorm[l]);
             probe.observe(Site.ATTENTION_INPUT, l, a);
@@ -160,12 +172,20 @@ public final class TorchLlama implements AutoCloseable {
             x = x.add(linear(act, w2[l]));
         }
         probe.observe(Site.RESIDUAL, config.layers(), x);
+        return head(x);
+    }
+
+    /**
+     * Logits {@code [batch, tokens, vocab]} of a residual stream {@code [batch, tokens, dim]}:
+     * the final norm and the LM head, which early exits share with the last layer.
+     */
+    public NDArray head(NDArray hidden) {
         NDArray head = classifier;
         if (head == null) {
             head = embedding.transpose();
-            head.attach(scope);
+            head.attach(hidden.getManager());
         }
-        return linear(rmsNorm(x, finalNorm), head);
+        return linear(rmsNorm(hidden, finalNorm), head);
     }
 
     /** Softmax attention of {@code q [b, heads, t, hs]} over {@code k}, {@code v}. */

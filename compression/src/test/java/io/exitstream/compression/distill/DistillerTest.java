@@ -3,7 +3,9 @@ package io.exitstream.compression.distill;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import com.google.gson.JsonObject;
 import io.exitstream.compression.Corpus;
+import io.exitstream.compression.nn.TrainingCheckpoint;
 import io.exitstream.engine.SharedFixtures;
 import io.exitstream.engine.checkpoint.ModelFormat;
 import io.exitstream.engine.model.LlamaWeights;
@@ -60,12 +62,13 @@ class DistillerTest {
         }
         try (Distiller first = new Distiller(teacher, student, KEPT, OPTIONS)) {
             first.train(train, 2, step -> { });
-            DistillCheckpoint.save(first, out);
+            TrainingCheckpoint.save(out, first.student(), first.optimizerState(),
+                    new JsonObject());
         }
-        assertThat(DistillCheckpoint.exists(out)).isTrue();
-        try (Distiller resumed = new Distiller(teacher, DistillCheckpoint.student(out), KEPT,
+        assertThat(TrainingCheckpoint.exists(out)).isTrue();
+        try (Distiller resumed = new Distiller(teacher, TrainingCheckpoint.weights(out), KEPT,
                 OPTIONS)) {
-            DistillCheckpoint.resume(resumed, out);
+            resumed.resume(TrainingCheckpoint.optimizer(out, resumed.optimizerState()));
             assertThat(resumed.step()).isEqualTo(2);
             resumed.train(train, OPTIONS.steps(), step -> { });
             LlamaWeights after = resumed.student();

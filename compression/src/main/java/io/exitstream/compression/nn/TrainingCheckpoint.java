@@ -1,4 +1,4 @@
-package io.exitstream.compression.distill;
+package io.exitstream.compression.nn;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
@@ -19,21 +19,17 @@ import java.util.Comparator;
 import java.util.stream.Stream;
 
 /**
- * A distillation run's checkpoint in {@code OUT/checkpoint}: the student's weights (a Hugging
- * Face directory), Adam's moments and the step count. A new checkpoint is written beside the old
+ * A training run's checkpoint in {@code OUT/checkpoint}: the model's weights (a Hugging Face
+ * directory), Adam's state and the run's settings. A new checkpoint is written beside the old
  * one and then moved into place, so an interruption leaves one whole checkpoint.
  */
-public final class DistillCheckpoint {
+public final class TrainingCheckpoint {
 
     static final String DIR = "checkpoint";
     private static final String STATE = "state.json";
     private static final String MOMENTS = "adam.bin";
 
-    /** The optimizer's state at a step. */
-    record State(int step, float[][] firstMoments, float[][] secondMoments) {
-    }
-
-    private DistillCheckpoint() {
+    private TrainingCheckpoint() {
     }
 
     /** Whether {@code out} holds a checkpoint to resume from. */
@@ -41,22 +37,26 @@ public final class DistillCheckpoint {
         return Files.isRegularFile(out.resolve(DIR).resolve(STATE));
     }
 
-    /** Saves the distiller's student and optimizer under {@code out}. */
-    public static void save(Distiller distiller, Path out) {
+    /**
+     * Saves weights, optimizer state and {@code settings} (anything the run must resume with
+     * unchanged) under {@code out}.
+     */
+    public static void save(Path out, LlamaWeights weights, Adam.State optimizer,
+            JsonObject settings) {
         Path target = out.resolve(DIR);
         Path staging = out.resolve(DIR + ".new");
         delete(staging);
-        State state = distiller.state();
-        HuggingFaceCheckpoint.write(distiller.student(), staging, TensorDType.F32);
+        HuggingFaceCheckpoint.write(weights, staging, TensorDType.F32);
         try (DataOutputStream moments = new DataOutputStream(
                 new BufferedOutputStream(Files.newOutputStream(staging.resolve(MOMENTS))))) {
-            writeAll(moments, state.firstMoments());
-            writeAll(moments, state.secondMoments());
+            writeAll(moments, optimizer.firstMoments());
+            writeAll(moments, optimizer.secondMoments());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         JsonObject json = new JsonObject();
-        json.addProperty("step", state.step());
+        json.addProperty("step", optimizer.step());
+        json.add("settings", settings);
         ModelFiles.writeJson(json, staging.resolve(STATE));
         delete(target);
         try {
@@ -66,23 +66,38 @@ public final class DistillCheckpoint {
         }
     }
 
-    /** The checkpointed student's weights. */
-    public static LlamaWeights student(Path out) {
+    /** The checkpointed weights. */
+    public static LlamaWeights weights(Path out) {
         return HuggingFaceCheckpoint.read(out.resolve(DIR));
     }
 
-    /** Restores the optimizer state into a distiller made with {@link #student(Path)}. */
-    public static void resume(Distiller distiller, Path out) {
+    /** The settings the checkpointed run was started with. */
+    public static JsonObject settings(Path out) {
+        JsonObject settings = state(out).getAsJsonObject("settings");
+        return settings == null ? new JsonObject() : settings;
+    }
+
+    /**
+     * The optimizer state saved with the checkpoint, shaped like {@code current} (the state of
+     * an optimizer over the checkpointed weights).
+     *
+     * @throws IllegalArgumentException when the saved state belongs to another model
+     */
+    public static Adam.State optimizer(Path out, Adam.State current) {
         Path dir = out.resolve(DIR);
+        try (DataInputStream in = new DataInputStream(
+                new BufferedInputStream(Files.newInputStream(dir.resolve(MOMENTS))))) {
+            return new Adam.State(state(out).get("step").getAsInt(),
+                    readAll(in, current.firstMoments()), readAll(in, current.secondMoments()));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static JsonObject state(Path out) {
         try {
-            JsonObject json = JsonParser.parseString(Files.readString(dir.resolve(STATE)))
+            return JsonParser.parseString(Files.readString(out.resolve(DIR).resolve(STATE)))
                     .getAsJsonObject();
-            State current = distiller.state();
-            try (DataInputStream in = new DataInputStream(
-                    new BufferedInputStream(Files.newInputStream(dir.resolve(MOMENTS))))) {
-                distiller.restore(new State(json.get("step").getAsInt(),
-                        readAll(in, current.firstMoments()), readAll(in, current.secondMoments())));
-            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -97,14 +112,14 @@ public final class DistillCheckpoint {
         }
     }
 
-    /** Arrays shaped like {@code like}, read back; a mismatch means another student. */
+    /** Arrays shaped like {@code like}, read back; a mismatch means another model. */
     private static float[][] readAll(DataInputStream in, float[][] like) throws IOException {
         float[][] arrays = new float[like.length][];
         for (int i = 0; i < like.length; i++) {
             int length = in.readInt();
             if (length != like[i].length) {
                 throw new IllegalArgumentException("the checkpoint's optimizer state does not"
-                        + " fit this student; remove " + DIR + " or use another --out");
+                        + " fit this model; remove " + DIR + " or use another --out");
             }
             arrays[i] = new float[length];
             for (int j = 0; j < length; j++) {

@@ -1,0 +1,315 @@
+package io.exitstream.cli;
+
+import com.google.gson.Gson;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import io.exitstream.compression.ModelFiles;
+import io.exitstream.compression.nn.TrainingCheckpoint;
+import io.exitstream.compression.train.Initialization;
+import io.exitstream.compression.train.JsonLines;
+import io.exitstream.compression.train.LayerSkipOptions;
+import io.exitstream.compression.train.LayerSkipTrainer;
+import io.exitstream.compression.train.TokenWindows;
+import io.exitstream.engine.checkpoint.HuggingFaceCheckpoint;
+import io.exitstream.engine.checkpoint.ModelFormat;
+import io.exitstream.engine.checkpoint.TensorDType;
+import io.exitstream.engine.model.LlamaWeights;
+import io.exitstream.engine.model.ModelConfig;
+import io.exitstream.engine.runtime.Torch;
+import io.exitstream.engine.tokenizer.HuggingFaceTokenizer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.stream.IntStream;
+import javax.imageio.ImageIO;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * Trains a Llama-architecture model from scratch with the LayerSkip recipe and writes it as a
+ * Hugging Face directory (config.json, model.safetensors, tokenizer.json) with a
+ * {@code train.json} report and a loss curve. Checkpoints go to {@code OUT/checkpoint}; the
+ * same command run again after an interruption resumes there.
+ */
+@Command(name = "train", mixinStandardHelpOptions = true,
+        description = "Train a model from scratch for early exit (LayerSkip recipe).")
+final class TrainCommand implements Callable<Integer> {
+
+    static final String REPORT = "train.json";
+    private static final int HELD_OUT_WINDOWS = 64;
+
+    @Spec
+    private CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--corpus", required = true, paramLabel = "FILE",
+            description = "Training documents, JSON Lines of {\"text\": ...}.")
+    private Path corpus;
+
+    @Option(names = "--tokenizer", required = true, paramLabel = "FILE",
+            description = "tokenizer.json (e.g. from exitstream tokenizer); sets the vocabulary.")
+    private Path tokenizerFile;
+
+    @Option(names = "--out", required = true, paramLabel = "DIR",
+            description = "Output model directory (Hugging Face format), checkpoints inside.")
+    private Path out;
+
+    @Option(names = "--layers", defaultValue = "8", description = "Transformer blocks.")
+    private int layers;
+
+    @Option(names = "--dim", defaultValue = "128", description = "Residual width.")
+    private int dim;
+
+    @Option(names = "--hidden", defaultValue = "384", description = "Feed-forward width.")
+    private int hidden;
+
+    @Option(names = "--heads", defaultValue = "8", description = "Query heads.")
+    private int heads;
+
+    @Option(names = "--kv-heads", defaultValue = "4", description = "Key/value heads.")
+    private int kvHeads;
+
+    @Option(names = "--context", defaultValue = "256",
+            description = "Training window and context length in tokens.")
+    private int context;
+
+    @Option(names = "--steps", required = true, description = "Optimizer steps.")
+    private int steps;
+
+    @Option(names = "--batch", defaultValue = "32", description = "Windows per step.")
+    private int batch;
+
+    @Option(names = "--micro-batch", defaultValue = "8",
+            description = "Windows per forward pass.")
+    private int microBatch;
+
+    @Option(names = "--lr", defaultValue = "2e-3", description = "Peak learning rate.")
+    private double learningRate;
+
+    @Option(names = "--min-lr-ratio", defaultValue = "0.1",
+            description = "Final learning rate relative to the peak (cosine decay).")
+    private double minLearningRateRatio;
+
+    @Option(names = "--warmup", defaultValue = "100", description = "Warm-up steps.")
+    private int warmup;
+
+    @Option(names = "--weight-decay", defaultValue = "0.1", description = "AdamW decay.")
+    private double weightDecay;
+
+    @Option(names = "--clip", defaultValue = "1.0", description = "Gradient norm clip.")
+    private double clip;
+
+    @Option(names = "--layer-drop", defaultValue = "0.1",
+            description = "LayerSkip p_max: skip probability of the last layer.")
+    private double layerDrop;
+
+    @Option(names = "--exit-scale", defaultValue = "0.5",
+            description = "LayerSkip e_scale: weight of the early-exit losses.")
+    private double exitScale;
+
+    @Option(names = "--exit-rotation", defaultValue = "2",
+            description = "LayerSkip rotational curriculum: every R-th layer per step.")
+    private int exitRotation;
+
+    @Option(names = "--teacher", paramLabel = "DIR",
+            description = "A model with the same tokenizer to distil logits from.")
+    private Path teacherPath;
+
+    @Option(names = "--distill-weight", defaultValue = "0",
+            description = "Weight of the teacher's KL in the last layer's loss.")
+    private double distillWeight;
+
+    @Option(names = "--temperature", defaultValue = "2.0",
+            description = "Distillation temperature.")
+    private double temperature;
+
+    @Option(names = "--held-out", defaultValue = "0.01",
+            description = "Fraction of documents held out for evaluation.")
+    private double heldOut;
+
+    @Option(names = "--checkpoint-every", defaultValue = "100", paramLabel = "STEPS",
+            description = "Steps between checkpoints.")
+    private int checkpointEvery;
+
+    @Option(names = "--seed", defaultValue = "1", description = "Initialisation, data order"
+            + " and layer dropout.")
+    private long seed;
+
+    @Option(names = "--threads", defaultValue = "1",
+            description = "PyTorch threads (default: ${DEFAULT-VALUE}; two only pay on a quiet"
+                    + " machine).")
+    private int threads;
+
+    @Override
+    public Integer call() {
+        LayerSkipOptions options = validated();
+        Torch.setThreads(threads);
+        JsonObject settings = settings();
+        boolean resume = TrainingCheckpoint.exists(out);
+        if (resume && !TrainingCheckpoint.settings(out).equals(settings)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "the checkpoint in "
+                    + out + " was made with other settings ("
+                    + TrainingCheckpoint.settings(out) + "); use them, or another --out");
+        }
+        List<String> documents = JsonLines.read(corpus);
+        int every = Math.max(2, (int) Math.round(1 / heldOut));
+        List<String> train = new ArrayList<>();
+        List<String> held = new ArrayList<>();
+        for (int i = 0; i < documents.size(); i++) {
+            (i % every == every - 1 ? held : train).add(documents.get(i));
+        }
+        TokenWindows trainWindows;
+        TokenWindows heldOutWindows;
+        int vocab;
+        try (HuggingFaceTokenizer tokenizer = HuggingFaceTokenizer.load(tokenizerFile)) {
+            vocab = tokenizer.vocabSize();
+            trainWindows = TokenWindows.pack(train, tokenizer, context, seed);
+            heldOutWindows = TokenWindows.pack(held, tokenizer, context, seed);
+        }
+        ModelConfig config = config(vocab);
+        LlamaWeights start = resume ? TrainingCheckpoint.weights(out)
+                : Initialization.of(config, seed);
+        LlamaWeights teacher = teacherPath == null ? null : ModelFormat.load(teacherPath);
+        JsonObject report = new JsonObject();
+        report.addProperty("parameters", config.parameterCount());
+        report.addProperty("documents", train.size());
+        report.addProperty("held_out_documents", held.size());
+        report.addProperty("corpus_tokens", trainWindows.tokens());
+        report.addProperty("windows_per_epoch", trainWindows.count());
+        report.addProperty("epochs", Json.round((double) steps * batch / trainWindows.count()));
+        System.err.printf("train: %,d parameters, %,d training tokens in %,d windows;"
+                + " %d steps of %d windows = %.2f epochs%n", config.parameterCount(),
+                trainWindows.tokens(), trainWindows.count(), steps, batch,
+                report.get("epochs").getAsDouble());
+        List<double[]> curve = new ArrayList<>();
+        try (LayerSkipTrainer trainer = new LayerSkipTrainer(start, teacher, options)) {
+            if (resume) {
+                trainer.resume(TrainingCheckpoint.optimizer(out, trainer.optimizerState()));
+                System.err.printf("train: resuming from the checkpoint at step %d%n",
+                        trainer.step());
+            }
+            ConsoleProgress progress = new ConsoleProgress();
+            progress.begin("train", steps);
+            IntStream.range(0, trainer.step()).forEach(i -> progress.step());
+            long begin = System.nanoTime();
+            long[] tokens = {0};
+            trainer.train(trainWindows, steps, step -> {
+                tokens[0] += step.tokens();
+                double seconds = (System.nanoTime() - begin) / 1e9;
+                curve.add(new double[] {step.step(), step.lastLayerLoss()});
+                progress.extra(String.format("loss %.3f (last layer %.3f), lr %.2g, %.0f tok/s",
+                        step.loss(), step.lastLayerLoss(), step.learningRate(),
+                        tokens[0] / seconds));
+                progress.step();
+                if (step.step() % checkpointEvery == 0 || step.step() == steps) {
+                    TrainingCheckpoint.save(out, trainer.weights(), trainer.optimizerState(),
+                            settings);
+                }
+            });
+            progress.end();
+            double seconds = (System.nanoTime() - begin) / 1e9;
+            report.addProperty("seconds_this_run", Json.round(seconds));
+            report.addProperty("tokens_per_second", Json.round(tokens[0] / seconds));
+            double[] losses = trainer.heldOutLoss(heldOutWindows, HELD_OUT_WINDOWS);
+            report.add("held_out_loss_by_exit_layer", array(losses));
+            LlamaWeights trained = trainer.weights();
+            HuggingFaceCheckpoint.write(trained, out, TensorDType.F32);
+            copy(tokenizerFile, out.resolve("tokenizer.json"));
+            System.err.printf("train: held-out loss %.4f nats/token after the last layer; wrote"
+                    + " %s%n", losses[losses.length - 1], out);
+        }
+        report.add("settings", settings);
+        ModelFiles.writeJson(report, out.resolve(REPORT));
+        if (!curve.isEmpty()) {
+            writeCurve(curve);
+        }
+        Json.print(report);
+        return 0;
+    }
+
+    private LayerSkipOptions validated() {
+        try {
+            if (!Files.isRegularFile(corpus)) {
+                throw new IllegalArgumentException("corpus not found: " + corpus);
+            }
+            if (!Files.isRegularFile(tokenizerFile)) {
+                throw new IllegalArgumentException("tokenizer not found: " + tokenizerFile);
+            }
+            if (!(heldOut > 0 && heldOut < 0.5) || checkpointEvery <= 0 || threads <= 0) {
+                throw new IllegalArgumentException("--held-out must be in (0, 0.5),"
+                        + " --checkpoint-every and --threads positive");
+            }
+            if (teacherPath != null && !Files.exists(teacherPath)) {
+                throw new IllegalArgumentException("teacher not found: " + teacherPath);
+            }
+            config(2);
+            return new LayerSkipOptions(steps, batch, microBatch, learningRate,
+                    minLearningRateRatio, warmup, weightDecay, clip, layerDrop, exitScale,
+                    exitRotation, distillWeight, temperature, seed);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+    }
+
+    private ModelConfig config(int vocab) {
+        return ModelConfig.llama2c(dim, hidden, layers, heads, kvHeads, vocab, context, true);
+    }
+
+    /** Everything a resumed run must share with the run that wrote the checkpoint. */
+    private JsonObject settings() {
+        JsonObject s = new JsonObject();
+        s.addProperty("corpus", corpus.getFileName().toString());
+        s.addProperty("layers", layers);
+        s.addProperty("dim", dim);
+        s.addProperty("hidden", hidden);
+        s.addProperty("heads", heads);
+        s.addProperty("kv_heads", kvHeads);
+        s.addProperty("context", context);
+        s.add("options", new Gson().toJsonTree(validated()));
+        s.addProperty("held_out", heldOut);
+        s.addProperty("teacher", teacherPath == null ? "" : teacherPath.toString());
+        return s;
+    }
+
+    private void writeCurve(List<double[]> curve) {
+        List<LineChart.Point> points = new ArrayList<>();
+        int stride = Math.max(1, curve.size() / 400);
+        for (int i = 0; i < curve.size(); i += stride) {
+            double mean = 0;
+            int n = Math.min(stride, curve.size() - i);
+            for (int j = i; j < i + n; j++) {
+                mean += curve.get(j)[1] / n;
+            }
+            points.add(new LineChart.Point(curve.get(i)[0], mean, null));
+        }
+        LineChart.Panel panel = new LineChart.Panel("Training loss (last layer)", "step",
+                "nats per token", List.of(new LineChart.Series("train", points)));
+        try {
+            ImageIO.write(LineChart.draw(List.of(panel)), "png", out.resolve("loss.png").toFile());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static JsonArray array(double[] values) {
+        JsonArray array = new JsonArray();
+        for (double v : values) {
+            array.add(Json.round(v));
+        }
+        return array;
+    }
+
+    private static void copy(Path from, Path to) {
+        try {
+            Files.copy(from, to, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

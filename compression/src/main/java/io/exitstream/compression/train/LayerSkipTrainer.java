@@ -1,0 +1,229 @@
+package io.exitstream.compression.train;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import io.exitstream.compression.nn.Adam;
+import io.exitstream.compression.nn.Losses;
+import io.exitstream.compression.nn.TorchLlama;
+import io.exitstream.compression.nn.TorchLlama.Site;
+import io.exitstream.engine.model.LlamaWeights;
+import java.util.SplittableRandom;
+import java.util.function.Consumer;
+
+/**
+ * Trains a Llama decoder on CPU with PyTorch's autograd the way early-exit models should be
+ * trained (LayerSkip, Elhoushi et al. 2024): layer dropout rising with depth, so that later
+ * layers learn not to be needed, and an early-exit loss that applies the shared final norm and
+ * LM head after every layer, so that every layer's output is a usable prediction. Optionally a
+ * teacher of the same vocabulary adds logit distillation to the last layer's loss. Owned by one
+ * thread.
+ *
+ * <p>Step {@code s} trains on windows {@code s * batch ...} of the run and draws its layer
+ * dropout from a generator seeded by the step, so a run resumed from a checkpoint continues
+ * exactly as the uninterrupted run would have.
+ */
+public final class LayerSkipTrainer implements AutoCloseable {
+
+    /**
+     * What one step did, for progress reports.
+     *
+     * @param loss the weighted loss that was minimised
+     * @param lastLayerLoss cross-entropy of the last layer, in nats per token
+     */
+    public record Step(int step, double loss, double lastLayerLoss, long tokens,
+            double learningRate, double gradientNorm) {
+    }
+
+    private final NDManager manager;
+    private final TorchLlama model;
+    private final TorchLlama teacher;
+    private final LayerSkipOptions options;
+    private final Adam adam;
+    private final int layers;
+
+    /**
+     * @param start the weights to train from (see {@link Initialization} for fresh ones)
+     * @param teacher a model of the same vocabulary to distil from, or null
+     */
+    public LayerSkipTrainer(LlamaWeights start, LlamaWeights teacher, LayerSkipOptions options) {
+        if (teacher != null && teacher.config().vocabSize() != start.config().vocabSize()) {
+            throw new IllegalArgumentException("the teacher's vocabulary ("
+                    + teacher.config().vocabSize() + ") differs from the model's ("
+                    + start.config().vocabSize() + "): logit distillation needs the same"
+                    + " tokenizer");
+        }
+        if (teacher == null && options.distillWeight() > 0) {
+            throw new IllegalArgumentException("--distill-weight needs a --teacher");
+        }
+        this.manager = NDManager.newBaseManager();
+        this.model = TorchLlama.of(start, manager);
+        this.teacher = teacher == null ? null : TorchLlama.of(teacher, manager);
+        this.options = options;
+        this.adam = new Adam(model.parameters(), manager);
+        this.layers = start.config().layers();
+    }
+
+    /** Steps done so far. */
+    public int step() {
+        return adam.step();
+    }
+
+    /** Runs steps until {@code until} (at most the configured total), reporting each. */
+    public void train(TokenWindows data, int until, Consumer<Step> onStep) {
+        if (data.length() > model.config().contextLength()) {
+            throw new IllegalArgumentException("windows of " + data.length() + " tokens exceed"
+                    + " the model's context of " + model.config().contextLength());
+        }
+        int last = Math.min(until, options.steps());
+        while (adam.step() < last) {
+            onStep.accept(trainStep(data));
+        }
+    }
+
+    private Step trainStep(TokenWindows data) {
+        int step = adam.step();
+        SplittableRandom dropout = new SplittableRandom(options.seed() * 7_919L + step);
+        double[] exitWeights = options.exitWeights(step, layers);
+        int microBatches = options.batch() / options.microBatch();
+        double loss = 0;
+        double lastLayerLoss = 0;
+        long tokens = 0;
+        try (NDManager scope = manager.newSubManager()) {
+            for (int m = 0; m < microBatches; m++) {
+                long first = (long) step * options.batch() + (long) m * options.microBatch();
+                try (NDManager micro = scope.newSubManager();
+                        GradientCollector collector =
+                                Engine.getInstance().newGradientCollector()) {
+                    NDArray windows = windows(micro, data, first);
+                    NDArray[] losses = loss(windows, exitWeights, skipped(dropout));
+                    collector.backward(losses[0].div((float) microBatches));
+                    loss += losses[0].getFloat() / microBatches;
+                    lastLayerLoss += losses[1].getFloat() / microBatches;
+                    tokens += windows.size();
+                }
+            }
+            if (!Double.isFinite(loss)) {
+                throw new IllegalStateException("the loss became " + loss + " at step "
+                        + (step + 1) + "; lower the learning rate");
+            }
+            double norm = adam.gradientNorm(scope);
+            double learningRate = options.learningRate(step);
+            adam.update(scope, learningRate, options.weightDecay(),
+                    norm > options.clip() ? options.clip() / norm : 1);
+            return new Step(adam.step(), loss, lastLayerLoss,
+                    tokens - (long) options.batch(), learningRate, norm);
+        }
+    }
+
+    /** Windows {@code first ..} of the run as {@code [microBatch, length + 1]} token ids. */
+    private NDArray windows(NDManager scope, TokenWindows data, long first) {
+        int width = data.length() + 1;
+        int[] ids = new int[options.microBatch() * width];
+        for (int i = 0; i < options.microBatch(); i++) {
+            System.arraycopy(data.window(first + i), 0, ids, i * width, width);
+        }
+        return scope.create(ids, new Shape(options.microBatch(), width));
+    }
+
+    private boolean[] skipped(SplittableRandom dropout) {
+        boolean[] skipped = new boolean[layers];
+        for (int l = 0; l < layers; l++) {
+            skipped[l] = dropout.nextDouble() < options.dropProbability(l, layers);
+        }
+        return skipped;
+    }
+
+    /**
+     * The weighted LayerSkip loss over every enabled exit, and the last layer's cross-entropy
+     * alone.
+     */
+    private NDArray[] loss(NDArray windows, double[] exitWeights, boolean[] skipped) {
+        long width = windows.getShape().get(1);
+        NDArray inputs = windows.get(new NDIndex(":, 0:{}", width - 1));
+        NDArray targets = windows.get(new NDIndex(":, 1:"));
+        NDArray[] residuals = new NDArray[layers + 1];
+        NDArray logits = model.forward(inputs, (site, layer, x) -> {
+            if (site == Site.RESIDUAL) {
+                residuals[layer] = x;
+            }
+        }, skipped);
+        NDArray lastLayer = Losses.crossEntropy(logits, targets);
+        NDArray total = lastLayerTerm(inputs, logits, lastLayer).mul(
+                (float) exitWeights[layers - 1]);
+        for (int l = 0; l < layers - 1; l++) {
+            if (exitWeights[l] > 0) {
+                NDArray exit = Losses.crossEntropy(model.head(residuals[l + 1]), targets);
+                total = total.add(exit.mul((float) exitWeights[l]));
+            }
+        }
+        return new NDArray[] {total, lastLayer};
+    }
+
+    /** The last layer's cross-entropy, mixed with distillation from the teacher if any. */
+    private NDArray lastLayerTerm(NDArray inputs, NDArray logits, NDArray crossEntropy) {
+        if (teacher == null || options.distillWeight() == 0) {
+            return crossEntropy;
+        }
+        NDArray teacherLogits = teacher.forward(inputs, TorchLlama.Probe.NONE).stopGradient();
+        float w = (float) options.distillWeight();
+        return crossEntropy.mul(1 - w).add(
+                Losses.kl(teacherLogits, logits, options.temperature()).mul(w));
+    }
+
+    /**
+     * The mean cross-entropy, in nats per token, of an exit after every layer (the last entry
+     * is the full model) over the first {@code maxWindows} windows of {@code heldOut}, with no
+     * layer dropped.
+     */
+    public double[] heldOutLoss(TokenWindows heldOut, int maxWindows) {
+        int n = Math.min(maxWindows, heldOut.count());
+        double[] losses = new double[layers];
+        for (int i = 0; i < n; i++) {
+            try (NDManager scope = manager.newSubManager()) {
+                int[] window = heldOut.windowAt(i);
+                NDArray ids = scope.create(window, new Shape(1, window.length));
+                NDArray inputs = ids.get(new NDIndex(":, 0:{}", window.length - 1));
+                NDArray targets = ids.get(new NDIndex(":, 1:"));
+                NDArray[] residuals = new NDArray[layers + 1];
+                model.forward(inputs, (site, layer, x) -> {
+                    if (site == Site.RESIDUAL) {
+                        residuals[layer] = x;
+                    }
+                });
+                for (int l = 0; l < layers; l++) {
+                    losses[l] += Losses.crossEntropy(model.head(residuals[l + 1]), targets)
+                            .getFloat() / n;
+                }
+            }
+        }
+        return losses;
+    }
+
+    /** The current weights. */
+    public LlamaWeights weights() {
+        return model.toWeights();
+    }
+
+    /** The optimizer's state, for a checkpoint. */
+    public Adam.State optimizerState() {
+        return adam.state();
+    }
+
+    /** Continues from a checkpoint's optimizer state (its weights were the start). */
+    public void resume(Adam.State state) {
+        adam.restore(state);
+    }
+
+    @Override
+    public void close() {
+        if (teacher != null) {
+            teacher.close();
+        }
+        model.close();
+        manager.close();
+    }
+}
