@@ -1,12 +1,14 @@
 package io.exitstream.cli;
 
 import com.google.gson.JsonParser;
+import io.exitstream.compression.BitsPerByte;
 import io.exitstream.compression.Corpus;
 import io.exitstream.compression.PlanEvaluator;
 import io.exitstream.engine.model.LlamaWeights;
 import io.exitstream.engine.plan.ExecutionPlan;
 import io.exitstream.engine.plan.ExitPolicy;
 import io.exitstream.engine.runtime.LlamaModel;
+import io.exitstream.engine.tokenizer.Tokenizer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,13 +26,14 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * A plan against the full model on a text: perplexity, greedy agreement, layers per token and
- * decode tokens/s as JSON; with {@code --sweep}, the same for scaled thresholds and a PNG of
+ * A plan against the full model on a text: perplexity, greedy agreement, layers per token,
+ * bits per byte (of the whole documents, under the full model and the plan) and decode
+ * tokens/s as JSON; with {@code --sweep}, the same for scaled thresholds and a PNG of
  * speed against quality.
  */
 @Command(name = "eval", mixinStandardHelpOptions = true,
         description = "Measure a plan against the full model: perplexity, greedy agreement,"
-                + " mean layers per token, decode tokens/s. JSON on stdout.")
+                + " mean layers per token, bits per byte, decode tokens/s. JSON on stdout.")
 final class EvalCommand implements Callable<Integer> {
 
     /** Sweep factors on each threshold's distance to 1: 0 never exits, 1 is the plan. */
@@ -68,6 +71,11 @@ final class EvalCommand implements Callable<Integer> {
             description = "Where --sweep draws its chart (default: ${DEFAULT-VALUE}).")
     private Path png;
 
+    @Option(names = "--bpb-window", paramLabel = "N",
+            description = "Sliding window in tokens for bits per byte, which scores whole"
+                    + " documents, stride N/2 (default: the model's context).")
+    private Integer bpbWindow;
+
     @Mixin
     private RuntimeOptions runtime;
 
@@ -87,6 +95,7 @@ final class EvalCommand implements Callable<Integer> {
                 report.put("data", data.toString());
                 report.put("weights", runtime.weightName());
                 report.putAll(evaluate(evaluator, plan));
+                report.put("bitsPerByte", bitsPerByte(model, plan, weights));
                 if (sweep) {
                     List<Map<String, Object>> points = new ArrayList<>();
                     for (double factor : SWEEP) {
@@ -103,6 +112,25 @@ final class EvalCommand implements Callable<Integer> {
         }
         Json.print(report);
         return 0;
+    }
+
+    /**
+     * Bits per byte of the whole documents, uncut (see {@link BitsPerByte}): the full model's,
+     * and the plan's when it is not the full model.
+     */
+    private Map<String, Object> bitsPerByte(LlamaModel model, ExecutionPlan plan,
+            LlamaWeights weights) {
+        Tokenizer tokenizer = input.tokenizer(weights);
+        List<String> documents = Corpus.documents(data);
+        int window = BpbCommand.window(bpbWindow, weights);
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("full", BpbCommand.json(BitsPerByte.measure(model, ExecutionPlan.full(),
+                tokenizer, documents, window)));
+        if (!plan.skippedLayers().isEmpty() || !(plan.exit() instanceof ExitPolicy.None)) {
+            out.put("plan", BpbCommand.json(BitsPerByte.measure(model, plan, tokenizer,
+                    documents, window)));
+        }
+        return out;
     }
 
     private Map<String, Object> evaluate(PlanEvaluator evaluator, ExecutionPlan plan) {

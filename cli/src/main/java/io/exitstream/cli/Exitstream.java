@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
             AnalyzeCommand.class,
             CalibrateCommand.class,
             EvalCommand.class,
+            BpbCommand.class,
             PruneCommand.class,
             DistillCommand.class,
             SweepCommand.class,

@@ -64,6 +64,12 @@ class CompressionCommandsTest {
                 report.get("schedule_perplexity").getAsDouble(),
                 org.assertj.core.api.Assertions.within(1e-3));
         assertThat(measured.getAsJsonArray("decode")).hasSize(2);
+        JsonObject bpb = measured.getAsJsonObject("bitsPerByte");
+        assertThat(bpb.getAsJsonObject("full").get("bitsPerByte").getAsDouble())
+                .isBetween(0.5, 2.0);
+        if (measured.getAsJsonObject("plan").getAsJsonArray("skipped_layers").isEmpty()) {
+            assertThat(bpb.has("plan")).as("the plan is the full model").isFalse();
+        }
     }
 
     @Test
@@ -84,8 +90,13 @@ class CompressionCommandsTest {
                 "--data", text.toString(), "--batch", "1", "--tokens", "8", "--runs", "1",
                 "--threads", "1", "--sweep", "--png", png.toString());
         assertThat(eval.exitCode()).as(eval.err()).isZero();
-        assertThat(JsonParser.parseString(eval.out()).getAsJsonObject().getAsJsonArray("sweep"))
-                .hasSizeGreaterThan(3);
+        JsonObject measured = JsonParser.parseString(eval.out()).getAsJsonObject();
+        assertThat(measured.getAsJsonArray("sweep")).hasSizeGreaterThan(3);
+        JsonObject bpb = measured.getAsJsonObject("bitsPerByte");
+        assertThat(bpb.getAsJsonObject("plan").get("tokens").getAsLong())
+                .isEqualTo(bpb.getAsJsonObject("full").get("tokens").getAsLong());
+        assertThat(bpb.getAsJsonObject("plan").get("bitsPerByte").getAsDouble())
+                .isFinite().isPositive();
         assertThat(png).isNotEmptyFile();
     }
 

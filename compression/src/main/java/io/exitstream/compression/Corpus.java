@@ -35,32 +35,45 @@ public record Corpus(List<int[]> sequences) {
 
     /**
      * Reads a plain-text file. Documents are separated by blank lines when the file has any;
-     * otherwise each non-empty line is one document. Each document is encoded with BOS and cut
-     * to {@code maxTokens}.
+     * otherwise each non-empty line is one document (see {@link #documents}). Each document is
+     * encoded with BOS and cut to {@code maxTokens}.
      */
     public static Corpus read(Path file, Tokenizer tokenizer, int maxTokens) {
-        String text;
-        try {
-            text = Files.readString(file);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        String[] documents = BLANK_LINES.matcher(text.strip()).find()
-                ? BLANK_LINES.split(text) : text.split("\\R");
         List<int[]> sequences = new ArrayList<>();
-        for (String document : documents) {
-            String clean = document.strip().replaceAll("\\s*\\R\\s*", " ");
-            if (!clean.isEmpty()) {
-                int[] ids = tokenizer.encode(clean, true, false);
-                if (ids.length >= 2) {
-                    sequences.add(Arrays.copyOf(ids, Math.min(ids.length, maxTokens)));
-                }
+        for (String document : documents(file)) {
+            int[] ids = tokenizer.encode(document, true, false);
+            if (ids.length >= 2) {
+                sequences.add(Arrays.copyOf(ids, Math.min(ids.length, maxTokens)));
             }
         }
         if (sequences.isEmpty()) {
             throw new IllegalArgumentException(file + " has no text to score");
         }
         return new Corpus(sequences);
+    }
+
+    /**
+     * The documents of a plain-text file, cleaned: separated by blank lines when the file has
+     * any, otherwise one per non-empty line; each stripped, with its line breaks (and the
+     * whitespace around them) turned into one space. Empty documents are left out.
+     */
+    public static List<String> documents(Path file) {
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        String[] parts = BLANK_LINES.matcher(text.strip()).find()
+                ? BLANK_LINES.split(text) : text.split("\\R");
+        List<String> documents = new ArrayList<>();
+        for (String part : parts) {
+            String clean = part.strip().replaceAll("\\s*\\R\\s*", " ");
+            if (!clean.isEmpty()) {
+                documents.add(clean);
+            }
+        }
+        return documents;
     }
 
     /**

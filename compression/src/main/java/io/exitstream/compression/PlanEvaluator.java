@@ -155,15 +155,23 @@ public final class PlanEvaluator implements AutoCloseable {
     }
 
     private static double perplexity(List<List<PositionScore>> scores) {
+        return Math.exp(negativeLogLikelihood(scores) / positions(scores));
+    }
+
+    /** Minus the natural log-probability of every scored position's target, summed. */
+    static double negativeLogLikelihood(List<List<PositionScore>> scores) {
         double nll = 0;
-        int n = 0;
         for (List<PositionScore> sequence : scores) {
             for (PositionScore p : sequence) {
                 nll -= p.logProb();
-                n++;
             }
         }
-        return Math.exp(nll / n);
+        return nll;
+    }
+
+    /** Positions scored, over every sequence. */
+    static int positions(List<List<PositionScore>> scores) {
+        return scores.stream().mapToInt(List::size).sum();
     }
 
     @Override
