@@ -2,6 +2,7 @@ package io.exitstream.compression.nn;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -15,6 +16,7 @@ public final class Adam {
     private static final double BETA1 = 0.9;
     private static final double BETA2 = 0.999;
     private static final double EPSILON = 1e-8;
+    private static final NDIndex ALL = new NDIndex("...");
 
     /** The optimizer's state after {@code step} updates, on the heap. */
     public record State(int step, float[][] firstMoments, float[][] secondMoments) {
@@ -81,9 +83,27 @@ public final class Adam {
             }
             NDArray denominator = v.div((float) correction2).sqrt().add((float) EPSILON);
             p.subi(m.mul(stepSize).div(denominator));
-            g.subi(g);
+            clear(g);
         }
         step = t;
+    }
+
+    /**
+     * Clears every gradient without updating: for a step whose gradients are not finite. The
+     * step still counts, so that a resumed run stays aligned with its data.
+     */
+    public void skip(NDManager scope) {
+        for (NDArray p : parameters) {
+            NDArray g = p.getGradient();
+            g.attach(scope);
+            clear(g);
+        }
+        step++;
+    }
+
+    /** Zeroes a gradient in place; assignment, not {@code g - g}, which keeps NaN and inf. */
+    private static void clear(NDArray gradient) {
+        gradient.set(ALL, 0);
     }
 
     /** The moments and step count, copied to the heap. */

@@ -1,0 +1,107 @@
+package io.exitstream.compression.train;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import io.exitstream.compression.nn.TrainingCheckpoint;
+import io.exitstream.engine.SharedFixtures;
+import io.exitstream.engine.model.LlamaWeights;
+import io.exitstream.engine.model.ModelConfig;
+import io.exitstream.engine.runtime.Torch;
+import io.exitstream.engine.tokenizer.Tokenizer;
+import io.exitstream.engine.tokenizer.TokenizerFiles;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import com.google.gson.JsonObject;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A tiny Llama trained from scratch on three real TinyStories stories with stories260K's
+ * tokenizer: it learns them, exits train where the recipe asks, and a resumed run matches.
+ */
+class LayerSkipTrainerTest {
+
+    private static final ModelConfig TINY = ModelConfig.llama2c(32, 64, 4, 4, 2, 512, 32, true);
+
+    private static TokenWindows train;
+
+    @BeforeAll
+    static void data() throws Exception {
+        Torch.setThreads(1);
+        Tokenizer tokenizer = TokenizerFiles.load(SharedFixtures.stories260K(), null, 512);
+        List<String> stories = Files.readAllLines(
+                SharedFixtures.shared().resolve("data/tinystories-valid-sample.txt"));
+        train = TokenWindows.pack(stories.subList(0, 3), tokenizer, 32, 1);
+    }
+
+    private static LayerSkipOptions options(int steps, double layerDrop, double exitScale) {
+        return new LayerSkipOptions(steps, 8, 4, 3e-3, 0.1, 10, 0, 1, layerDrop, exitScale,
+                1, 0, 2, 1);
+    }
+
+    private static double[] trainAndScore(LayerSkipOptions options) {
+        try (LayerSkipTrainer trainer = new LayerSkipTrainer(Initialization.of(TINY, 7), null,
+                options)) {
+            trainer.train(train, options.steps(), step -> { });
+            return trainer.heldOutLoss(train, train.count());
+        }
+    }
+
+    @Test
+    void trainingFromScratchLearnsItsText() {
+        double[] losses = trainAndScore(options(200, 0.1, 0.5));
+        assertThat(losses[TINY.layers() - 1]).isLessThan(2.5);
+    }
+
+    @Test
+    void theEarlyExitLossMakesAnEarlyLayerAUsablePredictor() {
+        double[] withExits = trainAndScore(options(200, 0, 1));
+        double[] lastLayerOnly = trainAndScore(options(200, 0, 0));
+        // Layer 1's output read through the shared head: trained for it, it predicts well.
+        assertThat(withExits[1]).isLessThan(lastLayerOnly[1] - 0.3);
+        assertThat(withExits[1]).isLessThan(withExits[TINY.layers() - 1] + 1);
+    }
+
+    @Test
+    void aRunResumedFromACheckpointEndsWhereAnUninterruptedOneDoes(@TempDir Path out) {
+        LayerSkipOptions options = options(6, 0.5, 1);
+        LlamaWeights uninterrupted;
+        try (LayerSkipTrainer trainer = new LayerSkipTrainer(Initialization.of(TINY, 7), null,
+                options)) {
+            trainer.train(train, options.steps(), step -> { });
+            uninterrupted = trainer.weights();
+        }
+        try (LayerSkipTrainer first = new LayerSkipTrainer(Initialization.of(TINY, 7), null,
+                options)) {
+            first.train(train, 3, step -> { });
+            TrainingCheckpoint.save(out, first.weights(), first.optimizerState(),
+                    new JsonObject());
+        }
+        try (LayerSkipTrainer resumed = new LayerSkipTrainer(TrainingCheckpoint.weights(out),
+                null, options)) {
+            resumed.resume(TrainingCheckpoint.optimizer(out, resumed.optimizerState()));
+            assertThat(resumed.step()).isEqualTo(3);
+            resumed.train(train, options.steps(), step -> { });
+            LlamaWeights after = resumed.weights();
+            for (int l = 0; l < TINY.layers(); l++) {
+                float[] expected = uninterrupted.w2()[l];
+                float[] actual = after.w2()[l];
+                for (int i = 0; i < expected.length; i++) {
+                    assertThat(actual[i]).isCloseTo(expected[i], within(1e-5f));
+                }
+            }
+        }
+    }
+
+    @Test
+    void aTeacherWithAnotherVocabularyIsRefused() {
+        LlamaWeights teacher = Initialization.of(
+                ModelConfig.llama2c(32, 64, 2, 4, 2, 256, 32, true), 1);
+        assertThatThrownBy(() -> new LayerSkipTrainer(Initialization.of(TINY, 7), teacher,
+                options(1, 0, 1))).hasMessageContaining("same tokenizer");
+    }
+}
