@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
             SweepCommand.class,
             RescheduleCommand.class,
             UpCommand.class,
+            TokenizerCommand.class,
         })
 public final class Exitstream implements Runnable {
 
