@@ -43,16 +43,14 @@ final class TokenizerCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         ByteLevelBpeTrainer trainer = new ByteLevelBpeTrainer(vocab);
-        read(trainer);
-        if (trainer.documents() == 0) {
-            throw new IllegalArgumentException("corpus " + corpus + " has no documents");
-        }
-        System.err.println("read " + trainer.documents() + " documents, " + trainer.bytes()
-                + " bytes from " + corpus);
         ConsoleProgress progress = new ConsoleProgress();
         ByteLevelBpe bpe;
-        progress.begin("merges", trainer.targetMerges());
         try {
+            read(trainer, progress);
+            if (trainer.documents() == 0) {
+                throw new IllegalArgumentException("corpus " + corpus + " has no documents");
+            }
+            progress.begin("merges", trainer.targetMerges());
             bpe = trainer.train(merges -> progress.step());
         } finally {
             progress.end();
@@ -76,17 +74,24 @@ final class TokenizerCommand implements Callable<Integer> {
     }
 
     /** Feeds each line's text to the trainer; a line that is not such a document fails. */
-    private void read(ByteLevelBpeTrainer trainer) throws IOException {
+    private void read(ByteLevelBpeTrainer trainer, ConsoleProgress progress) throws IOException {
+        long size = Files.size(corpus);
         try (BufferedReader reader = Files.newBufferedReader(corpus, StandardCharsets.UTF_8)) {
+            progress.begin("reading corpus (bytes)", size);
             String line;
             long number = 0;
+            long chars = 0;
             while ((line = reader.readLine()) != null) {
                 number++;
+                // Characters approximate bytes well enough for a progress bar.
+                chars += line.length() + 1;
+                progress.stepTo(Math.min(chars, size));
                 if (line.isBlank()) {
                     continue;
                 }
                 trainer.add(text(line, number));
             }
+            progress.stepTo(size);
         }
     }
 

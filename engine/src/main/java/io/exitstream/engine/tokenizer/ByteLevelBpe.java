@@ -5,6 +5,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * A byte-level BPE vocabulary that {@link ByteLevelBpeTrainer} trained: pieces by id in the
@@ -20,6 +22,9 @@ public final class ByteLevelBpe {
     public static final int FIRST_BYTE_ID = 2;
     /** The id of the first merged piece. */
     public static final int FIRST_MERGE_ID = FIRST_BYTE_ID + 256;
+
+    private static final Pattern SPECIALS = Pattern.compile(
+            Pattern.quote(TokenizerJson.BOS_PIECE) + "|" + Pattern.quote(TokenizerJson.EOS_PIECE));
 
     private final List<String> pieces;
     private final List<String[]> merges;
@@ -81,6 +86,26 @@ public final class ByteLevelBpe {
      */
     public int[] segment(String text) {
         List<Integer> out = new ArrayList<>();
+        Matcher special = SPECIALS.matcher(text);
+        int start = 0;
+        while (special.find()) {
+            segment(text.substring(start, special.start()), out);
+            out.add(special.group().equals(TokenizerJson.BOS_PIECE) ? BOS : EOS);
+            start = special.end();
+        }
+        segment(text.substring(start), out);
+        return out.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    /**
+     * Text between special tokens: the Hugging Face library takes {@code <s>} and
+     * {@code </s>} out of the text before splitting it into words, so training does too.
+     */
+    static List<String> textParts(String text) {
+        return List.of(SPECIALS.split(text, -1));
+    }
+
+    private void segment(String text, List<Integer> out) {
         for (String word : ByteLevel.preTokenize(text)) {
             int[] trained = trainedWords.get(word);
             if (trained != null) {
@@ -93,7 +118,6 @@ public final class ByteLevelBpe {
                 }
             }
         }
-        return out.stream().mapToInt(Integer::intValue).toArray();
     }
 
     /** Merges the lowest-ranked adjacent pair, leftmost first, until none applies. */

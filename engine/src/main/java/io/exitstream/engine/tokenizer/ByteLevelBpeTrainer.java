@@ -19,6 +19,8 @@ import java.util.function.IntConsumer;
  * pre-tokenizer does, and the most frequent adjacent pair is merged until the vocabulary is
  * full (ties go to the pair whose left, then right, piece sorts first), so that applying the
  * merges by rank, as the Hugging Face library does, reproduces the training segmentation.
+ * A literal {@code <s>} or {@code </s>} in a document is the special token, as the library
+ * reads it, and no merge spans it.
  *
  * <p>Feed documents with {@link #add}, then call {@link #train} once. Not thread-safe.
  */
@@ -64,8 +66,10 @@ public final class ByteLevelBpeTrainer {
         }
         documents++;
         bytes += document.getBytes(StandardCharsets.UTF_8).length;
-        for (String word : ByteLevel.preTokenize(document)) {
-            wordCounts.computeIfAbsent(word, w -> new long[1])[0]++;
+        for (String part : ByteLevelBpe.textParts(document)) {
+            for (String word : ByteLevel.preTokenize(part)) {
+                wordCounts.computeIfAbsent(word, w -> new long[1])[0]++;
+            }
         }
     }
 

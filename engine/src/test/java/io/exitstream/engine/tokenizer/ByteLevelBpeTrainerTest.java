@@ -132,6 +132,19 @@ class ByteLevelBpeTrainerTest {
     }
 
     @Test
+    void literalSpecialTokensAreSpecialInTrainingAndInTheLibrary() {
+        ByteLevelBpe small = ByteLevelBpeTrainer.train(List.of("ab<s>ab</s>ab"), 300, m -> { });
+        assertThat(small.pieces()).doesNotContain("b<s>", "<s>a", "s>");
+        int ab = ByteLevelBpe.FIRST_MERGE_ID;
+        assertThat(small.segment("ab<s>ab</s>")).containsExactly(ab, 0, ab, 1);
+        Path file = temp.resolve("specials.json");
+        small.write(file);
+        try (HuggingFaceTokenizer hf = HuggingFaceTokenizer.load(file)) {
+            assertThat(hf.encode("ab<s>ab</s>", false, false)).containsExactly(ab, 0, ab, 1);
+        }
+    }
+
+    @Test
     void djlLoadsTheFileDirectly() throws Exception {
         try (var library = ai.djl.huggingface.tokenizers.HuggingFaceTokenizer.newInstance(
                 tokenizerJson, Map.of("addSpecialTokens", "false"))) {
