@@ -25,6 +25,13 @@ final class ConsoleProgress implements Progress {
         }
     }
 
+    /** Moves the count to {@code done}, e.g. the bytes read so far. */
+    void stepTo(long done) {
+        if (bar != null) {
+            bar.stepTo(done);
+        }
+    }
+
     /** Shows a short status after the count, e.g. the current loss. */
     void extra(String message) {
         if (bar != null) {

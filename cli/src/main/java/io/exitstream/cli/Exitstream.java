@@ -26,6 +26,7 @@ import picocli.CommandLine.Command;
             UpCommand.class,
             CorpusCommand.class,
             TrainCommand.class,
+            TokenizerCommand.class,
         })
 public final class Exitstream implements Runnable {
 

@@ -10,11 +10,13 @@ import java.util.Arrays;
 import java.util.Map;
 
 /**
- * A Hugging Face {@code tokenizer.json} with a Llama-style (SentencePiece BPE) vocabulary.
- * Encoding runs the Hugging Face tokenizers library (native code shipped in its jar, no
- * download); decoding reads the vocabulary itself, one token at a time, with llama2.c's rules:
- * ▁ is a space, {@code <0xHH>} is the byte HH, the leading space after BOS is dropped, and BOS
- * and EOS print nothing. Close it to free the native tokenizer.
+ * A Hugging Face {@code tokenizer.json} with a Llama-style (SentencePiece BPE) or a byte-level
+ * (GPT-2 style BPE) vocabulary. Encoding runs the Hugging Face tokenizers library (native code
+ * shipped in its jar, no download); decoding reads the vocabulary itself, one token at a time.
+ * SentencePiece pieces follow llama2.c's rules: ▁ is a space, {@code <0xHH>} is the byte HH, the
+ * leading space after BOS is dropped. Byte-level pieces map each character back to its byte
+ * through GPT-2's table, with no space to drop (their text has no dummy prefix). BOS and EOS
+ * print nothing. Close it to free the native tokenizer.
  */
 public final class HuggingFaceTokenizer implements Tokenizer, AutoCloseable {
 
@@ -27,16 +29,19 @@ public final class HuggingFaceTokenizer implements Tokenizer, AutoCloseable {
     private final byte[][] decoded;
     private final int bos;
     private final int eos;
+    private final boolean byteLevel;
 
     private HuggingFaceTokenizer(ai.djl.huggingface.tokenizers.HuggingFaceTokenizer library,
-            String[] pieces, int bos, int eos) {
+            TokenizerJson.Vocabulary vocabulary, int bos, int eos) {
         this.library = library;
-        this.pieces = pieces;
+        this.pieces = vocabulary.pieces();
+        this.byteLevel = vocabulary.byteLevel();
         this.bos = bos;
         this.eos = eos;
         this.decoded = new byte[pieces.length][];
         for (int id = 0; id < pieces.length; id++) {
-            decoded[id] = id == bos || id == eos ? new byte[0] : decodePiece(pieces[id]);
+            decoded[id] = id == bos || id == eos ? new byte[0]
+                    : byteLevel ? ByteLevel.decode(pieces[id]) : decodePiece(pieces[id]);
         }
     }
 
@@ -56,7 +61,7 @@ public final class HuggingFaceTokenizer implements Tokenizer, AutoCloseable {
             throw new CheckpointException("tokenizer " + file + " has no <s> and </s> tokens:"
                     + " give the BOS and EOS ids from the model's config.json");
         }
-        return create(file, json, vocabulary.pieces(), bos, eos);
+        return create(file, json, vocabulary, bos, eos);
     }
 
     /**
@@ -68,11 +73,12 @@ public final class HuggingFaceTokenizer implements Tokenizer, AutoCloseable {
     public static HuggingFaceTokenizer load(Path path, int bosId, int eosId) {
         Path file = resolve(path);
         String json = TokenizerJson.readString(file);
-        return create(file, json, TokenizerJson.read(file, json).pieces(), bosId, eosId);
+        return create(file, json, TokenizerJson.read(file, json), bosId, eosId);
     }
 
-    private static HuggingFaceTokenizer create(Path file, String json, String[] pieces, int bos,
-            int eos) {
+    private static HuggingFaceTokenizer create(Path file, String json,
+            TokenizerJson.Vocabulary vocabulary, int bos, int eos) {
+        String[] pieces = vocabulary.pieces();
         for (int id : new int[] {bos, eos}) {
             if (id < 0 || id >= pieces.length) {
                 throw new CheckpointException("tokenizer " + file + " has no token " + id
@@ -87,7 +93,7 @@ public final class HuggingFaceTokenizer implements Tokenizer, AutoCloseable {
             throw new CheckpointException("tokenizer " + file
                     + " cannot be loaded by the Hugging Face tokenizers library: " + e, e);
         }
-        return new HuggingFaceTokenizer(library, pieces, bos, eos);
+        return new HuggingFaceTokenizer(library, vocabulary, bos, eos);
     }
 
     private static Path resolve(Path path) {
@@ -118,7 +124,7 @@ public final class HuggingFaceTokenizer implements Tokenizer, AutoCloseable {
                     "token " + token + " is outside the vocabulary of " + pieces.length);
         }
         // Byte pieces start with '<', so only a text piece can lose its space here.
-        if (previous == bos && pieces[token].startsWith(TokenizerJson.SPACE)) {
+        if (!byteLevel && previous == bos && pieces[token].startsWith(TokenizerJson.SPACE)) {
             byte[] text = decoded[token];
             return Arrays.copyOfRange(text, 1, text.length);
         }

@@ -6,6 +6,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import com.google.gson.JsonPrimitive;
 import io.exitstream.engine.checkpoint.CheckpointException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -44,8 +45,11 @@ public final class TokenizerJson {
      * @param pieces every piece by id, ▁ for spaces, added tokens included
      * @param merges BPE merges as (left, right), best first
      * @param addedTokens added tokens by content
+     * @param byteLevel whether pieces are spelled in GPT-2's byte-level alphabet (Ġ for a
+     *     space) rather than SentencePiece's (▁)
      */
-    record Vocabulary(String[] pieces, List<String[]> merges, Map<String, Integer> addedTokens) {
+    record Vocabulary(String[] pieces, List<String[]> merges, Map<String, Integer> addedTokens,
+            boolean byteLevel) {
     }
 
     /**
@@ -70,33 +74,84 @@ public final class TokenizerJson {
             merges.add(pieces[merge[1]] + " " + pieces[merge[2]]);
         }
 
-        JsonObject model = new JsonObject();
-        model.addProperty("type", "BPE");
-        model.add("dropout", JsonNull.INSTANCE);
-        model.addProperty("unk_token", pieces[0]);
-        model.add("continuing_subword_prefix", JsonNull.INSTANCE);
-        model.add("end_of_word_suffix", JsonNull.INSTANCE);
-        model.addProperty("fuse_unk", true);
-        model.addProperty("byte_fallback", true);
-        model.add("vocab", vocab);
-        model.add("merges", merges);
+        JsonObject root = root(
+                addedTokens(pieces, 0, Llama2cTokenizer.BOS, Llama2cTokenizer.EOS),
+                sequence("normalizers",
+                        object("type", "Prepend", "prepend", SPACE),
+                        replace(" ", SPACE)),
+                JsonNull.INSTANCE,
+                bosTemplate(),
+                sequence("decoders",
+                        replace(SPACE, " "),
+                        object("type", "ByteFallback"),
+                        object("type", "Fuse"),
+                        strip()));
+        root.add("model", bpeModel(new JsonPrimitive(pieces[0]), true, vocab, merges));
+        writeJson(root, tokenizerJson);
+    }
 
+    /**
+     * Writes a byte-level (GPT-2 style) BPE tokenizer.json: no byte fallback or unknown token
+     * (the 256 byte pieces cover any text), ByteLevel pre-tokenizer, post-processor and decoder
+     * without a prefix space, and the pieces {@code <s>} and {@code </s>} as special tokens.
+     *
+     * @throws CheckpointException when the file cannot be written
+     */
+    static void writeByteLevel(String[] pieces, List<String[]> merges, Path tokenizerJson) {
+        JsonObject vocab = new JsonObject();
+        for (int id = 0; id < pieces.length; id++) {
+            vocab.addProperty(pieces[id], id);
+        }
+        JsonArray mergeArray = new JsonArray();
+        for (String[] merge : merges) {
+            mergeArray.add(merge[0] + " " + merge[1]);
+        }
+        JsonObject root = root(addedTokens(pieces, ByteLevelBpe.BOS, ByteLevelBpe.EOS),
+                JsonNull.INSTANCE, byteLevelStep(), byteLevelStep(), byteLevelStep());
+        root.add("model", bpeModel(JsonNull.INSTANCE, false, vocab, mergeArray));
+        writeJson(root, tokenizerJson);
+    }
+
+    /** The top of a tokenizer.json, up to the model, which the caller adds. */
+    private static JsonObject root(JsonArray addedTokens, JsonElement normalizer,
+            JsonElement preTokenizer, JsonElement postProcessor, JsonElement decoder) {
         JsonObject root = new JsonObject();
         root.addProperty("version", "1.0");
         root.add("truncation", JsonNull.INSTANCE);
         root.add("padding", JsonNull.INSTANCE);
-        root.add("added_tokens", addedTokens(pieces));
-        root.add("normalizer", sequence("normalizers",
-                object("type", "Prepend", "prepend", SPACE),
-                replace(" ", SPACE)));
-        root.add("pre_tokenizer", JsonNull.INSTANCE);
-        root.add("post_processor", bosTemplate());
-        root.add("decoder", sequence("decoders",
-                replace(SPACE, " "),
-                object("type", "ByteFallback"),
-                object("type", "Fuse"),
-                strip()));
-        root.add("model", model);
+        root.add("added_tokens", addedTokens);
+        root.add("normalizer", normalizer);
+        root.add("pre_tokenizer", preTokenizer);
+        root.add("post_processor", postProcessor);
+        root.add("decoder", decoder);
+        return root;
+    }
+
+    /** A BPE model; {@code byteFallback} also fuses unknown tokens, as Llama's does. */
+    private static JsonObject bpeModel(JsonElement unkToken, boolean byteFallback,
+            JsonObject vocab, JsonArray merges) {
+        JsonObject model = new JsonObject();
+        model.addProperty("type", "BPE");
+        model.add("dropout", JsonNull.INSTANCE);
+        model.add("unk_token", unkToken);
+        model.add("continuing_subword_prefix", JsonNull.INSTANCE);
+        model.add("end_of_word_suffix", JsonNull.INSTANCE);
+        model.addProperty("fuse_unk", byteFallback);
+        model.addProperty("byte_fallback", byteFallback);
+        model.add("vocab", vocab);
+        model.add("merges", merges);
+        return model;
+    }
+
+    private static JsonObject byteLevelStep() {
+        JsonObject step = object("type", "ByteLevel");
+        step.addProperty("add_prefix_space", false);
+        step.addProperty("trim_offsets", true);
+        step.addProperty("use_regex", true);
+        return step;
+    }
+
+    private static void writeJson(JsonObject root, Path tokenizerJson) {
         try {
             Files.writeString(tokenizerJson,
                     new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().serializeNulls()
@@ -157,9 +212,10 @@ public final class TokenizerJson {
         return merges;
     }
 
-    private static JsonArray addedTokens(String[] pieces) {
+    /** The pieces of {@code ids} as special tokens. */
+    private static JsonArray addedTokens(String[] pieces, int... ids) {
         JsonArray added = new JsonArray();
-        for (int id = 0; id <= Llama2cTokenizer.EOS; id++) {
+        for (int id : ids) {
             JsonObject token = new JsonObject();
             token.addProperty("id", id);
             token.addProperty("content", pieces[id]);
@@ -252,6 +308,11 @@ public final class TokenizerJson {
      */
     public static Llama2cTokenizer readAsLlama2c(Path tokenizerJson) {
         Vocabulary vocabulary = read(tokenizerJson, readString(tokenizerJson));
+        if (vocabulary.byteLevel()) {
+            throw new CheckpointException("tokenizer " + tokenizerJson + " cannot become a"
+                    + " llama2.c tokenizer: it has a byte-level (GPT-2 style) vocabulary, and"
+                    + " llama2.c's run.c only knows SentencePiece-style ones (▁ and <0xHH>)");
+        }
         String[] pieces = vocabulary.pieces();
         requireLlama2cLayout(tokenizerJson, pieces);
         Map<String, Integer> ids = new HashMap<>();
@@ -317,7 +378,8 @@ public final class TokenizerJson {
 
     /**
      * Parses the vocabulary, merges and added tokens of a BPE tokenizer.json with a
-     * SentencePiece-style (▁) vocabulary.
+     * SentencePiece-style (▁) or a byte-level (GPT-2 style, its decoder says ByteLevel)
+     * vocabulary.
      *
      * @throws CheckpointException when the JSON is malformed or of another kind
      */
@@ -329,10 +391,7 @@ public final class TokenizerJson {
                 throw new CheckpointException("tokenizer " + file
                         + " is not supported: only BPE models (Llama style) can be read");
             }
-            if (mentionsByteLevel(root.get("decoder"))) {
-                throw new CheckpointException("tokenizer " + file + " is not supported: it has"
-                        + " a byte-level (GPT-2 style) vocabulary, not a SentencePiece one (▁)");
-            }
+            boolean byteLevel = mentionsByteLevel(root.get("decoder"));
             Map<String, Integer> pieceIds = new LinkedHashMap<>();
             model.getAsJsonObject("vocab").entrySet()
                     .forEach(e -> pieceIds.put(e.getKey(), e.getValue().getAsInt()));
@@ -345,7 +404,7 @@ public final class TokenizerJson {
                 }
             }
             return new Vocabulary(piecesById(file, pieceIds, added), parseMerges(file, model),
-                    added);
+                    added, byteLevel);
         } catch (CheckpointException e) {
             throw e;
         } catch (RuntimeException e) {

@@ -56,12 +56,12 @@ class HuggingFaceTokenizerTest {
     }
 
     @Test
-    void byteLevelVocabularyIsRejected() throws IOException {
+    void byteLevelVocabularyCannotBecomeALlama2cTokenizer() throws IOException {
         Path json = temp.resolve("gpt2.json");
         Files.writeString(json, "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0},"
                 + " \"merges\": []}, \"decoder\": {\"type\": \"ByteLevel\"}}");
 
-        assertThatThrownBy(() -> HuggingFaceTokenizer.load(json))
+        assertThatThrownBy(() -> TokenizerJson.readAsLlama2c(json))
                 .isInstanceOf(CheckpointException.class)
                 .hasMessageContaining(json.toString())
                 .hasMessageContaining("byte-level");

@@ -1,0 +1,114 @@
+package io.exitstream.cli;
+
+import com.google.gson.Gson;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import io.exitstream.engine.tokenizer.ByteLevelBpe;
+import io.exitstream.engine.tokenizer.ByteLevelBpeTrainer;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Trains a byte-level BPE tokenizer (GPT-2 style) on a JSON Lines corpus and writes it as a
+ * standard tokenizer.json; a one-line JSON summary goes to stdout, progress to stderr.
+ */
+@Command(name = "tokenizer", mixinStandardHelpOptions = true,
+        description = "Train a byte-level BPE tokenizer (GPT-2 style, <s> and </s> as ids 0"
+                + " and 1) on a JSON Lines corpus of {\"text\": ...} documents and write it as"
+                + " a Hugging Face tokenizer.json.")
+final class TokenizerCommand implements Callable<Integer> {
+
+    @Option(names = "--corpus", required = true, paramLabel = "FILE",
+            description = "JSON Lines, one {\"text\": \"...\"} document per line.")
+    private Path corpus;
+
+    @Option(names = "--vocab", defaultValue = "2048",
+            description = "Vocabulary size, " + ByteLevelBpeTrainer.MIN_VOCAB_SIZE + " to "
+                    + ByteLevelBpeTrainer.MAX_VOCAB_SIZE + " (default: ${DEFAULT-VALUE}).")
+    private int vocab;
+
+    @Option(names = "--out", required = true, paramLabel = "PATH",
+            description = "The tokenizer.json to write (its folder is created).")
+    private Path out;
+
+    @Override
+    public Integer call() throws IOException {
+        ByteLevelBpeTrainer trainer = new ByteLevelBpeTrainer(vocab);
+        ConsoleProgress progress = new ConsoleProgress();
+        ByteLevelBpe bpe;
+        try {
+            read(trainer, progress);
+            if (trainer.documents() == 0) {
+                throw new IllegalArgumentException("corpus " + corpus + " has no documents");
+            }
+            progress.begin("merges", trainer.targetMerges());
+            bpe = trainer.train(merges -> progress.step());
+        } finally {
+            progress.end();
+        }
+        Path parent = out.toAbsolutePath().getParent();
+        Files.createDirectories(parent);
+        bpe.write(out);
+        System.err.println("wrote tokenizer " + out);
+
+        Map<String, Object> summary = new LinkedHashMap<>();
+        summary.put("tokenizer", out.toString());
+        summary.put("vocab_size", bpe.vocabSize());
+        summary.put("merges", bpe.merges().size());
+        summary.put("documents", bpe.documents());
+        summary.put("bytes", bpe.bytes());
+        summary.put("tokens", bpe.corpusTokens());
+        summary.put("bytes_per_token", bpe.corpusTokens() == 0 ? 0
+                : Json.round((double) bpe.bytes() / bpe.corpusTokens()));
+        System.out.println(new Gson().toJson(summary));
+        return 0;
+    }
+
+    /** Feeds each line's text to the trainer; a line that is not such a document fails. */
+    private void read(ByteLevelBpeTrainer trainer, ConsoleProgress progress) throws IOException {
+        long size = Files.size(corpus);
+        try (BufferedReader reader = Files.newBufferedReader(corpus, StandardCharsets.UTF_8)) {
+            progress.begin("reading corpus (bytes)", size);
+            String line;
+            long number = 0;
+            long chars = 0;
+            while ((line = reader.readLine()) != null) {
+                number++;
+                // Characters approximate bytes well enough for a progress bar.
+                chars += line.length() + 1;
+                progress.stepTo(Math.min(chars, size));
+                if (line.isBlank()) {
+                    continue;
+                }
+                trainer.add(text(line, number));
+            }
+            progress.stepTo(size);
+        }
+    }
+
+    private String text(String line, long number) {
+        String problem;
+        try {
+            JsonElement element = JsonParser.parseString(line);
+            JsonElement text = element.isJsonObject() ? element.getAsJsonObject().get("text")
+                    : null;
+            if (text != null && text.isJsonPrimitive() && text.getAsJsonPrimitive().isString()) {
+                return text.getAsString();
+            }
+            problem = "has no string \"text\" field";
+        } catch (JsonParseException e) {
+            problem = "is not JSON";
+        }
+        throw new IllegalArgumentException("corpus " + corpus + " line " + number + " " + problem
+                + ": each line must be {\"text\": \"...\"}");
+    }
+}
