@@ -19,8 +19,9 @@ import picocli.CommandLine.Option;
 /** What {@code serve} and {@code up} share: the model, where to listen, batching, shutdown. */
 final class ServingOptions {
 
-    @Option(names = "--model", required = true, paramLabel = "PATH",
-            description = "llama2.c .bin checkpoint or Hugging Face model directory.")
+    @Option(names = "--model", paramLabel = "PATH",
+            description = "llama2.c .bin checkpoint or Hugging Face model directory (default:"
+                    + " the shipped models/" + DefaultModel.NAME + ").")
     private Path model;
 
     @Option(names = "--tokenizer", paramLabel = "PATH",
@@ -55,13 +56,18 @@ final class ServingOptions {
     @Mixin
     private PlanOption planOption;
 
+    /** The model given, or the shipped one. */
+    Path model() {
+        return DefaultModel.orDefault(model);
+    }
+
     /** The served checkpoint, as the re-scheduler beside the server reads it. */
     LlamaWeights weights() {
-        return ModelFormat.load(model);
+        return ModelFormat.load(model());
     }
 
     Tokenizer tokenizer(LlamaWeights weights) {
-        return TokenizerFiles.load(model, tokenizer, weights.config().vocabSize());
+        return TokenizerFiles.load(model(), tokenizer, weights.config().vocabSize());
     }
 
     /** A second copy of the model on the device, as the server loads its own. */
@@ -71,7 +77,7 @@ final class ServingOptions {
 
     /** The model's name in the API and in telemetry. */
     String modelId() {
-        return ExitstreamServer.modelName(model);
+        return ExitstreamServer.modelName(model());
     }
 
     /**
@@ -82,15 +88,15 @@ final class ServingOptions {
      */
     void serveUntilStopped(String command, KafkaOptions kafka, AutoCloseable alsoClose,
             Supplier<String> alsoFailed) throws Exception {
-        ServerOptions defaults = ServerOptions.of(model, tokenizer, host, port);
+        ServerOptions defaults = ServerOptions.of(model(), tokenizer, host, port);
         ServerOptions options = defaults
                 .withBatching(maxBatch, maxQueue, defaults.queueTimeout())
-                .withLoader(planOption.loader(runtime, model))
+                .withLoader(planOption.loader(runtime, model()))
                 .withPlan(planOption::plan)
                 .withShutdownGrace(Duration.ofMillis(Math.round(shutdownTimeout * 1000)))
                 .withKafka(kafka);
         ExitstreamServer server = ExitstreamServer.start(options);
-        System.err.printf("%s: %s on http://%s:%d (%s weights)%n", command, model, host,
+        System.err.printf("%s: %s on http://%s:%d (%s weights)%n", command, model(), host,
                 server.port(), runtime.weightName());
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -1,14 +1,10 @@
 package io.exitstream.cli;
 
 import com.google.gson.Gson;
-import com.google.gson.JsonElement;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
+import io.exitstream.compression.train.JsonLines;
 import io.exitstream.engine.tokenizer.ByteLevelBpe;
 import io.exitstream.engine.tokenizer.ByteLevelBpeTrainer;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -46,10 +42,7 @@ final class TokenizerCommand implements Callable<Integer> {
         ConsoleProgress progress = new ConsoleProgress();
         ByteLevelBpe bpe;
         try {
-            read(trainer, progress);
-            if (trainer.documents() == 0) {
-                throw new IllegalArgumentException("corpus " + corpus + " has no documents");
-            }
+            JsonLines.forEach(corpus, trainer::add);
             progress.begin("merges", trainer.targetMerges());
             bpe = trainer.train(merges -> progress.step());
         } finally {
@@ -71,44 +64,5 @@ final class TokenizerCommand implements Callable<Integer> {
                 : Json.round((double) bpe.bytes() / bpe.corpusTokens()));
         System.out.println(new Gson().toJson(summary));
         return 0;
-    }
-
-    /** Feeds each line's text to the trainer; a line that is not such a document fails. */
-    private void read(ByteLevelBpeTrainer trainer, ConsoleProgress progress) throws IOException {
-        long size = Files.size(corpus);
-        try (BufferedReader reader = Files.newBufferedReader(corpus, StandardCharsets.UTF_8)) {
-            progress.begin("reading corpus (bytes)", size);
-            String line;
-            long number = 0;
-            long chars = 0;
-            while ((line = reader.readLine()) != null) {
-                number++;
-                // Characters approximate bytes well enough for a progress bar.
-                chars += line.length() + 1;
-                progress.stepTo(Math.min(chars, size));
-                if (line.isBlank()) {
-                    continue;
-                }
-                trainer.add(text(line, number));
-            }
-            progress.stepTo(size);
-        }
-    }
-
-    private String text(String line, long number) {
-        String problem;
-        try {
-            JsonElement element = JsonParser.parseString(line);
-            JsonElement text = element.isJsonObject() ? element.getAsJsonObject().get("text")
-                    : null;
-            if (text != null && text.isJsonPrimitive() && text.getAsJsonPrimitive().isString()) {
-                return text.getAsString();
-            }
-            problem = "has no string \"text\" field";
-        } catch (JsonParseException e) {
-            problem = "is not JSON";
-        }
-        throw new IllegalArgumentException("corpus " + corpus + " line " + number + " " + problem
-                + ": each line must be {\"text\": \"...\"}");
     }
 }

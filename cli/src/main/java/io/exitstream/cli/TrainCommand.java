@@ -3,6 +3,7 @@ package io.exitstream.cli;
 import com.google.gson.Gson;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import io.exitstream.compression.ModelFiles;
 import io.exitstream.compression.nn.TrainingCheckpoint;
 import io.exitstream.compression.train.Initialization;
@@ -25,7 +26,6 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.stream.IntStream;
 import javax.imageio.ImageIO;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -167,8 +167,10 @@ final class TrainCommand implements Callable<Integer> {
         TokenWindows trainWindows;
         TokenWindows heldOutWindows;
         int vocab;
+        int[] specialTokens;
         try (HuggingFaceTokenizer tokenizer = HuggingFaceTokenizer.load(tokenizerFile)) {
             vocab = tokenizer.vocabSize();
+            specialTokens = new int[] {tokenizer.bosId(), tokenizer.eosId()};
             trainWindows = TokenWindows.pack(train, tokenizer, context, seed);
             heldOutWindows = TokenWindows.pack(held, tokenizer, context, seed);
         }
@@ -196,7 +198,7 @@ final class TrainCommand implements Callable<Integer> {
             }
             ConsoleProgress progress = new ConsoleProgress();
             progress.begin("train", steps);
-            IntStream.range(0, trainer.step()).forEach(i -> progress.step());
+            progress.stepTo(trainer.step());
             long begin = System.nanoTime();
             long[] tokens = {0};
             trainer.train(trainWindows, steps, step -> {
@@ -221,6 +223,7 @@ final class TrainCommand implements Callable<Integer> {
             LlamaWeights trained = trainer.weights();
             HuggingFaceCheckpoint.write(trained, out, TensorDType.F32);
             copy(tokenizerFile, out.resolve("tokenizer.json"));
+            recordSpecialTokens(specialTokens);
             System.err.printf("train: held-out loss %.4f nats/token after the last layer; wrote"
                     + " %s%n", losses[losses.length - 1], out);
         }
@@ -292,6 +295,19 @@ final class TrainCommand implements Callable<Integer> {
                 "nats per token", List.of(new LineChart.Series("train", points)));
         try {
             ImageIO.write(LineChart.draw(List.of(panel)), "png", out.resolve("loss.png").toFile());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** config.json names BOS and EOS as our tokenizer numbers them, for other loaders. */
+    private void recordSpecialTokens(int[] bosAndEos) {
+        Path config = out.resolve("config.json");
+        try {
+            JsonObject json = JsonParser.parseString(Files.readString(config)).getAsJsonObject();
+            json.addProperty("bos_token_id", bosAndEos[0]);
+            json.addProperty("eos_token_id", bosAndEos[1]);
+            ModelFiles.writeJson(json, config);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

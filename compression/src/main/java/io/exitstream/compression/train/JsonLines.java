@@ -1,9 +1,8 @@
 package io.exitstream.compression.train;
 
 import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
-import com.google.gson.JsonSyntaxException;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -12,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 
 /** A corpus in JSON Lines: one {@code {"text": ...}} document per line (blank lines ignored). */
 public final class JsonLines {
@@ -22,43 +22,50 @@ public final class JsonLines {
     /**
      * Every document's text, in file order.
      *
-     * @throws IllegalArgumentException naming the line when one is not such an object
+     * @throws IllegalArgumentException naming the line when one is not such an object, or when
+     *     there is no document at all
+     * @throws UncheckedIOException when the file cannot be read
      */
     public static List<String> read(Path file) {
-        if (!Files.isRegularFile(file)) {
-            throw new IllegalArgumentException("corpus not found: " + file);
-        }
         List<String> documents = new ArrayList<>();
+        forEach(file, documents::add);
+        return documents;
+    }
+
+    /** Hands each document's text to {@code sink}, in file order, without holding them all. */
+    public static void forEach(Path file, Consumer<String> sink) {
+        int documents = 0;
         try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            int number = 0;
+            long number = 0;
             for (String line = reader.readLine(); line != null; line = reader.readLine()) {
                 number++;
                 if (!line.isBlank()) {
-                    documents.add(text(file, number, line));
+                    sink.accept(text(file, number, line));
+                    documents++;
                 }
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        if (documents.isEmpty()) {
-            throw new IllegalArgumentException(file + " has no documents");
+        if (documents == 0) {
+            throw new IllegalArgumentException("corpus " + file + " has no documents");
         }
-        return documents;
     }
 
-    private static String text(Path file, int number, String line) {
+    private static String text(Path file, long number, String line) {
+        String problem;
         try {
             JsonElement element = JsonParser.parseString(line);
-            JsonElement text = element.isJsonObject()
-                    ? ((JsonObject) element).get("text") : null;
-            if (text == null || !text.isJsonPrimitive() || !text.getAsJsonPrimitive().isString()) {
-                throw new IllegalArgumentException(file + " line " + number
-                        + ": expected {\"text\": \"...\"}");
+            JsonElement text = element.isJsonObject() ? element.getAsJsonObject().get("text")
+                    : null;
+            if (text != null && text.isJsonPrimitive() && text.getAsJsonPrimitive().isString()) {
+                return text.getAsString();
             }
-            return text.getAsString();
-        } catch (JsonSyntaxException e) {
-            throw new IllegalArgumentException(file + " line " + number + " is not JSON: "
-                    + e.getMessage());
+            problem = "has no string \"text\" field";
+        } catch (JsonParseException e) {
+            problem = "is not JSON";
         }
+        throw new IllegalArgumentException("corpus " + file + " line " + number + " " + problem
+                + ": each line must be {\"text\": \"...\"}");
     }
 }
