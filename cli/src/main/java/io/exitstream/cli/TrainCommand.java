@@ -26,6 +26,10 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import javax.imageio.ImageIO;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -44,6 +48,10 @@ final class TrainCommand implements Callable<Integer> {
 
     static final String REPORT = "train.json";
     private static final int HELD_OUT_WINDOWS = 64;
+    /** Exit status of a run stopped by a signal after saving its checkpoint (128 + SIGTERM). */
+    private static final int STOPPED = 143;
+    /** How long a signal waits for the current step and the checkpoint. */
+    private static final long STOP_GRACE_SECONDS = 120;
 
     @Spec
     private CommandLine.Model.CommandSpec spec;
@@ -201,7 +209,7 @@ final class TrainCommand implements Callable<Integer> {
             progress.stepTo(trainer.step());
             long begin = System.nanoTime();
             long[] tokens = {0};
-            trainer.train(trainWindows, steps, step -> {
+            Consumer<LayerSkipTrainer.Step> onStep = step -> {
                 tokens[0] += step.tokens();
                 double seconds = (System.nanoTime() - begin) / 1e9;
                 curve.add(new double[] {step.step(), step.lastLayerLoss()});
@@ -213,7 +221,11 @@ final class TrainCommand implements Callable<Integer> {
                     TrainingCheckpoint.save(out, trainer.weights(), trainer.optimizerState(),
                             settings);
                 }
-            });
+            };
+            if (!trainUntilDoneOrStopped(trainer, trainWindows, onStep, settings)) {
+                progress.end();
+                return STOPPED;
+            }
             progress.end();
             double seconds = (System.nanoTime() - begin) / 1e9;
             report.addProperty("seconds_this_run", Json.round(seconds));
@@ -234,6 +246,42 @@ final class TrainCommand implements Callable<Integer> {
         }
         Json.print(report);
         return 0;
+    }
+
+    /**
+     * Trains step by step until done; on SIGTERM or Ctrl-C the current step finishes and a
+     * checkpoint is saved before the JVM exits. Returns whether training got to the end.
+     */
+    private boolean trainUntilDoneOrStopped(LayerSkipTrainer trainer, TokenWindows windows,
+            Consumer<LayerSkipTrainer.Step> onStep, JsonObject settings) {
+        AtomicBoolean stopRequested = new AtomicBoolean();
+        CountDownLatch saved = new CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            stopRequested.set(true);
+            try {
+                saved.await(STOP_GRACE_SECONDS, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "train-stop");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            while (trainer.step() < steps && !stopRequested.get()) {
+                trainer.train(windows, trainer.step() + 1, onStep);
+            }
+            if (stopRequested.get()) {
+                TrainingCheckpoint.save(out, trainer.weights(), trainer.optimizerState(),
+                        settings);
+                // Said before the hook is released: the JVM halts right after it returns.
+                System.err.printf("%ntrain: stopped at step %d; the checkpoint in %s is saved,"
+                        + " run the same command to resume%n", trainer.step(), out);
+                return false;
+            }
+            Runtime.getRuntime().removeShutdownHook(hook);
+            return true;
+        } finally {
+            saved.countDown();
+        }
     }
 
     private LayerSkipOptions validated() {

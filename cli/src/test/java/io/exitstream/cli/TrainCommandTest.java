@@ -8,6 +8,9 @@ import io.exitstream.engine.SharedFixtures;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -78,6 +81,52 @@ class TrainCommandTest {
         CliRun other = train(out, "16");
         assertThat(other.exitCode()).isEqualTo(2);
         assertThat(other.err().strip()).doesNotContain("\n").contains("other settings");
+    }
+
+    @Test
+    void aStoppedRunSavesItsCheckpointAndTheSameCommandResumesIt() throws Exception {
+        Path out = tmp.resolve("stopped");
+        Path log = tmp.resolve("stopped.log");
+        Process first = trainProcess(out, log);
+        awaitLine(first, log, "(last layer");
+        first.destroy();
+        assertThat(first.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(first.exitValue()).as(Files.readString(log)).isEqualTo(143);
+        Matcher stopped = Pattern.compile("stopped at step (\\d+)")
+                .matcher(Files.readString(log));
+        assertThat(stopped.find()).as(Files.readString(log)).isTrue();
+        int step = Integer.parseInt(stopped.group(1));
+        assertThat(step).isPositive();
+
+        Process second = trainProcess(out, log);
+        awaitLine(second, log, "resuming from the checkpoint at step " + step);
+        second.destroy();
+        assertThat(second.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    }
+
+    /** A long run in its own JVM, as a user starts it, so that it can be sent SIGTERM. */
+    private static Process trainProcess(Path out, Path log) throws Exception {
+        return new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java")
+                .toString(), "-Xmx1g", "-Dai.djl.offline=true",
+                "-cp", System.getProperty("java.class.path"), Exitstream.class.getName(),
+                "train", "--corpus", corpus.toString(), "--tokenizer", tokenizer.toString(),
+                "--out", out.toString(), "--layers", "2", "--dim", "16", "--hidden", "32",
+                "--heads", "2", "--kv-heads", "1", "--context", "16", "--steps", "1000000",
+                "--batch", "2", "--micro-batch", "2", "--checkpoint-every", "1000000",
+                "--held-out", "0.2", "--threads", "1")
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    }
+
+    private static void awaitLine(Process process, Path log, String text) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline) {
+            if (Files.readString(log).contains(text)) {
+                return;
+            }
+            assertThat(process.isAlive()).as(Files.readString(log)).isTrue();
+            Thread.sleep(100);
+        }
+        throw new AssertionError("no '" + text + "' in 60 s: " + Files.readString(log));
     }
 
     @Test

@@ -81,8 +81,13 @@ public final class Adam {
             if (weightDecay > 0 && p.getShape().dimension() > 1) {
                 p.muli((float) (1 - learningRate * weightDecay));
             }
-            NDArray denominator = v.div((float) correction2).sqrt().add((float) EPSILON);
-            p.subi(m.mul(stepSize).div(denominator));
+            // The moments live in the long-lived manager, so their temporaries are moved to the
+            // step's scope: left there, they would leak every parameter's size per step.
+            NDArray secondEstimate = v.div((float) correction2);
+            secondEstimate.attach(scope);
+            NDArray firstEstimate = m.mul(stepSize);
+            firstEstimate.attach(scope);
+            p.subi(firstEstimate.div(secondEstimate.sqrt().add((float) EPSILON)));
             clear(g);
         }
         step = t;
