@@ -2,7 +2,6 @@ package io.exitstream.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.exitstream.engine.SharedFixtures;
 import io.exitstream.protos.ProtobufSerde;
 import io.exitstream.protos.Topics;
 import io.exitstream.protos.v1.ScheduleDecision;
@@ -27,15 +26,18 @@ class UpCommandTest {
     private final HttpClient http = HttpClient.newHttpClient();
 
     @Test
-    void upServesTelemetryReachesTheBrokerAndTheReschedulerDecides(@TempDir Path tmp)
+    void upServesTheShippedModelTelemetryReachesTheBrokerAndTheReschedulerDecides(@TempDir Path tmp)
             throws Exception {
-        Path model = SharedFixtures.stories260K();
+        // No --model: up serves the model the repository ships, found through exitstream.home
+        // as the launcher sets it (tests run in cli/, the checkout is its parent).
+        Path home = Path.of("..").toAbsolutePath().normalize();
+        String modelId = DefaultModel.NAME;
         int port = freePort();
         int kafkaPort = freePort();
         Process up = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java")
-                .toString(), "-Xmx1g", "-Dai.djl.offline=true",
+                .toString(), "-Xmx1g", "-Dai.djl.offline=true", "-Dexitstream.home=" + home,
                 "-cp", System.getProperty("java.class.path"), Exitstream.class.getName(),
-                "up", "--model", model.toString(), "--port", String.valueOf(port),
+                "up", "--port", String.valueOf(port),
                 "--kafka-port", String.valueOf(kafkaPort), "--threads", "1",
                 // The re-scheduler's flags, as reschedule takes them: short windows.
                 "--window", "2s", "--grace", "0s", "--calibration-sequences", "2")
@@ -51,7 +53,7 @@ class UpCommandTest {
                     ProtobufSerde.tokenEvents().deserializer(), read -> read.size() == 5,
                     Duration.ofSeconds(30));
             assertThat(events).hasSize(5).allSatisfy(event ->
-                    assertThat(event.getModelId()).isEqualTo("stories260K"));
+                    assertThat(event.getModelId()).isEqualTo(modelId));
             assertThat(reply.body()).contains(events.get(0).getRequestId());
 
             // Traffic past the first 2 s window closes it: up's re-scheduler decides on it.
@@ -64,7 +66,7 @@ class UpCommandTest {
                         Duration.ofSeconds(1));
             }
             assertThat(decisions).as("a decision on %s", Topics.DECISIONS).isNotEmpty()
-                    .allSatisfy(d -> assertThat(d.getModelId()).isEqualTo("stories260K"));
+                    .allSatisfy(d -> assertThat(d.getModelId()).isEqualTo(modelId));
         } finally {
             up.destroy();
             assertThat(up.waitFor(60, TimeUnit.SECONDS)).as("up stops on SIGTERM").isTrue();

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Makes the shipped model models/exitstream-stories-8L from nothing but stories260K, and
+# measures it against stories260K: the model card's every figure comes from this script.
+#   1. corpus: 10,000 stories sampled from stories260K at temperature 1 (sequence-level
+#      knowledge distillation), in two halves run side by side (document i uses seed 1 + i
+#      either way); ../shared/data is never read before step 5.
+#   2. tokenizer: byte-level BPE, 2048 tokens, trained on that corpus.
+#   3. train: 8 layers, LayerSkip recipe (about 80 minutes on two quiet cores).
+#   4. calibrate: confidence exits certified at greedy agreement 0.95 (Learn-then-Test), on
+#      text the model writes itself.
+#   5. bits per byte on the TinyStories sample for both models, and eval (quality and decode
+#      speed at batch 1 and 8) of the full model, its certified early-exit plan and
+#      LayerSkip's self-speculative decoding.
+# Set STAGE=measure to skip steps 1-3 and measure the model already in models/.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+SHARED=${EXITSTREAM_SHARED:-../shared}
+MODEL=models/exitstream-stories-8L
+OUT=docs/bench/default-model
+WORK=${EXITSTREAM_WORK:-$(mktemp -d)}
+SAMPLE=$SHARED/data/tinystories-valid-sample.txt
+mkdir -p "$OUT" "$MODEL"
+
+if [ "${STAGE:-all}" = all ]; then
+  for half in "1 a" "5001 b"; do
+    set -- $half
+    ./exitstream corpus --model "$SHARED/models/stories260K.bin" --seq-len 512 \
+      --documents 5000 --batch 64 --seed "$1" --threads 1 \
+      --out "$WORK/corpus-$2.jsonl" > "$OUT/corpus-$2.json" &
+  done
+  wait
+  cat "$WORK/corpus-a.jsonl" "$WORK/corpus-b.jsonl" > "$WORK/corpus.jsonl"
+  ./exitstream tokenizer --corpus "$WORK/corpus.jsonl" --vocab 2048 \
+    --out "$WORK/tokenizer.json" > "$OUT/tokenizer.json"
+  ./exitstream train --corpus "$WORK/corpus.jsonl" --tokenizer "$WORK/tokenizer.json" \
+    --out "$WORK/train" --layers 8 --dim 128 --hidden 384 --heads 8 --kv-heads 4 \
+    --context 256 --steps 1400 --batch 32 --micro-batch 8 --lr 2e-3 \
+    --warmup 50 --layer-drop 0.1 --exit-scale 0.5 --exit-rotation 4 --seed 1 --threads 2 \
+    --checkpoint-every 50 > "$OUT/train.json"
+  for f in config.json model.safetensors tokenizer.json train.json loss.png; do
+    cp "$WORK/train/$f" "$MODEL/"
+  done
+fi
+
+# 4. Confidence exits for our model (shared LM head, no adapters: the model was trained for it).
+./exitstream calibrate --model "$MODEL" --self-generate 256 --seed 2 --agreement 0.95 \
+  --delta 0.1 --rank 0 --epochs 4 --threads 1 \
+  --out-plan "$MODEL/plans/confidence-0.95.json" > "$OUT/calibrate.json"
+
+# 5. Bits per byte of both models; quality and decode speed of ours under each plan.
+#    stories260K's early-exit figures come from docs/bench/early-exit.sh (same sample,
+#    same eval flags).
+./exitstream bpb --model "$MODEL" --text "$SAMPLE" --threads 1 > "$OUT/bpb-ours.json"
+./exitstream bpb --model "$SHARED/models/stories260K.bin" --text "$SAMPLE" --threads 1 \
+  > "$OUT/bpb-stories260K.json"
+for plan in full confidence-0.95 self-speculative-e3-k2; do
+  plan_file=docs/bench/plans/$plan.json
+  [ "$plan" = confidence-0.95 ] && plan_file=$MODEL/plans/$plan.json
+  ./exitstream eval --model "$MODEL" --plan "$plan_file" --data "$SAMPLE" --batch 1,8 \
+    --tokens 128 --runs 5 --threads 1 > "$OUT/eval-$plan.json"
+done
+
+echo "| plan | perplexity | agreement | layers/token | tok/s batch 1 | tok/s batch 8 |"
+echo "|---|---|---|---|---|---|"
+for plan in full confidence-0.95 self-speculative-e3-k2; do
+  jq -r --arg plan "$plan" 'def r(x; n): (x * n | round) / n;
+    "| \($plan) | \(r(.perplexity; 1000)) | \(r(.agreement; 1000))"
+    + " | \(r(.decode[0].mean_layers; 100)) | \(.decode[0].tokens_per_s)"
+    + " | \(.decode[1].tokens_per_s) |"' "$OUT/eval-$plan.json"
+done
