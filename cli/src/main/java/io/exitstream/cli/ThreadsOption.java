@@ -8,7 +8,7 @@ final class ThreadsOption {
 
     @Option(names = "--threads", defaultValue = "1",
             description = "PyTorch threads (default: ${DEFAULT-VALUE}: small models run op by op"
-                    + " fastest on one, and two threads on a busy machine gave NaN gradients).")
+                    + " fastest on one; a second thread pays only on a quiet machine).")
     private int threads;
 
     void apply() {
