@@ -3,6 +3,7 @@ package io.exitstream.compression.nn;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
+import io.exitstream.engine.runtime.Torch;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -65,6 +66,7 @@ public final class Adam {
      */
     public void update(NDManager scope, double learningRate, double weightDecay,
             double gradientScale) {
+        Torch.stopRecordingGradients();
         int t = step + 1;
         double correction1 = 1 - Math.pow(BETA1, t);
         double correction2 = 1 - Math.pow(BETA2, t);
@@ -98,6 +100,7 @@ public final class Adam {
      * step still counts, so that a resumed run stays aligned with its data.
      */
     public void skip(NDManager scope) {
+        Torch.stopRecordingGradients();
         for (NDArray p : parameters) {
             NDArray g = p.getGradient();
             g.attach(scope);

@@ -98,6 +98,22 @@ class LayerSkipTrainerTest {
     }
 
     @Test
+    void aThreadThatDidNotStartTheEngineTrainsToo() throws Exception {
+        // PyTorch records gradients by default on a new thread; in-place updates must not care.
+        Throwable[] failure = new Throwable[1];
+        Thread other = new Thread(() -> {
+            try {
+                trainAndScore(options(2, 0, 1));
+            } catch (Throwable t) {
+                failure[0] = t;
+            }
+        });
+        other.start();
+        other.join();
+        assertThat(failure[0]).isNull();
+    }
+
+    @Test
     void aTeacherWithAnotherVocabularyIsRefused() {
         LlamaWeights teacher = Initialization.of(
                 ModelConfig.llama2c(32, 64, 2, 4, 2, 256, 32, true), 1);

@@ -23,6 +23,16 @@ public final class Torch {
         return JniUtils.getNumThreads();
     }
 
+    /**
+     * Stops autograd recording on the calling thread. PyTorch's grad mode is per thread and on
+     * by default; DJL turns it off only on the thread that starts the engine, so a thread that
+     * updates weights in place must say so itself.
+     */
+    public static void stopRecordingGradients() {
+        Engine.getEngine("PyTorch");
+        JniUtils.setGradMode(false);
+    }
+
     /** The PyTorch version behind DJL, e.g. "2.7.1". */
     public static String version() {
         return Engine.getEngine("PyTorch").getVersion();
