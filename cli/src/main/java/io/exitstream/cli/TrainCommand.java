@@ -158,7 +158,7 @@ final class TrainCommand implements Callable<Integer> {
     public Integer call() {
         LayerSkipOptions options = validated();
         Torch.setThreads(threads);
-        JsonObject settings = settings();
+        JsonObject settings = settings(options);
         boolean resume = TrainingCheckpoint.exists(out);
         if (resume && !TrainingCheckpoint.settings(out).equals(settings)) {
             throw new CommandLine.ParameterException(spec.commandLine(), "the checkpoint in "
@@ -313,7 +313,7 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     /** Everything a resumed run must share with the run that wrote the checkpoint. */
-    private JsonObject settings() {
+    private JsonObject settings(LayerSkipOptions options) {
         JsonObject s = new JsonObject();
         s.addProperty("corpus", corpus.getFileName().toString());
         s.addProperty("layers", layers);
@@ -322,7 +322,7 @@ final class TrainCommand implements Callable<Integer> {
         s.addProperty("heads", heads);
         s.addProperty("kv_heads", kvHeads);
         s.addProperty("context", context);
-        s.add("options", new Gson().toJsonTree(validated()));
+        s.add("options", new Gson().toJsonTree(options));
         s.addProperty("held_out", heldOut);
         s.addProperty("teacher", teacherPath == null ? "" : teacherPath.toString());
         return s;

@@ -159,11 +159,7 @@ public final class LayerSkipTrainer implements AutoCloseable {
         NDArray inputs = windows.get(new NDIndex(":, 0:{}", width - 1));
         NDArray targets = windows.get(new NDIndex(":, 1:"));
         NDArray[] residuals = new NDArray[layers + 1];
-        NDArray logits = model.forward(inputs, (site, layer, x) -> {
-            if (site == Site.RESIDUAL) {
-                residuals[layer] = x;
-            }
-        }, skipped);
+        NDArray logits = model.forward(inputs, residualsInto(residuals), skipped);
         NDArray lastLayer = Losses.crossEntropy(logits, targets);
         NDArray total = lastLayerTerm(inputs, logits, lastLayer).mul(
                 (float) exitWeights[layers - 1]);
@@ -202,11 +198,7 @@ public final class LayerSkipTrainer implements AutoCloseable {
                 NDArray inputs = ids.get(new NDIndex(":, 0:{}", window.length - 1));
                 NDArray targets = ids.get(new NDIndex(":, 1:"));
                 NDArray[] residuals = new NDArray[layers + 1];
-                model.forward(inputs, (site, layer, x) -> {
-                    if (site == Site.RESIDUAL) {
-                        residuals[layer] = x;
-                    }
-                });
+                model.forward(inputs, residualsInto(residuals));
                 for (int l = 0; l < layers; l++) {
                     losses[l] += Losses.crossEntropy(model.head(residuals[l + 1]), targets)
                             .getFloat() / n;
@@ -214,6 +206,15 @@ public final class LayerSkipTrainer implements AutoCloseable {
             }
         }
         return losses;
+    }
+
+    /** A probe that keeps the residual stream entering each layer (and after the last). */
+    private static TorchLlama.Probe residualsInto(NDArray[] residuals) {
+        return (site, layer, x) -> {
+            if (site == Site.RESIDUAL) {
+                residuals[layer] = x;
+            }
+        };
     }
 
     /** The current weights. */
