@@ -43,8 +43,6 @@ public final class HuggingFaceCheckpoint {
         try (SafetensorsReader in = SafetensorsReader.open(dir)) {
             checkNoUnexpected(dir, in.names(), c);
             long d = c.dim();
-            long kv = c.kvDim();
-            long h = c.hiddenDim();
             int layers = c.layers();
             float[] embedding = in.read(EMBEDDING, c.vocabSize(), d);
             float[][] attentionNorm = new float[layers][];
@@ -57,12 +55,16 @@ public final class HuggingFaceCheckpoint {
             float[][] w2 = new float[layers][];
             float[][] w3 = new float[layers][];
             for (int l = 0; l < layers; l++) {
+                long q = c.qDim(l);
+                long kv = c.kvDim(l);
+                long h = c.layer(l).hiddenDim();
                 attentionNorm[l] = in.read(layer(l, ATTENTION_NORM), d);
-                wq[l] = RopeLayout.toLlama2c(in.read(layer(l, WQ), d, d), c.heads(), c.headSize());
-                wk[l] = RopeLayout.toLlama2c(in.read(layer(l, WK), kv, d), c.kvHeads(),
+                wq[l] = RopeLayout.toLlama2c(in.read(layer(l, WQ), q, d), c.layer(l).heads(),
                         c.headSize());
+                wk[l] = RopeLayout.toLlama2c(in.read(layer(l, WK), kv, d),
+                        c.layer(l).kvHeads(), c.headSize());
                 wv[l] = in.read(layer(l, WV), kv, d);
-                wo[l] = in.read(layer(l, WO), d, d);
+                wo[l] = in.read(layer(l, WO), d, q);
                 ffnNorm[l] = in.read(layer(l, FFN_NORM), d);
                 w1[l] = in.read(layer(l, W1), h, d);
                 w2[l] = in.read(layer(l, W2), d, h);
@@ -96,19 +98,20 @@ public final class HuggingFaceCheckpoint {
     private static List<NamedTensor> tensors(LlamaWeights w) {
         ModelConfig c = w.config();
         long d = c.dim();
-        long kv = c.kvDim();
-        long h = c.hiddenDim();
         List<NamedTensor> tensors = new ArrayList<>();
         tensors.add(new NamedTensor(EMBEDDING, new long[] {c.vocabSize(), d}, w.tokenEmbedding()));
         for (int l = 0; l < c.layers(); l++) {
+            long q = c.qDim(l);
+            long kv = c.kvDim(l);
+            long h = c.layer(l).hiddenDim();
             tensors.add(new NamedTensor(layer(l, ATTENTION_NORM), new long[] {d},
                     w.attentionNorm()[l]));
-            tensors.add(new NamedTensor(layer(l, WQ), new long[] {d, d},
-                    RopeLayout.toHuggingFace(w.wq()[l], c.heads(), c.headSize())));
+            tensors.add(new NamedTensor(layer(l, WQ), new long[] {q, d},
+                    RopeLayout.toHuggingFace(w.wq()[l], c.layer(l).heads(), c.headSize())));
             tensors.add(new NamedTensor(layer(l, WK), new long[] {kv, d},
-                    RopeLayout.toHuggingFace(w.wk()[l], c.kvHeads(), c.headSize())));
+                    RopeLayout.toHuggingFace(w.wk()[l], c.layer(l).kvHeads(), c.headSize())));
             tensors.add(new NamedTensor(layer(l, WV), new long[] {kv, d}, w.wv()[l]));
-            tensors.add(new NamedTensor(layer(l, WO), new long[] {d, d}, w.wo()[l]));
+            tensors.add(new NamedTensor(layer(l, WO), new long[] {d, q}, w.wo()[l]));
             tensors.add(new NamedTensor(layer(l, FFN_NORM), new long[] {d}, w.ffnNorm()[l]));
             tensors.add(new NamedTensor(layer(l, W1), new long[] {h, d}, w.w1()[l]));
             tensors.add(new NamedTensor(layer(l, W2), new long[] {d, h}, w.w2()[l]));

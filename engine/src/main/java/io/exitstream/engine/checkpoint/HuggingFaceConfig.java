@@ -3,15 +3,26 @@ package io.exitstream.engine.checkpoint;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import io.exitstream.engine.model.LayerShape;
 import io.exitstream.engine.model.ModelConfig;
 import java.math.BigDecimal;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.function.ToIntFunction;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
 
 /**
  * A Hugging Face {@code config.json} for the Llama family, read into a {@link ModelConfig} and
  * written from one. Anything that would make the model compute differently from plain Llama
  * (scaled RoPE, sliding windows, biases, another activation) is rejected, not ignored.
+ *
+ * <p>A pruned model whose layers differ in head count or FFN width keeps the Llama fields for
+ * the model as built (they fix the head size, also written as {@code head_dim}) and lists each
+ * layer's widths in {@code num_attention_heads_per_layer}, {@code num_key_value_heads_per_layer}
+ * and {@code intermediate_size_per_layer}. Transformers' {@code LlamaConfig} does not know these
+ * keys, so such a checkpoint loads here but not there.
  */
 final class HuggingFaceConfig {
 
@@ -26,6 +37,9 @@ final class HuggingFaceConfig {
     // llama2.c's tokenizers, like Llama 2's, use these ids; generation reads them from here.
     private static final int BOS_ID = 1;
     private static final int EOS_ID = 2;
+    private static final String HEADS_PER_LAYER = "num_attention_heads_per_layer";
+    private static final String KV_HEADS_PER_LAYER = "num_key_value_heads_per_layer";
+    private static final String FFN_WIDTH_PER_LAYER = "intermediate_size_per_layer";
 
     private final Path file;
     private final JsonObject json;
@@ -63,6 +77,12 @@ final class HuggingFaceConfig {
         json.addProperty("torch_dtype", dtype.torchName());
         json.addProperty("bos_token_id", BOS_ID);
         json.addProperty("eos_token_id", EOS_ID);
+        if (!c.uniform()) {
+            json.addProperty("head_dim", c.headSize());
+            json.add(HEADS_PER_LAYER, perLayer(c, LayerShape::heads));
+            json.add(KV_HEADS_PER_LAYER, perLayer(c, LayerShape::kvHeads));
+            json.add(FFN_WIDTH_PER_LAYER, perLayer(c, LayerShape::hiddenDim));
+        }
         CheckpointFiles.writeJson(dir.resolve(FILE), json);
     }
 
@@ -85,15 +105,57 @@ final class HuggingFaceConfig {
         requireValue("hidden_act", "silu");
         requireValue("attention_bias", "false");
         requireValue("mlp_bias", "false");
+        int hidden = integer("intermediate_size", null);
+        int layers = integer("num_hidden_layers", null);
+        int kvHeads = integer("num_key_value_heads", heads);
         try {
-            return new ModelConfig(dim, integer("intermediate_size", null),
-                    integer("num_hidden_layers", null), heads,
-                    integer("num_key_value_heads", heads), integer("vocab_size", null), context,
-                    bool("tie_word_embeddings"),
+            ModelConfig asBuilt = new ModelConfig(dim, hidden, layers, heads, kvHeads,
+                    integer("vocab_size", null), context, bool("tie_word_embeddings"),
                     (float) number(json, "rms_norm_eps", DEFAULT_NORM_EPS), (float) ropeTheta());
+            if (Stream.of(HEADS_PER_LAYER, KV_HEADS_PER_LAYER, FFN_WIDTH_PER_LAYER)
+                    .allMatch(key -> field(json, key) == null)) {
+                return asBuilt;
+            }
+            int[] layerHeads = perLayer(HEADS_PER_LAYER, layers, heads);
+            int[] layerKvHeads = perLayer(KV_HEADS_PER_LAYER, layers, kvHeads);
+            int[] layerWidths = perLayer(FFN_WIDTH_PER_LAYER, layers, hidden);
+            List<LayerShape> shapes = new ArrayList<>();
+            for (int l = 0; l < layers; l++) {
+                shapes.add(new LayerShape(layerHeads[l], layerKvHeads[l], layerWidths[l]));
+            }
+            return asBuilt.withLayerShapes(shapes);
         } catch (IllegalArgumentException e) {
             throw fail(e.getMessage());
         }
+    }
+
+    private static JsonArray perLayer(ModelConfig c, ToIntFunction<LayerShape> width) {
+        JsonArray array = new JsonArray();
+        for (int l = 0; l < c.layers(); l++) {
+            array.add(width.applyAsInt(c.layer(l)));
+        }
+        return array;
+    }
+
+    /** The per-layer list at {@code key}, one integer per layer; every layer {@code all} if absent. */
+    private int[] perLayer(String key, int layers, int all) {
+        JsonElement value = field(json, key);
+        if (value == null) {
+            return IntStream.generate(() -> all).limit(layers).toArray();
+        }
+        if (!value.isJsonArray() || value.getAsJsonArray().size() != layers) {
+            throw fail(key + " must list one integer per layer (" + layers + "), got " + value);
+        }
+        int[] values = new int[layers];
+        for (int l = 0; l < layers; l++) {
+            JsonElement v = value.getAsJsonArray().get(l);
+            try {
+                values[l] = new BigDecimal(numberText(key, v)).intValueExact();
+            } catch (ArithmeticException e) {
+                throw fail(key + " must list integers, got " + v);
+            }
+        }
+        return values;
     }
 
     private void checkArchitecture() {

@@ -84,6 +84,12 @@ public final class Llama2cCheckpoint {
                             + " 10000, but this model has %s and %s; write a Hugging Face"
                             + " directory instead", file, c.normEps(), c.ropeTheta()));
         }
+        if (!c.uniform()) {
+            throw new CheckpointException("cannot write " + file + ": the llama2.c format has one"
+                    + " head count and one FFN width for every layer, but this pruned model's"
+                    + " layers differ (" + c.layerShapes() + "); write a Hugging Face"
+                    + " directory instead");
+        }
         try (TensorWriter out = TensorWriter.create(file)) {
             out.ints(c.dim(), c.hiddenDim(), c.layers(), c.heads(), c.kvHeads(),
                     c.sharedClassifier() ? c.vocabSize() : -c.vocabSize(), c.contextLength());

@@ -1,12 +1,15 @@
 package io.exitstream.engine.model;
 
+import java.util.function.IntToLongFunction;
+
 /**
  * A model's weights on the Java heap, in one canonical layout whatever file they came from.
  *
  * <p>Matrices are row-major {@code [out, in]} (as in llama2.c and PyTorch's {@code nn.Linear}).
  * The rows of {@code wq} and {@code wk} are in llama2.c's RoPE order: each head rotates adjacent
  * pairs {@code (2i, 2i+1)}. Hugging Face checkpoints rotate halves and are permuted on load.
- * Per-layer tensors are indexed {@code [layer][...]}.
+ * Per-layer tensors are indexed {@code [layer][...]}, each sized by its layer's
+ * {@linkplain ModelConfig#layer(int) shape}.
  *
  * @param classifier the LM head {@code [vocab, dim]}; the token embedding when shared
  */
@@ -27,30 +30,28 @@ public record LlamaWeights(
 
     public LlamaWeights {
         int d = config.dim();
-        int kv = config.kvDim();
-        int h = config.hiddenDim();
-        int layers = config.layers();
         requireLength("token_embedding", tokenEmbedding, (long) config.vocabSize() * d);
         requireLength("classifier", classifier, (long) config.vocabSize() * d);
         requireLength("final_norm", finalNorm, d);
-        requireLayers("attention_norm", attentionNorm, layers, d);
-        requireLayers("wq", wq, layers, (long) d * d);
-        requireLayers("wk", wk, layers, (long) kv * d);
-        requireLayers("wv", wv, layers, (long) kv * d);
-        requireLayers("wo", wo, layers, (long) d * d);
-        requireLayers("ffn_norm", ffnNorm, layers, d);
-        requireLayers("w1", w1, layers, (long) h * d);
-        requireLayers("w2", w2, layers, (long) d * h);
-        requireLayers("w3", w3, layers, (long) h * d);
+        requireLayers("attention_norm", attentionNorm, config, l -> d);
+        requireLayers("wq", wq, config, l -> (long) config.qDim(l) * d);
+        requireLayers("wk", wk, config, l -> (long) config.kvDim(l) * d);
+        requireLayers("wv", wv, config, l -> (long) config.kvDim(l) * d);
+        requireLayers("wo", wo, config, l -> (long) d * config.qDim(l));
+        requireLayers("ffn_norm", ffnNorm, config, l -> d);
+        requireLayers("w1", w1, config, l -> (long) config.layer(l).hiddenDim() * d);
+        requireLayers("w2", w2, config, l -> (long) d * config.layer(l).hiddenDim());
+        requireLayers("w3", w3, config, l -> (long) config.layer(l).hiddenDim() * d);
     }
 
-    private static void requireLayers(String name, float[][] tensors, int layers, long length) {
-        if (tensors.length != layers) {
+    private static void requireLayers(String name, float[][] tensors, ModelConfig config,
+            IntToLongFunction length) {
+        if (tensors.length != config.layers()) {
             throw new IllegalArgumentException(
-                    name + " has " + tensors.length + " layers, expected " + layers);
+                    name + " has " + tensors.length + " layers, expected " + config.layers());
         }
-        for (int l = 0; l < layers; l++) {
-            requireLength(name + "[" + l + "]", tensors[l], length);
+        for (int l = 0; l < config.layers(); l++) {
+            requireLength(name + "[" + l + "]", tensors[l], length.applyAsLong(l));
         }
     }
 

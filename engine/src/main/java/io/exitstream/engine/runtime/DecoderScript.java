@@ -16,7 +16,8 @@ import java.util.Map;
  * is a single call into PyTorch instead of ~35 JNI calls per layer (each costs 5-20 µs through
  * DJL, more than a small model's matmuls).
  *
- * <p>The program is {@code decoder.py} with the model's shape written in as constants, compiled
+ * <p>The program is {@code decoder.py} with the model's head size and width written in as
+ * constants (each layer's head counts and FFN width are read off its tensors), compiled
  * by {@link TorchScriptArchive}. Weights, caches and per-step inputs are passed as arguments, so
  * the program holds no state.
  */
@@ -124,23 +125,15 @@ final class DecoderScript implements AutoCloseable {
 
     /** decoder.py with the model's dimensions and matmul written in. */
     static String source(ModelConfig c, WeightType type) {
-        int qkWidth = c.dim() + c.kvDim();
         Map<String, Object> constants = Map.ofEntries(
                 Map.entry("eps", (double) c.normEps()),
                 Map.entry("dim", c.dim()),
-                Map.entry("qk_width", qkWidth),
-                Map.entry("qkv_width", qkWidth + c.kvDim()),
-                Map.entry("kv_heads", c.kvHeads()),
                 Map.entry("head_size", c.headSize()),
-                Map.entry("group", c.groupSize()),
-                Map.entry("hidden_dim", c.hiddenDim()),
-                Map.entry("double_hidden_dim", 2 * c.hiddenDim()),
-                Map.entry("kv_dim", c.kvDim()),
-                Map.entry("double_kv_dim", 2 * c.kvDim()),
-                Map.entry("half_kv_dim", c.kvDim() / 2),
+                Map.entry("half_head_size", c.headSize() / 2),
                 Map.entry("layers", c.layers()),
-                // The axis of a weight matrix that indexes its outputs (see below).
+                // The axes of a weight matrix that index its outputs and its inputs (see below).
                 Map.entry("out_axis", type == WeightType.FLOAT32 ? 1 : 0),
+                Map.entry("in_axis", type == WeightType.FLOAT32 ? 0 : 1),
                 // float32 weights are [in, out]; bfloat16 ones [out, in] (see prepare.py), and
                 // activations are rounded to bf16 for the matmul (15 is bf16, 6 float32).
                 Map.entry("project", type == WeightType.FLOAT32

@@ -29,7 +29,8 @@ final class DeviceWeights implements AutoCloseable {
     final IValue layers;
     /**
      * Token embedding, classifier, and the RoPE factors per position for the {@code [q|k]}
-     * columns, {@code [context, qDim + kvDim]}: cos and signed sin.
+     * columns of a layer as built, {@code [context, dim + kvDim]}: cos and signed sin. The
+     * factors repeat every head, so a pruned layer's {@code [q|k]} uses the first columns.
      */
     final IValue tables;
     private final NDManager manager;
@@ -39,28 +40,31 @@ final class DeviceWeights implements AutoCloseable {
         this.type = type;
         this.manager = parent.newSubManager();
         int d = config.dim();
-        int kvDim = config.kvDim();
-        int hidden = config.hiddenDim();
         float scale = (float) (1.0 / Math.sqrt(config.headSize()));
 
-        // Host-side, every matrix [out, in]: stacking outputs is concatenation.
+        // Host-side, every matrix [out, in]: stacking outputs is concatenation. Each layer has
+        // its own widths; the script reads them off these matrices.
         List<PtNDArray> perLayer = new ArrayList<>();
         for (int l = 0; l < config.layers(); l++) {
+            int qDim = config.qDim(l);
+            int kvDim = config.kvDim(l);
+            int hidden = config.layer(l).hiddenDim();
             float[] norm = w.attentionNorm()[l];
-            perLayer.add(matrix(d + 2 * kvDim, d, scaled(w.wq()[l], norm, scale),
+            perLayer.add(matrix(qDim + 2 * kvDim, d, scaled(w.wq()[l], norm, scale),
                     scaled(w.wk()[l], norm, 1f), scaled(w.wv()[l], norm, 1f)));
-            perLayer.add(matrix(d, d, w.wo()[l]));
+            perLayer.add(matrix(d, qDim, w.wo()[l]));
             float[] ffnNorm = w.ffnNorm()[l];
             perLayer.add(matrix(2 * hidden, d, scaled(w.w1()[l], ffnNorm, 1f),
                     scaled(w.w3()[l], ffnNorm, 1f)));
             perLayer.add(matrix(d, hidden, w.w2()[l]));
         }
         float[][] rope = ropeTables(config);
+        int ropeWidth = d + config.kvDim();
         PtNDArray[] tableArrays = {
             matrix(config.vocabSize(), d, w.tokenEmbedding()),
             matrix(config.vocabSize(), d, scaled(w.classifier(), w.finalNorm(), 1f)),
-            matrix(config.contextLength(), d + kvDim, rope[0]),
-            matrix(config.contextLength(), d + kvDim, rope[1]),
+            matrix(config.contextLength(), ropeWidth, rope[0]),
+            matrix(config.contextLength(), ropeWidth, rope[1]),
         };
         try (PtSymbolBlock prepare = TorchScriptArchive.load(manager, "Prepare",
                 TorchScriptArchive.resource("prepare.py"));

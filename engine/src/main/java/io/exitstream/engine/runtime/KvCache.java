@@ -14,9 +14,9 @@ import java.util.TreeSet;
 /**
  * Keys and values for a fixed number of sequence slots, allocated once.
  *
- * <p>Per layer one tensor {@code [slots, positions, kv_heads, head_size]} for keys and one for
- * values. A sequence owns a slot from {@link #acquire()} to {@link #release(int)}; decoding writes
- * in place and never allocates. A layer a plan skips is simply never written.
+ * <p>Per layer one tensor {@code [slots, positions, kv_heads, head_size]} (that layer's KV
+ * heads) for keys and one for values. A sequence owns a slot from {@link #acquire()} to
+ * {@link #release(int)}; decoding writes in place and never allocates. A layer a plan skips is simply never written.
  */
 public final class KvCache implements AutoCloseable {
 
@@ -45,10 +45,11 @@ public final class KvCache implements AutoCloseable {
         this.slots = slots;
         this.positions = positions;
         this.manager = parent.newSubManager();
-        Shape shape = new Shape(slots, positions, config.kvHeads(), config.headSize());
         keys = new NDArray[config.layers()];
         values = new NDArray[config.layers()];
         for (int l = 0; l < config.layers(); l++) {
+            Shape shape = new Shape(slots, positions, config.layer(l).kvHeads(),
+                    config.headSize());
             keys[l] = manager.zeros(shape);
             values[l] = manager.zeros(shape);
         }

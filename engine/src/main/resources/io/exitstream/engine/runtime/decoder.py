@@ -15,9 +15,7 @@ class Decoder(Module):
       cos = torch.index_select(tables[2], 0, positions)
       sin = torch.index_select(tables[3], 0, positions)
       mask = self.causal(positions, span)
-      if prefill:
-        mask = torch.repeat(mask, [{group}, 1])
-      else:
+      if not prefill:
         mask = torch.reshape(mask, [rows, 1, 1, span])
       for layer in layers:
         x = self.block(x, weights[4 * layer], weights[4 * layer + 1], weights[4 * layer + 2], weights[4 * layer + 3], keys[layer], values[layer], cos, sin, slots, positions, mask, slot_start, span, prefill)
@@ -104,21 +102,28 @@ class Decoder(Module):
       return
     rows = x.size(0)
     h = self.norm(x)
-    projected : List[Tensor] = []
-    for j in range(start, len(layers)):
-      projected.append(self.project(h, torch.slice(weights[4 * layers[j]], {out_axis}, {dim}, {qkv_width})))
-    # [rows, deeper, k | v]: RoPE turns every deeper layer's keys at once.
-    kv = torch.reshape(torch.cat(projected, 1), [rows, deeper, {double_kv_dim}])
-    k = torch.slice(kv, 2, 0, {kv_dim})
-    swapped = torch.reshape(torch.flip(torch.reshape(k, [rows, deeper, {half_kv_dim}, 2]), [3]), [rows, deeper, {kv_dim}])
-    key_cos = torch.unsqueeze(torch.slice(cos, 1, {dim}, {qk_width}), 1)
-    key_sin = torch.unsqueeze(torch.slice(sin, 1, {dim}, {qk_width}), 1)
-    k = torch.reshape(torch.add(torch.mul(k, key_cos), torch.mul(swapped, key_sin)), [rows, deeper, {kv_heads}, {head_size}])
-    v = torch.reshape(torch.slice(kv, 2, {kv_dim}, {double_kv_dim}), [rows, deeper, {kv_heads}, {head_size}])
     index : List[Optional[Tensor]] = [slots, positions]
-    for j in range(deeper):
-      keys[layers[start + j]].index_put_(index, torch.select(k, 1, j))
-      values[layers[start + j]].index_put_(index, torch.select(v, 1, j))
+    k_parts : List[Tensor] = []
+    for j in range(start, len(layers)):
+      attention_in = weights[4 * layers[j]]
+      kv_width = keys[layers[j]].size(2) * {head_size}
+      q_width = attention_in.size({out_axis}) - 2 * kv_width
+      kv = self.project(h, torch.slice(attention_in, {out_axis}, q_width, q_width + 2 * kv_width))
+      k_parts.append(torch.slice(kv, 1, 0, kv_width))
+      v = torch.reshape(torch.slice(kv, 1, kv_width, 2 * kv_width), [rows, -1, {head_size}])
+      values[layers[j]].index_put_(index, v)
+    # [rows, every deeper layer's KV heads, head_size]: RoPE turns all of them at once, with
+    # the factors of one head (they repeat every head).
+    k = torch.reshape(torch.cat(k_parts, 1), [rows, -1, {head_size}])
+    swapped = torch.reshape(torch.flip(torch.reshape(k, [rows, -1, {half_head_size}, 2]), [3]), [rows, -1, {head_size}])
+    head_cos = torch.unsqueeze(torch.slice(cos, 1, 0, {head_size}), 1)
+    head_sin = torch.unsqueeze(torch.slice(sin, 1, 0, {head_size}), 1)
+    k = torch.add(torch.mul(k, head_cos), torch.mul(swapped, head_sin))
+    first = 0
+    for j in range(start, len(layers)):
+      kv_heads = keys[layers[j]].size(2)
+      keys[layers[j]].index_put_(index, torch.slice(k, 1, first, first + kv_heads))
+      first = first + kv_heads
   def first_if_adjacent(self: __torch__.Decoder, slots: Tensor) -> int:
     # Rows are in ascending slot order: adjacent slots are read from the cache as a view.
     first = int(torch.select(slots, 0, 0))
@@ -141,24 +146,33 @@ class Decoder(Module):
   def project(self: __torch__.Decoder, x: Tensor, weight: Tensor) -> Tensor:
     return {project}
   def block(self: __torch__.Decoder, x: Tensor, attention_in: Tensor, attention_out: Tensor, ffn_in: Tensor, ffn_out: Tensor, key_cache: Tensor, value_cache: Tensor, cos: Tensor, sin: Tensor, slots: Tensor, positions: Tensor, mask: Tensor, slot_start: int, span: int, prefill: bool) -> Tensor:
+    # A pruned layer may have fewer heads or FFN neurons than the model was built with: its
+    # widths are read off its weights and cache. RoPE factors repeat every head, so the first
+    # columns of the tables serve any [q|k] width.
     rows = x.size(0)
+    kv_heads = key_cache.size(2)
+    kv_width = kv_heads * {head_size}
+    q_width = attention_out.size({in_axis})
+    qk_width = q_width + kv_width
+    group = q_width // kv_width
     qkv = self.project(self.norm(x), attention_in)
-    qk = torch.slice(qkv, 1, 0, {qk_width})
-    v = torch.slice(qkv, 1, {qk_width}, {qkv_width})
-    qk = self.rotate(qk, cos, sin)
-    q = torch.slice(qk, 1, 0, {dim})
-    k = torch.reshape(torch.slice(qk, 1, {dim}, {qk_width}), [rows, {kv_heads}, {head_size}])
-    v = torch.reshape(v, [rows, {kv_heads}, {head_size}])
+    qk = torch.slice(qkv, 1, 0, qk_width)
+    v = torch.slice(qkv, 1, qk_width, qk_width + kv_width)
+    qk = self.rotate(qk, torch.slice(cos, 1, 0, qk_width), torch.slice(sin, 1, 0, qk_width))
+    q = torch.slice(qk, 1, 0, q_width)
+    k = torch.reshape(torch.slice(qk, 1, q_width, qk_width), [rows, kv_heads, {head_size}])
+    v = torch.reshape(v, [rows, kv_heads, {head_size}])
     if prefill:
-      attended = self.attend_prefill(q, k, v, key_cache, value_cache, mask, slot_start, span, rows)
+      attended = self.attend_prefill(q, k, v, key_cache, value_cache, mask, slot_start, span, rows, kv_heads, group)
     else:
-      attended = self.attend_decode(q, k, v, key_cache, value_cache, slots, positions, mask, slot_start, span, rows)
+      attended = self.attend_decode(q, k, v, key_cache, value_cache, slots, positions, mask, slot_start, span, rows, kv_heads, group)
     x = torch.add(x, self.project(attended, attention_out))
+    hidden = ffn_out.size({in_axis})
     gate_up = self.project(self.norm(x), ffn_in)
-    gate = torch.slice(gate_up, 1, 0, {hidden_dim})
-    up = torch.slice(gate_up, 1, {hidden_dim}, {double_hidden_dim})
+    gate = torch.slice(gate_up, 1, 0, hidden)
+    up = torch.slice(gate_up, 1, hidden, 2 * hidden)
     return torch.add(x, self.project(torch.mul(torch.silu(gate), up), ffn_out))
-  def attend_decode(self: __torch__.Decoder, q: Tensor, k: Tensor, v: Tensor, key_cache: Tensor, value_cache: Tensor, slots: Tensor, positions: Tensor, mask: Tensor, slot_start: int, span: int, rows: int) -> Tensor:
+  def attend_decode(self: __torch__.Decoder, q: Tensor, k: Tensor, v: Tensor, key_cache: Tensor, value_cache: Tensor, slots: Tensor, positions: Tensor, mask: Tensor, slot_start: int, span: int, rows: int, kv_heads: int, group: int) -> Tensor:
     index : List[Optional[Tensor]] = [slots, positions]
     key_cache.index_put_(index, k)
     value_cache.index_put_(index, v)
@@ -169,18 +183,20 @@ class Decoder(Module):
       rows_index : List[Optional[Tensor]] = [slots]
       keys = torch.index(torch.slice(key_cache, 1, 0, span), rows_index)
       values = torch.index(torch.slice(value_cache, 1, 0, span), rows_index)
-    queries = torch.reshape(q, [rows, {kv_heads}, {group}, {head_size}])
+    queries = torch.reshape(q, [rows, kv_heads, group, {head_size}])
     scores = torch.add(torch.matmul(queries, torch.permute(keys, [0, 2, 3, 1])), mask)
     out = torch.matmul(torch.softmax(scores, -1), torch.permute(values, [0, 2, 1, 3]))
-    return torch.reshape(out, [rows, {dim}])
-  def attend_prefill(self: __torch__.Decoder, q: Tensor, k: Tensor, v: Tensor, key_cache: Tensor, value_cache: Tensor, mask: Tensor, slot: int, span: int, rows: int) -> Tensor:
+    return torch.reshape(out, [rows, -1])
+  def attend_prefill(self: __torch__.Decoder, q: Tensor, k: Tensor, v: Tensor, key_cache: Tensor, value_cache: Tensor, mask: Tensor, slot: int, span: int, rows: int, kv_heads: int, group: int) -> Tensor:
     start = span - rows
     torch.slice(torch.select(key_cache, 0, slot), 0, start, span).copy_(k)
     torch.slice(torch.select(value_cache, 0, slot), 0, start, span).copy_(v)
     keys = torch.permute(torch.slice(torch.select(key_cache, 0, slot), 0, 0, span), [1, 2, 0])
     values = torch.permute(torch.slice(torch.select(value_cache, 0, slot), 0, 0, span), [1, 0, 2])
-    queries = torch.reshape(torch.permute(torch.reshape(q, [rows, {kv_heads}, {group}, {head_size}]), [1, 2, 0, 3]), [{kv_heads}, {group} * rows, {head_size}])
-    scores = torch.add(torch.matmul(queries, keys), mask)
-    out = torch.matmul(torch.softmax(scores, -1), values)
-    out = torch.permute(torch.reshape(out, [{kv_heads}, {group}, rows, {head_size}]), [2, 0, 1, 3])
-    return torch.reshape(out, [rows, {dim}])
+    queries = torch.reshape(torch.permute(torch.reshape(q, [rows, kv_heads, group, {head_size}]), [1, 2, 0, 3]), [kv_heads, group * rows, {head_size}])
+    # [kv_heads, group, rows, span]: the [rows, span] mask broadcasts over heads.
+    scores = torch.add(torch.reshape(torch.matmul(queries, keys), [kv_heads, group, rows, span]), mask)
+    probabilities = torch.reshape(torch.softmax(scores, -1), [kv_heads, group * rows, span])
+    out = torch.matmul(probabilities, values)
+    out = torch.permute(torch.reshape(out, [kv_heads, group, rows, {head_size}]), [2, 0, 1, 3])
+    return torch.reshape(out, [rows, -1])
