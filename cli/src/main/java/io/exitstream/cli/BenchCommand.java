@@ -128,6 +128,11 @@ final class BenchCommand implements Callable<Integer> {
         out.put("vocab_size", c.vocabSize());
         out.put("context_length", c.contextLength());
         out.put("parameters", c.parameterCount());
+        if (!c.uniform()) {
+            // A pruned model's layers: heads, KV heads and FFN width of each.
+            out.put("layer_shapes", c.layerShapes().stream().map(s -> List.of(s.heads(),
+                    s.kvHeads(), s.hiddenDim())).toList());
+        }
         return out;
     }
 

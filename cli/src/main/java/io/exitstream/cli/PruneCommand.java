@@ -24,7 +24,8 @@ import picocli.CommandLine.Spec;
  * {@code pruning.json} report. Every argument is checked before calibration starts.
  */
 @Command(name = "prune", mixinStandardHelpOptions = true,
-        description = "Prune layers, FFN neurons or single weights; write an HF model directory.")
+        description = "Prune layers, attention heads, FFN neurons or single weights; write an HF"
+                + " model directory.")
 final class PruneCommand implements Callable<Integer> {
 
     static final String REPORT = "pruning.json";
@@ -49,7 +50,9 @@ final class PruneCommand implements Callable<Integer> {
     private Double ratio;
 
     @Option(names = "--count", paramLabel = "N",
-            description = "Structured: layers to remove, or neurons to remove per layer.")
+            description = "Structured: layers to remove, query heads to remove in all (with their"
+                    + " key/value head: a multiple of the group size), or neurons to remove per"
+                    + " layer.")
     private Integer count;
 
     @Mixin

@@ -13,7 +13,9 @@ import io.exitstream.compression.prune.PruneResult;
 import io.exitstream.compression.prune.PruneTarget;
 import io.exitstream.compression.prune.Pruner;
 import io.exitstream.engine.checkpoint.ModelFormat;
+import io.exitstream.engine.model.LayerShape;
 import io.exitstream.engine.model.LlamaWeights;
+import io.exitstream.engine.model.ModelConfig;
 import io.exitstream.engine.plan.ExecutionPlan;
 import io.exitstream.engine.runtime.LlamaModel;
 import java.io.IOException;
@@ -21,6 +23,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.IntSummaryStatistics;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -179,8 +182,13 @@ final class SweepCommand implements Callable<Integer> {
         row.put("criterion", criterion);
         row.put("ratio", ratio);
         row.put("distilled", distilled);
-        row.put("layers", weights.config().layers());
-        row.put("ffn_width", weights.config().hiddenDim());
+        ModelConfig c = weights.config();
+        row.put("layers", c.layers());
+        row.put("heads", c.layerShapes().stream().mapToInt(LayerShape::heads).sum());
+        IntSummaryStatistics widths = c.layerShapes().stream()
+                .mapToInt(LayerShape::hiddenDim).summaryStatistics();
+        row.put("ffn_width", widths.getMin() == widths.getMax() ? "" + widths.getMax()
+                : widths.getMin() + "-" + widths.getMax());
         row.put("parameters", weights.config().parameterCount());
         row.put("nonzero_parameters", nonzero(weights));
         row.put("removed_fraction", Json.round(1 - (double) nonzero(weights)
@@ -216,14 +224,14 @@ final class SweepCommand implements Callable<Integer> {
     }
 
     private static String table(List<Map<String, Object>> rows) {
-        StringBuilder md = new StringBuilder("| criterion | ratio | distilled | layers | FFN"
-                + " width | parameters | non-zero | removed | size (KB) | perplexity |"
-                + " decode tokens/s |\n|---|---|---|---|---|---|---|---|---|---|---|\n");
+        StringBuilder md = new StringBuilder("| criterion | ratio | distilled | layers | heads"
+                + " | FFN width | parameters | non-zero | removed | size (KB) | perplexity |"
+                + " decode tokens/s |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (Map<String, Object> r : rows) {
             md.append(String.format(Locale.ROOT,
-                    "| %s | %s | %s | %d | %d | %d | %d | %.1f%% | %.0f | %.3f | %.0f |%n",
+                    "| %s | %s | %s | %d | %d | %s | %d | %d | %.1f%% | %.0f | %.3f | %.0f |%n",
                     r.get("criterion"), r.get("ratio") == null ? "-" : r.get("ratio"),
-                    (boolean) r.get("distilled") ? "yes" : "no", r.get("layers"),
+                    (boolean) r.get("distilled") ? "yes" : "no", r.get("layers"), r.get("heads"),
                     r.get("ffn_width"), r.get("parameters"), r.get("nonzero_parameters"),
                     100 * (double) r.get("removed_fraction"),
                     (long) r.get("size_bytes") / 1024.0, (double) r.get("perplexity"),

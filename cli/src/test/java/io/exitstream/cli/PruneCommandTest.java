@@ -24,7 +24,9 @@ class PruneCommandTest {
         assertRejected("Missing required argument", "--model", model, "--out", out,
                 "--criterion", "wanda", "--ratio", "0.5");
         assertRejected("would prune every head of a layer", "--model", model, "--out", out,
-                "--criterion", "heads", "--count", "8", "--self-generate", "4");
+                "--criterion", "heads", "--count", "32", "--self-generate", "4");
+        assertRejected("--count must be a multiple of 2", "--model", model, "--out", out,
+                "--criterion", "heads", "--count", "3", "--self-generate", "4");
         assertRejected("removing 5 of 5 layers leaves none", "--model", model, "--out", out,
                 "--criterion", "layers", "--count", "5", "--self-generate", "4");
         assertThat(tmp.resolve("out")).doesNotExist();

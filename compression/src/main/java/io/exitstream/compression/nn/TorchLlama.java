@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
+import io.exitstream.engine.model.LayerShape;
 import io.exitstream.engine.model.LlamaWeights;
 import io.exitstream.engine.model.ModelConfig;
 import java.util.ArrayList;
@@ -64,8 +65,6 @@ public final class TorchLlama implements AutoCloseable {
         this.config = w.config();
         this.manager = parent.newSubManager();
         int d = config.dim();
-        int kv = config.kvDim();
-        int h = config.hiddenDim();
         int layers = config.layers();
         embedding = create(w.tokenEmbedding(), config.vocabSize(), d);
         classifier = config.sharedClassifier() ? null
@@ -81,11 +80,14 @@ public final class TorchLlama implements AutoCloseable {
         w2 = new NDArray[layers];
         w3 = new NDArray[layers];
         for (int l = 0; l < layers; l++) {
+            int q = config.qDim(l);
+            int kv = config.kvDim(l);
+            int h = config.layer(l).hiddenDim();
             attentionNorm[l] = create(w.attentionNorm()[l], d);
-            wq[l] = transposed(w.wq()[l], d, d);
+            wq[l] = transposed(w.wq()[l], q, d);
             wk[l] = transposed(w.wk()[l], kv, d);
             wv[l] = transposed(w.wv()[l], kv, d);
-            wo[l] = transposed(w.wo()[l], d, d);
+            wo[l] = transposed(w.wo()[l], d, q);
             ffnNorm[l] = create(w.ffnNorm()[l], d);
             w1[l] = transposed(w.w1()[l], h, d);
             w2[l] = transposed(w.w2()[l], d, h);
@@ -151,17 +153,20 @@ public final class TorchLlama implements AutoCloseable {
                 continue;
             }
             // Attention: q, k, v from the normed stream; RoPE on q and k; causal softmax.
+            // A pruned layer may have fewer heads than the model was built with.
+            LayerShape shape = config.layer(l);
             NDArray a = rmsNorm(x, attentionNorm[l]);
             probe.observe(Site.ATTENTION_INPUT, l, a);
-            NDArray q = rotate(linear(a, wq[l]).reshape(batch, length, config.heads(),
+            NDArray q = rotate(linear(a, wq[l]).reshape(batch, length, shape.heads(),
                     config.headSize()), rope);
-            NDArray k = rotate(linear(a, wk[l]).reshape(batch, length, config.kvHeads(),
+            NDArray k = rotate(linear(a, wk[l]).reshape(batch, length, shape.kvHeads(),
                     config.headSize()), rope);
-            NDArray v = linear(a, wv[l]).reshape(batch, length, config.kvHeads(),
+            NDArray v = linear(a, wv[l]).reshape(batch, length, shape.kvHeads(),
                     config.headSize());
-            NDArray heads = attend(q.transpose(0, 2, 1, 3), shareKv(k.transpose(0, 2, 1, 3)),
-                    shareKv(v.transpose(0, 2, 1, 3)), mask);
-            NDArray joined = heads.transpose(0, 2, 1, 3).reshape(batch, length, config.dim());
+            NDArray heads = attend(q.transpose(0, 2, 1, 3),
+                    shareKv(k.transpose(0, 2, 1, 3), shape.groupSize()),
+                    shareKv(v.transpose(0, 2, 1, 3), shape.groupSize()), mask);
+            NDArray joined = heads.transpose(0, 2, 1, 3).reshape(batch, length, config.qDim(l));
             probe.observe(Site.ATTENTION_OUTPUT, l, joined);
             x = x.add(linear(joined, wo[l]));
             // Feed-forward: SwiGLU.
@@ -197,16 +202,15 @@ public final class TorchLlama implements AutoCloseable {
 
     /**
      * Grouped-query attention: each key/value head {@code [b, kvHeads, t, hs]} serves
-     * {@code heads / kvHeads} query heads in a row, as in the engine.
+     * {@code group} query heads in a row, as in the engine.
      */
-    private NDArray shareKv(NDArray x) {
+    private static NDArray shareKv(NDArray x, int group) {
         Shape s = x.getShape();
-        if (s.get(1) == config.heads()) {
+        if (group == 1) {
             return x;
         }
-        int group = config.groupSize();
         return x.expandDims(2).broadcast(s.get(0), s.get(1), group, s.get(2), s.get(3))
-                .reshape(s.get(0), config.heads(), s.get(2), s.get(3));
+                .reshape(s.get(0), s.get(1) * group, s.get(2), s.get(3));
     }
 
     /**

@@ -2,6 +2,7 @@ package io.exitstream.compression.prune;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
+import io.exitstream.engine.model.ModelConfig;
 
 /**
  * What one calibration pass saw, enough for every pruning criterion: per layer, the summed
@@ -14,7 +15,6 @@ import com.google.gson.JsonObject;
 public final class ActivationStats {
 
     final int layers;
-    final int heads;
     final int headSize;
     long tokens;
     /** Per layer, per channel: sum of squares of the q/k/v input. */
@@ -30,14 +30,18 @@ public final class ActivationStats {
     /** {@code [from][to]}: summed angle / pi between residual positions. */
     final double[][] angle;
 
-    ActivationStats(int layers, int dim, int hidden, int heads) {
-        this.layers = layers;
-        this.heads = heads;
-        this.headSize = dim / heads;
-        attentionInput = new double[layers][dim];
-        attentionOutput = new double[layers][dim];
-        ffnInput = new double[layers][dim];
-        ffnActivation = new double[layers][hidden];
+    /** Empty statistics for a model of shape {@code c}, each layer with its own widths. */
+    ActivationStats(ModelConfig c) {
+        this.layers = c.layers();
+        this.headSize = c.headSize();
+        attentionInput = new double[layers][c.dim()];
+        attentionOutput = new double[layers][];
+        ffnInput = new double[layers][c.dim()];
+        ffnActivation = new double[layers][];
+        for (int l = 0; l < layers; l++) {
+            attentionOutput[l] = new double[c.qDim(l)];
+            ffnActivation[l] = new double[c.layer(l).hiddenDim()];
+        }
         cosine = new double[layers + 1][layers + 1];
         angle = new double[layers + 1][layers + 1];
     }
@@ -61,11 +65,11 @@ public final class ActivationStats {
 
     /** Root mean square activation of each of head's outputs in layer {@code l}. */
     public double[] headImportance(int l) {
-        double[] importance = new double[heads];
+        double[] importance = new double[attentionOutput[l].length / headSize];
         for (int c = 0; c < attentionOutput[l].length; c++) {
             importance[c / headSize] += attentionOutput[l][c];
         }
-        for (int h = 0; h < heads; h++) {
+        for (int h = 0; h < importance.length; h++) {
             importance[h] = Math.sqrt(importance[h] / tokens);
         }
         return importance;

@@ -8,7 +8,6 @@ import io.exitstream.compression.Progress;
 import io.exitstream.compression.nn.TorchLlama;
 import io.exitstream.compression.nn.TorchLlama.Site;
 import io.exitstream.engine.model.LlamaWeights;
-import io.exitstream.engine.model.ModelConfig;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -24,9 +23,7 @@ public final class Calibration {
     /** Runs {@code weights} over every sequence of {@code corpus}, one forward pass each. */
     public static ActivationStats collect(LlamaWeights weights, Corpus corpus,
             Progress progress) {
-        ModelConfig c = weights.config();
-        ActivationStats stats = new ActivationStats(c.layers(), c.dim(), c.hiddenDim(),
-                c.heads());
+        ActivationStats stats = new ActivationStats(weights.config());
         progress.begin("calibrate", corpus.sequences().size());
         try (NDManager manager = NDManager.newBaseManager();
                 TorchLlama llama = TorchLlama.of(weights, manager)) {

@@ -12,7 +12,10 @@ public enum Criterion {
      * (Gromov et al. 2024).
      */
     ANGULAR("angular", Kind.LAYERS, true),
-    /** Attention heads by activation importance: needs per-layer head counts in the engine. */
+    /**
+     * Attention heads, a key/value head with its query heads, by Wanda's score summed over
+     * their output columns; ranked across layers, so head counts differ per layer.
+     */
     HEADS("heads", Kind.HEADS, true),
     /** FFN neurons by Wanda's score summed over the neuron's output weights. */
     FFN_WANDA("ffn-wanda", Kind.NEURONS, true),

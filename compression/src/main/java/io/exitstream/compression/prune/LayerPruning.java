@@ -41,9 +41,8 @@ final class LayerPruning {
     static LlamaWeights remove(LlamaWeights w, int[] removed) {
         ModelConfig c = w.config();
         int[] kept = kept(c.layers(), removed);
-        ModelConfig smaller = new ModelConfig(c.dim(), c.hiddenDim(), kept.length, c.heads(),
-                c.kvHeads(), c.vocabSize(), c.contextLength(), c.sharedClassifier(),
-                c.normEps(), c.ropeTheta());
+        ModelConfig smaller = c.withLayerShapes(
+                Arrays.stream(kept).mapToObj(c::layer).toList());
         return new LlamaWeights(smaller, w.tokenEmbedding(), pick(w.attentionNorm(), kept),
                 pick(w.wq(), kept), pick(w.wk(), kept), pick(w.wv(), kept), pick(w.wo(), kept),
                 pick(w.ffnNorm(), kept), pick(w.w1(), kept), pick(w.w2(), kept),

@@ -1,15 +1,18 @@
 package io.exitstream.compression.prune;
 
+import io.exitstream.engine.model.LayerShape;
 import io.exitstream.engine.model.LlamaWeights;
+import io.exitstream.engine.model.Matrices;
 import io.exitstream.engine.model.ModelConfig;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.List;
 import java.util.stream.IntStream;
 
 /**
  * Removes feed-forward neurons: row j of the gate and up projections and column j of the down
  * projection go together, so the result is a dense model with a narrower FFN. The same number
- * of neurons goes from every layer, chosen per layer: the engine's shapes are uniform across
- * layers.
+ * of neurons goes from every layer, chosen per layer.
  */
 final class NeuronPruning {
 
@@ -22,9 +25,8 @@ final class NeuronPruning {
      * its gate, up and down weights.
      */
     static double[] scores(LlamaWeights w, int l, ActivationStats stats) {
-        ModelConfig c = w.config();
-        int d = c.dim();
-        int h = c.hiddenDim();
+        int d = w.config().dim();
+        int h = w.config().layer(l).hiddenDim();
         double[] scores = new double[h];
         float[] w2 = w.w2()[l];
         for (int i = 0; i < d; i++) {
@@ -47,44 +49,37 @@ final class NeuronPruning {
         return scores;
     }
 
-    /** The neurons of each layer to keep when {@code n} go: the highest scores, in order. */
+    /** The neurons of each layer to keep when {@code n} go from each: the highest scores. */
     static int[][] keep(LlamaWeights w, int n, ActivationStats stats) {
         int layers = w.config().layers();
-        int h = w.config().hiddenDim();
         int[][] kept = new int[layers][];
         for (int l = 0; l < layers; l++) {
             double[] s = scores(w, l, stats);
-            kept[l] = IntStream.range(0, h).boxed()
+            kept[l] = IntStream.range(0, s.length).boxed()
                     .sorted(Comparator.comparingDouble((Integer j) -> s[j]).reversed())
-                    .limit(h - n).mapToInt(Integer::intValue).sorted().toArray();
+                    .limit(s.length - n).mapToInt(Integer::intValue).sorted().toArray();
         }
         return kept;
     }
 
-    /** {@code w} with only neurons {@code kept[l]} in layer l (the same count per layer). */
+    /** {@code w} with only neurons {@code kept[l]} in layer l. */
     static LlamaWeights narrow(LlamaWeights w, int[][] kept) {
         ModelConfig c = w.config();
         int d = c.dim();
-        int h = c.hiddenDim();
-        int width = kept[0].length;
-        ModelConfig narrower = new ModelConfig(d, width, c.layers(), c.heads(), c.kvHeads(),
-                c.vocabSize(), c.contextLength(), c.sharedClassifier(), c.normEps(),
-                c.ropeTheta());
         int layers = c.layers();
-        float[][] w1 = new float[layers][width * d];
-        float[][] w3 = new float[layers][width * d];
-        float[][] w2 = new float[layers][d * width];
+        float[][] w1 = new float[layers][];
+        float[][] w3 = new float[layers][];
+        float[][] w2 = new float[layers][];
+        List<LayerShape> shapes = new ArrayList<>();
         for (int l = 0; l < layers; l++) {
-            for (int k = 0; k < width; k++) {
-                int j = kept[l][k];
-                System.arraycopy(w.w1()[l], j * d, w1[l], k * d, d);
-                System.arraycopy(w.w3()[l], j * d, w3[l], k * d, d);
-                for (int i = 0; i < d; i++) {
-                    w2[l][i * width + k] = w.w2()[l][i * h + j];
-                }
-            }
+            w1[l] = Matrices.rows(w.w1()[l], d, kept[l]);
+            w3[l] = Matrices.rows(w.w3()[l], d, kept[l]);
+            w2[l] = Matrices.columns(w.w2()[l], c.layer(l).hiddenDim(), kept[l]);
+            LayerShape shape = c.layer(l);
+            shapes.add(new LayerShape(shape.heads(), shape.kvHeads(), kept[l].length));
         }
-        return new LlamaWeights(narrower, w.tokenEmbedding(), w.attentionNorm(), w.wq(), w.wk(),
-                w.wv(), w.wo(), w.ffnNorm(), w1, w2, w3, w.finalNorm(), w.classifier());
+        return new LlamaWeights(c.withLayerShapes(shapes), w.tokenEmbedding(),
+                w.attentionNorm(), w.wq(), w.wk(), w.wv(), w.wo(), w.ffnNorm(), w1, w2, w3,
+                w.finalNorm(), w.classifier());
     }
 }

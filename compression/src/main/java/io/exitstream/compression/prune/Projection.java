@@ -19,8 +19,15 @@ public enum Projection {
         };
     }
 
-    /** Input width: the residual width, or the feed-forward width for {@code w2}. */
-    int columns(LlamaWeights w) {
-        return this == W2 ? w.config().hiddenDim() : w.config().dim();
+    /**
+     * Input width in layer {@code l}: the residual width, the heads' width for {@code wo}, or
+     * the feed-forward width for {@code w2}.
+     */
+    int columns(LlamaWeights w, int l) {
+        return switch (this) {
+            case WO -> w.config().qDim(l);
+            case W2 -> w.config().layer(l).hiddenDim();
+            default -> w.config().dim();
+        };
     }
 }

@@ -3,10 +3,12 @@ package io.exitstream.compression.prune;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import io.exitstream.compression.prune.Criterion.Kind;
+import io.exitstream.engine.model.LayerShape;
 import io.exitstream.engine.model.LlamaWeights;
 import io.exitstream.engine.model.ModelConfig;
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.function.ToIntFunction;
 
 /**
  * Applies a {@link PruneTarget} to a model's weights, given the calibration statistics when the
@@ -45,14 +47,20 @@ public final class Pruner {
                         removed)));
                 yield LayerPruning.remove(w, removed);
             }
-            case NEURONS -> {
-                report.addProperty("ffn_width_before", w.config().hiddenDim());
-                yield NeuronPruning.narrow(w, NeuronPruning.keep(w, amount,
-                        criterion.usesActivations() ? stats : null));
+            case NEURONS -> NeuronPruning.narrow(w, NeuronPruning.keep(w, amount,
+                    criterion.usesActivations() ? stats : null));
+            case HEADS -> {
+                int[][] kept = HeadPruning.keep(w.config(), HeadPruning.groups(w, stats),
+                        amount);
+                JsonArray keptGroups = new JsonArray();
+                for (int[] layer : kept) {
+                    keptGroups.add(ints(layer));
+                }
+                report.add("kept_kv_heads", keptGroups);
+                yield HeadPruning.narrow(w, kept);
             }
             case UNSTRUCTURED, TWO_FOUR -> sparsify(w, criterion, amount / 1e6,
                     criterion.usesActivations() ? stats : null, report);
-            case HEADS -> throw new IllegalStateException("amount() rejects heads");
         };
         describe(w.config(), pruned, report);
         if (stats != null) {
@@ -71,7 +79,7 @@ public final class Pruner {
             long zeros = 0;
             long total = 0;
             for (int l = 0; l < matrices.length; l++) {
-                int cols = p.columns(w);
+                int cols = p.columns(w, l);
                 float[] scores = SparseMasks.scores(matrices[l], cols,
                         stats == null ? null : stats.inputNorms(p, l));
                 boolean[] keep = criterion.kind() == Kind.TWO_FOUR
@@ -91,7 +99,7 @@ public final class Pruner {
                 out.get(Projection.W2), out.get(Projection.W3), w.finalNorm(), w.classifier());
     }
 
-    /** Parameter counts before and after, and the zeros in the block matrices. */
+    /** Parameter counts and shapes before and after, and the zeros in the block matrices. */
     private static void describe(ModelConfig before, LlamaWeights after, JsonObject report) {
         long zeros = 0;
         long blockWeights = 0;
@@ -109,7 +117,14 @@ public final class Pruner {
                 1 - (double) (parameters - zeros) / before.parameterCount());
         report.addProperty("block_matrix_sparsity", (double) zeros / blockWeights);
         report.addProperty("layers", after.config().layers());
-        report.addProperty("ffn_width", after.config().hiddenDim());
+        report.add("heads_per_layer_before", perLayer(before, LayerShape::heads));
+        report.add("heads_per_layer", perLayer(after.config(), LayerShape::heads));
+        report.add("ffn_width_per_layer_before", perLayer(before, LayerShape::hiddenDim));
+        report.add("ffn_width_per_layer", perLayer(after.config(), LayerShape::hiddenDim));
+    }
+
+    private static JsonArray perLayer(ModelConfig c, ToIntFunction<LayerShape> width) {
+        return ints(c.layerShapes().stream().mapToInt(width).toArray());
     }
 
     private static long countZeros(float[] m) {

@@ -3,7 +3,9 @@ package io.exitstream.compression.prune;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.exitstream.engine.model.LayerShape;
 import io.exitstream.engine.model.ModelConfig;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** Targets are checked on their own and against the model's shape, before any work. */
@@ -20,6 +22,9 @@ class PruneTargetTest {
         // 20% of 260032 parameters is 52006, at 3 * 64 * 5 per neuron removed from each layer.
         assertThat(new PruneTarget(Criterion.FFN_WANDA, 0.2, null).amount(SHAPE)).isEqualTo(54);
         assertThat(new PruneTarget(Criterion.LAYERS, null, 3).amount(SHAPE)).isEqualTo(3);
+        // Heads go as a KV head with its 2 query heads: 3072 parameters, 8 groups for 10%.
+        assertThat(new PruneTarget(Criterion.HEADS, 0.1, null).amount(SHAPE)).isEqualTo(8);
+        assertThat(new PruneTarget(Criterion.HEADS, null, 30).amount(SHAPE)).isEqualTo(15);
     }
 
     @Test
@@ -35,11 +40,24 @@ class PruneTargetTest {
                 .hasMessage("layers needs --ratio or --count");
         assertThatThrownBy(() -> new PruneTarget(Criterion.TWO_FOUR_WANDA, 0.5, null))
                 .hasMessageContaining("always removes 2 of every 4");
-        assertThatThrownBy(() -> new PruneTarget(Criterion.HEADS, null, 8).amount(SHAPE))
-                .hasMessageContaining("would prune every head of a layer");
+        assertThatThrownBy(() -> new PruneTarget(Criterion.HEADS, null, 32).amount(SHAPE))
+                .hasMessage("removing 32 of 40 heads would prune every head of a layer; at most"
+                        + " 30 can go (one group of 2 stays in each of 5 layers), 17.7% of the"
+                        + " parameters");
+        assertThatThrownBy(() -> new PruneTarget(Criterion.HEADS, 0.2, null).amount(SHAPE))
+                .hasMessageContaining("removing 34 of 40 heads would prune every head");
+        assertThatThrownBy(() -> new PruneTarget(Criterion.HEADS, null, 3).amount(SHAPE))
+                .hasMessage("heads go with their key/value head, in groups of 2; --count must be"
+                        + " a multiple of 2, got 3");
         assertThatThrownBy(() -> new PruneTarget(Criterion.LAYERS, null, 5).amount(SHAPE))
                 .hasMessageContaining("leaves none");
         assertThatThrownBy(() -> new PruneTarget(Criterion.FFN_MAGNITUDE, 0.9, null)
                 .amount(SHAPE)).hasMessageContaining("FFN neurons per layer leaves none");
+        ModelConfig narrowed = SHAPE.withLayerShapes(List.of(new LayerShape(8, 4, 172),
+                new LayerShape(8, 4, 30), new LayerShape(2, 1, 172), new LayerShape(8, 4, 172),
+                new LayerShape(8, 4, 172)));
+        assertThatThrownBy(() -> new PruneTarget(Criterion.FFN_MAGNITUDE, null, 30)
+                .amount(narrowed)).hasMessage("removing 30 FFN neurons per layer leaves none in"
+                        + " a layer of 30; ask for fewer");
     }
 }

@@ -1,13 +1,21 @@
 package io.exitstream.compression.prune;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 
 import io.exitstream.compression.Corpus;
 import io.exitstream.compression.ModelFiles;
 import io.exitstream.compression.Progress;
+import io.exitstream.compression.nn.TorchLlama;
 import io.exitstream.engine.SharedFixtures;
 import io.exitstream.engine.checkpoint.ModelFormat;
+import io.exitstream.engine.model.LayerShape;
 import io.exitstream.engine.model.LlamaWeights;
+import io.exitstream.engine.model.ModelConfig;
 import io.exitstream.engine.runtime.GenerationRequest;
 import io.exitstream.engine.runtime.Generator;
 import io.exitstream.engine.runtime.KvCache;
@@ -17,6 +25,10 @@ import io.exitstream.engine.sampling.SamplingParams;
 import io.exitstream.engine.tokenizer.TokenizerFiles;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -55,6 +67,80 @@ class PrunedModelTest {
         try (LlamaModel inMemory = LlamaModel.load(result.weights());
                 LlamaModel fromDisk = LlamaModel.load(loaded)) {
             assertThat(prefillLogits(fromDisk)).containsExactly(prefillLogits(inMemory));
+        }
+    }
+
+    @Test
+    void headPruningRemovesTheWeakestGroupsAcrossLayersAndRoundTrips(@TempDir Path dir) {
+        // 10% of 260032 parameters at 3072 per key/value head with its 2 query heads: 8 groups.
+        PruneResult result = Pruner.prune(dense, new PruneTarget(Criterion.HEADS, 0.1, null),
+                stats);
+        ModelConfig c = result.weights().config();
+        int[] heads = c.layerShapes().stream().mapToInt(LayerShape::heads).toArray();
+        assertThat(IntStream.of(heads).sum()).isEqualTo(40 - 16);
+        assertThat(IntStream.of(heads).boxed()).allSatisfy(h -> assertThat(h).isBetween(2, 8));
+        assertThat(IntStream.of(heads).distinct().count()).as("head counts differ by layer")
+                .isGreaterThan(1);
+        assertThat(c.layerShapes()).allSatisfy(shape -> {
+            assertThat(shape.groupSize()).isEqualTo(2);
+            assertThat(shape.hiddenDim()).isEqualTo(172);
+        });
+        assertThat(result.report().get("removed_fraction").getAsDouble())
+                .isCloseTo(8 * 3072 / 260032.0, within(1e-9));
+
+        // Every removed group scores no higher than any kept group that was not its layer's
+        // only protection (each layer's best group always stays).
+        List<HeadPruning.Group> groups = HeadPruning.groups(dense, stats);
+        int[][] kept = HeadPruning.keep(dense.config(), groups, 8);
+        double highestRemoved = groups.stream()
+                .filter(g -> IntStream.of(kept[g.layer()]).noneMatch(k -> k == g.index()))
+                .mapToDouble(HeadPruning.Group::score).max().orElseThrow();
+        for (int l = 0; l < 5; l++) {
+            int layer = l;
+            List<HeadPruning.Group> keptHere = groups.stream().filter(g -> g.layer() == layer
+                    && IntStream.of(kept[layer]).anyMatch(k -> k == g.index()))
+                    .sorted(Comparator.comparingDouble(HeadPruning.Group::score)).toList();
+            keptHere.subList(0, keptHere.size() - 1).forEach(g ->
+                    assertThat(g.score()).isGreaterThanOrEqualTo(highestRemoved));
+        }
+
+        ModelFiles.write(result.weights(), SharedFixtures.stories260K(), null, dir);
+        LlamaWeights loaded = ModelFormat.load(dir);
+        assertThat(loaded.config()).isEqualTo(c);
+        try (LlamaModel inMemory = LlamaModel.load(result.weights());
+                LlamaModel fromDisk = LlamaModel.load(loaded);
+                Generator generator = new Generator(fromDisk, 1, 64)) {
+            float[] logits = prefillLogits(inMemory);
+            assertThat(prefillLogits(fromDisk)).containsExactly(logits);
+            var sequence = generator.generate(new GenerationRequest(PROMPT,
+                    SamplingParams.greedy(), 20, new int[0]), token -> { });
+            assertThat(sequence.generatedCount()).isEqualTo(20);
+            // Distillation's training graph computes the same narrow model.
+            try (NDManager manager = NDManager.newBaseManager();
+                    TorchLlama llama = TorchLlama.of(loaded, manager)) {
+                NDArray ids = manager.create(PROMPT, new Shape(1, PROMPT.length));
+                float[] all = llama.forward(ids, TorchLlama.Probe.NONE).toFloatArray();
+                float[] last = Arrays.copyOfRange(all, all.length - logits.length, all.length);
+                for (int v = 0; v < logits.length; v++) {
+                    assertThat(last[v]).as("logit %d", v).isCloseTo(logits[v], within(1e-4f));
+                }
+            }
+        }
+    }
+
+    @Test
+    void ffnPruningAfterHeadPruningKeepsEachLayersHeads() {
+        PruneResult heads = Pruner.prune(dense, new PruneTarget(Criterion.HEADS, null, 6),
+                stats);
+        PruneResult both = Pruner.prune(heads.weights(),
+                new PruneTarget(Criterion.FFN_MAGNITUDE, null, 72), null);
+        assertThat(both.weights().config().layerShapes()).allSatisfy(shape ->
+                assertThat(shape.hiddenDim()).isEqualTo(100));
+        assertThat(both.weights().config().layerShapes().stream().map(LayerShape::heads))
+                .containsExactlyElementsOf(heads.weights().config().layerShapes().stream()
+                        .map(LayerShape::heads).toList());
+        try (LlamaModel model = LlamaModel.load(both.weights())) {
+            assertThat(prefillLogits(model)).hasSize(512).doesNotContain(Float.NaN);
         }
     }
 
