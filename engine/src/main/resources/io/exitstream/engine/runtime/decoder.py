@@ -139,7 +139,7 @@ class Decoder(Module):
     swapped = torch.reshape(torch.flip(torch.reshape(x, [rows, width // 2, 2]), [2]), [rows, width])
     return torch.add(torch.mul(x, cos), torch.mul(swapped, sin))
   def project(self: __torch__.Decoder, x: Tensor, weight: Tensor) -> Tensor:
-    return {project}
+{project}
   def block(self: __torch__.Decoder, x: Tensor, attention_in: Tensor, attention_out: Tensor, ffn_in: Tensor, ffn_out: Tensor, key_cache: Tensor, value_cache: Tensor, cos: Tensor, sin: Tensor, slots: Tensor, positions: Tensor, mask: Tensor, slot_start: int, span: int, prefill: bool) -> Tensor:
     rows = x.size(0)
     qkv = self.project(self.norm(x), attention_in)
