@@ -141,11 +141,16 @@ final class DecoderScript implements AutoCloseable {
                 Map.entry("layers", c.layers()),
                 // The axis of a weight matrix that indexes its outputs (see below).
                 Map.entry("out_axis", type == WeightType.FLOAT32 ? 1 : 0),
-                // float32 weights are [in, out]; bfloat16 ones [out, in] (see prepare.py), and
-                // activations are rounded to bf16 for the matmul (15 is bf16, 6 float32).
+                // bfloat16 matrices are packed for oneDNN (opaque, not sliceable).
+                Map.entry("packed", type == WeightType.FLOAT32 ? "False" : "True"),
+                // float32 weights are [in, out]; bfloat16 ones [out, in] packed for oneDNN (see
+                // prepare.py), and activations are rounded to bf16 for the matmul (15 is bf16,
+                // 6 float32).
                 Map.entry("project", type == WeightType.FLOAT32
                         ? float32Project(splits(c, Torch.threads()))
-                        : "    return torch.to(torch.linear(torch.to(x, 15), weight), 6)"));
+                        : "    return torch.to(ops.mkldnn._linear_pointwise(torch.to(x, 15),"
+                                + " weight, None, \"none\", [],"
+                                + " \"\"), 6)"));
         String source = TorchScriptArchive.resource("decoder.py");
         for (Map.Entry<String, Object> constant : constants.entrySet()) {
             source = source.replace("{" + constant.getKey() + "}", constant.getValue().toString());

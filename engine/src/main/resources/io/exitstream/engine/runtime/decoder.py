@@ -106,7 +106,11 @@ class Decoder(Module):
     h = self.norm(x)
     projected : List[Tensor] = []
     for j in range(start, len(layers)):
-      projected.append(self.project(h, torch.slice(weights[4 * layers[j]], {out_axis}, {dim}, {qkv_width})))
+      if {packed}:
+        # A packed matrix cannot be sliced: project through all of it and keep k | v.
+        projected.append(torch.slice(self.project(h, weights[4 * layers[j]]), 1, {dim}, {qkv_width}))
+      else:
+        projected.append(self.project(h, torch.slice(weights[4 * layers[j]], {out_axis}, {dim}, {qkv_width})))
     # [rows, deeper, k | v]: RoPE turns every deeper layer's keys at once.
     kv = torch.reshape(torch.cat(projected, 1), [rows, deeper, {double_kv_dim}])
     k = torch.slice(kv, 2, 0, {kv_dim})
