@@ -107,8 +107,13 @@ class Decoder(Module):
     for j in range(start, len(layers)):
       attention_in = weights[4 * layers[j]]
       kv_width = keys[layers[j]].size(2) * {head_size}
-      q_width = attention_in.size({out_axis}) - 2 * kv_width
-      kv = self.project(h, torch.slice(attention_in, {out_axis}, q_width, q_width + 2 * kv_width))
+      if {packed}:
+        # A packed matrix cannot be sliced: project through all of it and keep k | v.
+        qkv = self.project(h, attention_in)
+        kv = torch.slice(qkv, 1, qkv.size(1) - 2 * kv_width, qkv.size(1))
+      else:
+        q_width = attention_in.size({out_axis}) - 2 * kv_width
+        kv = self.project(h, torch.slice(attention_in, {out_axis}, q_width, q_width + 2 * kv_width))
       k_parts.append(torch.slice(kv, 1, 0, kv_width))
       v = torch.reshape(torch.slice(kv, 1, kv_width, 2 * kv_width), [rows, -1, {head_size}])
       values[layers[j]].index_put_(index, v)
@@ -144,21 +149,25 @@ class Decoder(Module):
     swapped = torch.reshape(torch.flip(torch.reshape(x, [rows, width // 2, 2]), [2]), [rows, width])
     return torch.add(torch.mul(x, cos), torch.mul(swapped, sin))
   def project(self: __torch__.Decoder, x: Tensor, weight: Tensor) -> Tensor:
-    return {project}
+{project}
   def block(self: __torch__.Decoder, x: Tensor, attention_in: Tensor, attention_out: Tensor, ffn_in: Tensor, ffn_out: Tensor, key_cache: Tensor, value_cache: Tensor, cos: Tensor, sin: Tensor, slots: Tensor, positions: Tensor, mask: Tensor, slot_start: int, span: int, prefill: bool) -> Tensor:
     # A pruned layer may have fewer heads or FFN neurons than the model was built with: its
-    # widths are read off its weights and cache. RoPE factors repeat every head, so the first
-    # columns of the tables serve any [q|k] width.
+    # widths are read off its KV cache and its projections' outputs (packed bf16 weights are
+    # opaque). RoPE factors repeat every head, so the first columns of the tables serve any
+    # narrower [q|k].
     rows = x.size(0)
     kv_heads = key_cache.size(2)
     kv_width = kv_heads * {head_size}
-    q_width = attention_out.size({in_axis})
+    qkv = self.project(self.norm(x), attention_in)
+    q_width = qkv.size(1) - 2 * kv_width
     qk_width = q_width + kv_width
     group = q_width // kv_width
-    qkv = self.project(self.norm(x), attention_in)
     qk = torch.slice(qkv, 1, 0, qk_width)
     v = torch.slice(qkv, 1, qk_width, qk_width + kv_width)
-    qk = self.rotate(qk, torch.slice(cos, 1, 0, qk_width), torch.slice(sin, 1, 0, qk_width))
+    if qk_width < cos.size(1):
+      cos = torch.slice(cos, 1, 0, qk_width)
+      sin = torch.slice(sin, 1, 0, qk_width)
+    qk = self.rotate(qk, cos, sin)
     q = torch.slice(qk, 1, 0, q_width)
     k = torch.reshape(torch.slice(qk, 1, q_width, qk_width), [rows, kv_heads, {head_size}])
     v = torch.reshape(v, [rows, kv_heads, {head_size}])
@@ -167,8 +176,8 @@ class Decoder(Module):
     else:
       attended = self.attend_decode(q, k, v, key_cache, value_cache, slots, positions, mask, slot_start, span, rows, kv_heads, group)
     x = torch.add(x, self.project(attended, attention_out))
-    hidden = ffn_out.size({in_axis})
     gate_up = self.project(self.norm(x), ffn_in)
+    hidden = gate_up.size(1) // 2
     gate = torch.slice(gate_up, 1, 0, hidden)
     up = torch.slice(gate_up, 1, hidden, 2 * hidden)
     return torch.add(x, self.project(torch.mul(torch.silu(gate), up), ffn_out))

@@ -5,8 +5,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.exitstream.engine.checkpoint.HuggingFaceCheckpoint;
 import io.exitstream.engine.checkpoint.ModelFormat;
 import io.exitstream.engine.checkpoint.TensorDType;
+import io.exitstream.engine.exits.ExitHead;
+import io.exitstream.engine.exits.ExitHeads;
 import io.exitstream.engine.model.LlamaWeights;
+import io.exitstream.engine.plan.ExecutionPlan;
+import io.exitstream.engine.plan.ExitPolicy;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -70,5 +78,35 @@ class HalfPrecisionWeightsTest {
         assertThat(maxError).isGreaterThan(0).isLessThan(0.5);
         assertThat(LlamaModelGoldenTest.argmax(actual))
                 .isEqualTo(LlamaModelGoldenTest.argmax(expected));
+    }
+
+    /**
+     * bf16 matrices are packed for oneDNN and cannot be sliced: a row that exits early still
+     * gets keys and values in the deeper layers (through the whole attention matrix), and its
+     * tokens are those of running the shallow layers alone.
+     */
+    @Test
+    void bfloat16ConfidenceExitsPropagateThroughPackedMatrices() {
+        LlamaWeights weights = Stories260K.LLAMA2C.weights();
+        int dim = weights.config().dim();
+        try (LlamaModel model = LlamaModel.load(weights, WeightType.BFLOAT16)) {
+            model.useExitHeads(ExitHeads.of(new ExitHead(1, new float[dim], 20f)));
+            int[] exiting;
+            try (Generator generator = new Generator(model, 1, 64)) {
+                generator.setPlan(new ExecutionPlan(7, List.of(),
+                        new ExitPolicy.Confidence(new TreeMap<>(Map.of(1, 0.9f)), 1)));
+                Sequence s = generator.generate(Stories260K.greedy(new int[] {1}, 20), t -> { });
+                assertThat(s.reports().subList(1, 20))
+                        .allSatisfy(r -> assertThat(r.exitLayer()).isEqualTo(1));
+                exiting = s.generated();
+            }
+            try (Generator generator = new Generator(model, 1, 64)) {
+                generator.setPlan(new ExecutionPlan(1, List.of(2, 3, 4),
+                        new ExitPolicy.None()));
+                int[] shallow = generator.generate(
+                        Stories260K.greedy(new int[] {1, exiting[0]}, 19), t -> { }).generated();
+                assertThat(shallow).isEqualTo(Arrays.copyOfRange(exiting, 1, 20));
+            }
+        }
     }
 }
