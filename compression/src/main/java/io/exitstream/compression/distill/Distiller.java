@@ -99,7 +99,8 @@ public final class Distiller implements AutoCloseable {
                 throw new IllegalStateException("the loss became " + loss + " at step "
                         + (step + 1) + "; lower the learning rate");
             }
-            adam.update(scope, options.learningRate(), 0, 1);
+            // A step whose gradients overflow is skipped, as in train.
+            adam.clippedUpdate(scope, options.learningRate(), 0, Double.POSITIVE_INFINITY);
         }
         return new Step(adam.step(), loss, tokens);
     }

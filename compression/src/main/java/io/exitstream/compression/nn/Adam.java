@@ -18,6 +18,8 @@ public final class Adam {
     private static final double BETA2 = 0.999;
     private static final double EPSILON = 1e-8;
     private static final NDIndex ALL = new NDIndex("...");
+    /** A rare step whose backward pass overflows is skipped, as mixed-precision trainers do. */
+    private static final int MAX_SKIPPED_IN_A_ROW = 5;
 
     /** The optimizer's state after {@code step} updates, on the heap. */
     public record State(int step, float[][] firstMoments, float[][] secondMoments) {
@@ -27,6 +29,7 @@ public final class Adam {
     private final List<NDArray> firstMoments = new ArrayList<>();
     private final List<NDArray> secondMoments = new ArrayList<>();
     private int step;
+    private int skippedInARow;
 
     /** Marks {@code parameters} as requiring gradients; moments live in {@code manager}. */
     public Adam(List<NDArray> parameters, NDManager manager) {
@@ -43,11 +46,8 @@ public final class Adam {
         return step;
     }
 
-    /**
-     * The L2 norm of all gradients together. Call it before {@link #update}, which clears
-     * them.
-     */
-    public double gradientNorm(NDManager scope) {
+    /** The L2 norm of all gradients together (before the update clears them). */
+    private double gradientNorm(NDManager scope) {
         double sum = 0;
         for (NDArray p : parameters) {
             NDArray g = p.getGradient();
@@ -58,13 +58,37 @@ public final class Adam {
     }
 
     /**
+     * One update with the gradients clipped to L2 norm {@code clip} (infinity: no clipping),
+     * or, when they are not finite, a {@linkplain #skip skipped} step.
+     *
+     * @return the gradients' norm before clipping
+     * @throws IllegalStateException when the gradients were not finite for more than a few
+     *     steps in a row: training has diverged
+     */
+    public double clippedUpdate(NDManager scope, double learningRate, double weightDecay,
+            double clip) {
+        double norm = gradientNorm(scope);
+        if (Double.isFinite(norm)) {
+            skippedInARow = 0;
+            update(scope, learningRate, weightDecay, norm > clip ? clip / norm : 1);
+        } else if (++skippedInARow <= MAX_SKIPPED_IN_A_ROW) {
+            skip(scope);
+        } else {
+            throw new IllegalStateException("the gradients were not finite for "
+                    + skippedInARow + " steps in a row up to step " + (step + 1)
+                    + "; lower the learning rate");
+        }
+        return norm;
+    }
+
+    /**
      * One update of every parameter with gradients multiplied by {@code gradientScale} (for
      * clipping), then clears the gradients.
      *
      * @param weightDecay decoupled decay per unit learning rate, applied to matrices only
      *     (norm gains keep their scale, as is usual)
      */
-    public void update(NDManager scope, double learningRate, double weightDecay,
+    private void update(NDManager scope, double learningRate, double weightDecay,
             double gradientScale) {
         Torch.stopRecordingGradients();
         int t = step + 1;
@@ -99,7 +123,7 @@ public final class Adam {
      * Clears every gradient without updating: for a step whose gradients are not finite. The
      * step still counts, so that a resumed run stays aligned with its data.
      */
-    public void skip(NDManager scope) {
+    private void skip(NDManager scope) {
         Torch.stopRecordingGradients();
         for (NDArray p : parameters) {
             NDArray g = p.getGradient();

@@ -28,9 +28,6 @@ import java.util.function.Consumer;
  */
 public final class LayerSkipTrainer implements AutoCloseable {
 
-    /** A rare step whose backward pass overflows is skipped, as mixed-precision trainers do. */
-    private static final int MAX_SKIPPED_IN_A_ROW = 5;
-
     /**
      * What one step did, for progress reports.
      *
@@ -47,7 +44,6 @@ public final class LayerSkipTrainer implements AutoCloseable {
     private final LayerSkipOptions options;
     private final Adam adam;
     private final int layers;
-    private int skippedInARow;
 
     /**
      * @param start the weights to train from (see {@link Initialization} for fresh ones)
@@ -114,19 +110,9 @@ public final class LayerSkipTrainer implements AutoCloseable {
                 throw new IllegalStateException("the loss became " + loss + " at step "
                         + (step + 1) + "; lower the learning rate");
             }
-            double norm = adam.gradientNorm(scope);
             double learningRate = options.learningRate(step);
-            if (Double.isFinite(norm)) {
-                skippedInARow = 0;
-                adam.update(scope, learningRate, options.weightDecay(),
-                        norm > options.clip() ? options.clip() / norm : 1);
-            } else if (++skippedInARow <= MAX_SKIPPED_IN_A_ROW) {
-                adam.skip(scope);
-            } else {
-                throw new IllegalStateException("the gradients were not finite for "
-                        + skippedInARow + " steps in a row up to step " + (step + 1)
-                        + "; lower the learning rate");
-            }
+            double norm = adam.clippedUpdate(scope, learningRate, options.weightDecay(),
+                    options.clip());
             return new Step(adam.step(), loss, lastLayerLoss,
                     tokens - (long) options.batch(), learningRate, norm);
         }
