@@ -9,7 +9,7 @@ MODEL=${MODEL:-../shared/models/stories260K.bin}
 EVAL=${EVAL:-../shared/data/tinystories-valid-sample.txt}
 OUT=${OUT:-target/compression-bench}
 COMMON=(--model "$MODEL" --eval "$EVAL" --self-generate 32 --seed 1 --seq-len 128
-        --tokens 64 --runs 3)
+        --tokens 256 --runs 7)
 
 # Structured: 20% and 40% of parameters, each also healed by 30 distillation steps.
 ./exitstream sweep "${COMMON[@]}" --criteria layers,angular,ffn-wanda,ffn-magnitude \
