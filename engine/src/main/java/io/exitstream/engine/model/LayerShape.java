@@ -26,4 +26,10 @@ public record LayerShape(int heads, int kvHeads, int hiddenDim) {
     public int groupSize() {
         return heads / kvHeads;
     }
+
+    /** For messages, e.g. {@code 8 heads/4 KV/172 FFN}. */
+    @Override
+    public String toString() {
+        return heads + " heads/" + kvHeads + " KV/" + hiddenDim + " FFN";
+    }
 }
