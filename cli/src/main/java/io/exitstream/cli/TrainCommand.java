@@ -10,6 +10,7 @@ import io.exitstream.compression.train.Initialization;
 import io.exitstream.compression.train.JsonLines;
 import io.exitstream.compression.train.LayerSkipOptions;
 import io.exitstream.compression.train.LayerSkipTrainer;
+import io.exitstream.compression.train.TeacherTargets;
 import io.exitstream.compression.train.TokenWindows;
 import io.exitstream.engine.checkpoint.HuggingFaceCheckpoint;
 import io.exitstream.engine.checkpoint.ModelFormat;
@@ -18,6 +19,8 @@ import io.exitstream.engine.model.LlamaWeights;
 import io.exitstream.engine.model.ModelConfig;
 import io.exitstream.engine.runtime.Torch;
 import io.exitstream.engine.tokenizer.HuggingFaceTokenizer;
+import io.exitstream.engine.tokenizer.Tokenizer;
+import io.exitstream.engine.tokenizer.TokenizerFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -126,7 +129,9 @@ final class TrainCommand implements Callable<Integer> {
     private int exitRotation;
 
     @Option(names = "--teacher", paramLabel = "DIR",
-            description = "A model with the same tokenizer to distil logits from.")
+            description = "A model to distil logits from: with the same tokenizer, its logits;"
+                    + " with another, its distribution over the pieces both vocabularies"
+                    + " start tokens with, where the two tokenizations cut the text alike.")
     private Path teacherPath;
 
     @Option(names = "--distill-weight", defaultValue = "0",
@@ -176,17 +181,23 @@ final class TrainCommand implements Callable<Integer> {
         TokenWindows heldOutWindows;
         int vocab;
         int[] specialTokens;
+        LlamaWeights teacher = teacherPath == null ? null : ModelFormat.load(teacherPath);
+        TeacherTargets targets = null;
+        JsonObject report = new JsonObject();
         try (HuggingFaceTokenizer tokenizer = HuggingFaceTokenizer.load(tokenizerFile)) {
             vocab = tokenizer.vocabSize();
             specialTokens = new int[] {tokenizer.bosId(), tokenizer.eosId()};
             trainWindows = TokenWindows.pack(train, tokenizer, context, seed);
             heldOutWindows = TokenWindows.pack(held, tokenizer, context, seed);
+            if (teacher != null && teacher.config().vocabSize() != vocab) {
+                targets = teacherTargets(train, tokenizer, teacher);
+                report.add("teacher_targets", summary(targets));
+                teacher = null;
+            }
         }
         ModelConfig config = config(vocab);
         LlamaWeights start = resume ? TrainingCheckpoint.weights(out)
                 : Initialization.of(config, seed);
-        LlamaWeights teacher = teacherPath == null ? null : ModelFormat.load(teacherPath);
-        JsonObject report = new JsonObject();
         report.addProperty("parameters", config.parameterCount());
         report.addProperty("documents", train.size());
         report.addProperty("held_out_documents", held.size());
@@ -198,7 +209,9 @@ final class TrainCommand implements Callable<Integer> {
                 trainWindows.tokens(), trainWindows.count(), steps, batch,
                 report.get("epochs").getAsDouble());
         List<double[]> curve = new ArrayList<>();
-        try (LayerSkipTrainer trainer = new LayerSkipTrainer(start, teacher, options)) {
+        try (LayerSkipTrainer trainer = targets == null
+                ? new LayerSkipTrainer(start, teacher, options)
+                : LayerSkipTrainer.distillingAcrossVocabularies(start, targets, options)) {
             if (resume) {
                 trainer.resume(TrainingCheckpoint.optimizer(out, trainer.optimizerState()));
                 System.err.printf("train: resuming from the checkpoint at step %d%n",
@@ -246,6 +259,44 @@ final class TrainCommand implements Callable<Integer> {
         }
         Json.print(report);
         return 0;
+    }
+
+    /**
+     * The teacher's distributions for the training documents, folded into the pieces both
+     * tokenizers share: distillation across vocabularies.
+     */
+    private TeacherTargets teacherTargets(List<String> documents, Tokenizer student,
+            LlamaWeights teacher) {
+        Tokenizer teacherTokenizer = TokenizerFiles.load(teacherPath, null,
+                teacher.config().vocabSize());
+        ConsoleProgress progress = new ConsoleProgress();
+        TeacherTargets targets;
+        try {
+            targets = TeacherTargets.compute(documents, student, teacher, teacherTokenizer,
+                    temperature, progress);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--teacher "
+                    + teacherPath + ": " + e.getMessage());
+        }
+        TeacherTargets.Summary s = targets.summary();
+        System.err.printf("train: the teacher's vocabulary is another; distilling over %d shared"
+                + " pieces at %.1f%% of the positions (where both tokenizations cut the text),"
+                + " whose next tokens fall in the same piece %.1f%% of the time%n",
+                targets.classes().count(), 100.0 * s.aligned() / s.positions(),
+                100 * s.agreement());
+        return targets;
+    }
+
+    private static JsonObject summary(TeacherTargets targets) {
+        TeacherTargets.Summary s = targets.summary();
+        JsonObject json = new JsonObject();
+        json.addProperty("shared_pieces", targets.classes().count());
+        json.addProperty("kept_per_position", TeacherTargets.TOP);
+        json.addProperty("positions", s.positions());
+        json.addProperty("aligned_positions", s.aligned());
+        json.addProperty("next_token_agreement", Json.round(s.agreement()));
+        json.addProperty("documents_spelled_differently", s.skippedDocuments());
+        return json;
     }
 
     /**

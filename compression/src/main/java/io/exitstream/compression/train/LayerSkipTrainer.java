@@ -19,8 +19,8 @@ import java.util.function.Consumer;
  * trained (LayerSkip, Elhoushi et al. 2024): layer dropout rising with depth, so that later
  * layers learn not to be needed, and an early-exit loss that applies the shared final norm and
  * LM head after every layer, so that every layer's output is a usable prediction. Optionally a
- * teacher of the same vocabulary adds logit distillation to the last layer's loss. Owned by one
- * thread.
+ * teacher adds logit distillation to the last layer's loss: run alongside when it shares the
+ * vocabulary, through {@link TeacherTargets} when it does not. Owned by one thread.
  *
  * <p>Step {@code s} trains on windows {@code s * batch ...} of the run and draws its layer
  * dropout from a generator seeded by the step, so a run resumed from a checkpoint continues
@@ -41,6 +41,8 @@ public final class LayerSkipTrainer implements AutoCloseable {
     private final NDManager manager;
     private final TorchLlama model;
     private final TorchLlama teacher;
+    private final TeacherTargets targets;
+    private final PieceDistillationLoss pieceLoss;
     private final LayerSkipOptions options;
     private final Adam adam;
     private final int layers;
@@ -50,18 +52,35 @@ public final class LayerSkipTrainer implements AutoCloseable {
      * @param teacher a model of the same vocabulary to distil from, or null
      */
     public LayerSkipTrainer(LlamaWeights start, LlamaWeights teacher, LayerSkipOptions options) {
+        this(start, teacher, null, options);
+    }
+
+    /**
+     * Distils from a teacher of another vocabulary through its precomputed distributions.
+     *
+     * @param targets made for the documents and tokenizer of the windows this will train on
+     */
+    public static LayerSkipTrainer distillingAcrossVocabularies(LlamaWeights start,
+            TeacherTargets targets, LayerSkipOptions options) {
+        return new LayerSkipTrainer(start, null, targets, options);
+    }
+
+    private LayerSkipTrainer(LlamaWeights start, LlamaWeights teacher, TeacherTargets targets,
+            LayerSkipOptions options) {
         if (teacher != null && teacher.config().vocabSize() != start.config().vocabSize()) {
             throw new IllegalArgumentException("the teacher's vocabulary ("
                     + teacher.config().vocabSize() + ") differs from the model's ("
                     + start.config().vocabSize() + "): logit distillation needs the same"
                     + " tokenizer");
         }
-        if (teacher == null && options.distillWeight() > 0) {
+        if (teacher == null && targets == null && options.distillWeight() > 0) {
             throw new IllegalArgumentException("--distill-weight needs a --teacher");
         }
         this.manager = NDManager.newBaseManager();
         this.model = TorchLlama.of(start, manager);
         this.teacher = teacher == null ? null : TorchLlama.of(teacher, manager);
+        this.targets = targets;
+        this.pieceLoss = targets == null ? null : new PieceDistillationLoss(targets.classes());
         this.options = options;
         this.adam = new Adam(model.parameters(), manager);
         this.layers = start.config().layers();
@@ -77,6 +96,10 @@ public final class LayerSkipTrainer implements AutoCloseable {
         if (data.length() > model.config().contextLength()) {
             throw new IllegalArgumentException("windows of " + data.length() + " tokens exceed"
                     + " the model's context of " + model.config().contextLength());
+        }
+        if (targets != null && targets.tokens() != data.tokens()) {
+            throw new IllegalArgumentException("the teacher's targets were made for a stream of "
+                    + targets.tokens() + " tokens, not these windows' " + data.tokens());
         }
         int last = Math.min(until, options.steps());
         while (adam.step() < last) {
@@ -99,7 +122,10 @@ public final class LayerSkipTrainer implements AutoCloseable {
                         GradientCollector collector =
                                 Engine.getInstance().newGradientCollector()) {
                     NDArray windows = windows(micro, data, first);
-                    NDArray[] losses = loss(windows, exitWeights, skipped(dropout));
+                    TeacherTargets.Batch teacherTargets = targets == null ? null
+                            : targets.batch(starts(data, first), data.length());
+                    NDArray[] losses = loss(windows, teacherTargets, exitWeights,
+                            skipped(dropout));
                     collector.backward(losses[0].div((float) microBatches));
                     loss += losses[0].getFloat() / microBatches;
                     lastLayerLoss += losses[1].getFloat() / microBatches;
@@ -128,6 +154,14 @@ public final class LayerSkipTrainer implements AutoCloseable {
         return scope.create(ids, new Shape(options.microBatch(), width));
     }
 
+    private long[] starts(TokenWindows data, long first) {
+        long[] starts = new long[options.microBatch()];
+        for (int i = 0; i < starts.length; i++) {
+            starts[i] = data.start(first + i);
+        }
+        return starts;
+    }
+
     private boolean[] skipped(SplittableRandom dropout) {
         boolean[] skipped = new boolean[layers];
         for (int l = 0; l < layers; l++) {
@@ -140,14 +174,15 @@ public final class LayerSkipTrainer implements AutoCloseable {
      * The weighted LayerSkip loss over every enabled exit, and the last layer's cross-entropy
      * alone.
      */
-    private NDArray[] loss(NDArray windows, double[] exitWeights, boolean[] skipped) {
+    private NDArray[] loss(NDArray windows, TeacherTargets.Batch teacherTargets,
+            double[] exitWeights, boolean[] skipped) {
         long width = windows.getShape().get(1);
         NDArray inputs = windows.get(new NDIndex(":, 0:{}", width - 1));
         NDArray targets = windows.get(new NDIndex(":, 1:"));
         NDArray[] residuals = new NDArray[layers + 1];
         NDArray logits = model.forward(inputs, residualsInto(residuals), skipped);
         NDArray lastLayer = Losses.crossEntropy(logits, targets);
-        NDArray total = lastLayerTerm(inputs, logits, lastLayer).mul(
+        NDArray total = lastLayerTerm(inputs, teacherTargets, logits, lastLayer).mul(
                 (float) exitWeights[layers - 1]);
         for (int l = 0; l < layers - 1; l++) {
             if (exitWeights[l] > 0) {
@@ -159,14 +194,17 @@ public final class LayerSkipTrainer implements AutoCloseable {
     }
 
     /** The last layer's cross-entropy, mixed with distillation from the teacher if any. */
-    private NDArray lastLayerTerm(NDArray inputs, NDArray logits, NDArray crossEntropy) {
-        if (teacher == null || options.distillWeight() == 0) {
+    private NDArray lastLayerTerm(NDArray inputs, TeacherTargets.Batch teacherTargets,
+            NDArray logits, NDArray crossEntropy) {
+        if (options.distillWeight() == 0) {
             return crossEntropy;
         }
-        NDArray teacherLogits = teacher.forward(inputs, TorchLlama.Probe.NONE).stopGradient();
+        NDArray distillation = teacherTargets != null
+                ? pieceLoss.of(logits, teacherTargets, options.temperature())
+                : Losses.kl(teacher.forward(inputs, TorchLlama.Probe.NONE).stopGradient(),
+                        logits, options.temperature());
         float w = (float) options.distillWeight();
-        return crossEntropy.mul(1 - w).add(
-                Losses.kl(teacherLogits, logits, options.temperature()).mul(w));
+        return crossEntropy.mul(1 - w).add(distillation.mul(w));
     }
 
     /**

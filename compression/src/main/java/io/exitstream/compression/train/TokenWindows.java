@@ -76,12 +76,21 @@ public final class TokenWindows {
      * tokens.
      */
     public int[] window(long index) {
+        return windowAt(order(index));
+    }
+
+    /** Where in the packed stream the {@code index}-th window of the run starts. */
+    public long start(long index) {
+        return (long) order(index) * length;
+    }
+
+    private int order(long index) {
         int epoch = Math.toIntExact(index / count);
         if (epoch != orderEpoch) {
             order = permutation(count, new SplittableRandom(seed * 1_000_003L + epoch));
             orderEpoch = epoch;
         }
-        return windowAt(order[(int) (index % count)]);
+        return order[(int) (index % count)];
     }
 
     /** Window {@code i} in corpus order, for evaluation. */
