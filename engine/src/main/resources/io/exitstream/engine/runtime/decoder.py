@@ -193,8 +193,7 @@ class Decoder(Module):
       keys = torch.index(torch.slice(key_cache, 1, 0, span), rows_index)
       values = torch.index(torch.slice(value_cache, 1, 0, span), rows_index)
     queries = torch.reshape(q, [rows, kv_heads, group, {head_size}])
-    scores = torch.add(torch.matmul(queries, torch.permute(keys, [0, 2, 3, 1])), mask)
-    out = torch.matmul(torch.softmax(scores, -1), torch.permute(values, [0, 2, 1, 3]))
+    out = torch.scaled_dot_product_attention(queries, torch.permute(keys, [0, 2, 1, 3]), torch.permute(values, [0, 2, 1, 3]), mask, 0., False, scale=1.)
     return torch.reshape(out, [rows, -1])
   def attend_prefill(self: __torch__.Decoder, q: Tensor, k: Tensor, v: Tensor, key_cache: Tensor, value_cache: Tensor, mask: Tensor, slot: int, span: int, rows: int, kv_heads: int, group: int) -> Tensor:
     start = span - rows
