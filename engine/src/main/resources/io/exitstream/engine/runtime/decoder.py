@@ -199,12 +199,11 @@ class Decoder(Module):
     start = span - rows
     torch.slice(torch.select(key_cache, 0, slot), 0, start, span).copy_(k)
     torch.slice(torch.select(value_cache, 0, slot), 0, start, span).copy_(v)
-    keys = torch.permute(torch.slice(torch.select(key_cache, 0, slot), 0, 0, span), [1, 2, 0])
-    values = torch.permute(torch.slice(torch.select(value_cache, 0, slot), 0, 0, span), [1, 0, 2])
-    queries = torch.reshape(torch.permute(torch.reshape(q, [rows, kv_heads, group, {head_size}]), [1, 2, 0, 3]), [kv_heads, group * rows, {head_size}])
-    # [kv_heads, group, rows, span]: the [rows, span] mask broadcasts over heads.
-    scores = torch.add(torch.reshape(torch.matmul(queries, keys), [kv_heads, group, rows, span]), mask)
-    probabilities = torch.reshape(torch.softmax(scores, -1), [kv_heads, group * rows, span])
-    out = torch.matmul(probabilities, values)
-    out = torch.permute(torch.reshape(out, [kv_heads, group, rows, {head_size}]), [2, 0, 1, 3])
-    return torch.reshape(out, [rows, -1])
+    # [kv_heads, group, span, head_size]: each key/value head serves its group of query heads
+    # (a stride-0 view, nothing copied); the [rows, span] mask broadcasts over heads.
+    shape = [kv_heads, group, span, {head_size}]
+    keys = torch.expand(torch.unsqueeze(torch.permute(torch.slice(torch.select(key_cache, 0, slot), 0, 0, span), [1, 0, 2]), 1), shape)
+    values = torch.expand(torch.unsqueeze(torch.permute(torch.slice(torch.select(value_cache, 0, slot), 0, 0, span), [1, 0, 2]), 1), shape)
+    queries = torch.permute(torch.reshape(q, [rows, kv_heads, group, {head_size}]), [1, 2, 0, 3])
+    out = torch.scaled_dot_product_attention(queries, keys, values, mask, 0., False, scale=1.)
+    return torch.reshape(torch.permute(out, [2, 0, 1, 3]), [rows, -1])
