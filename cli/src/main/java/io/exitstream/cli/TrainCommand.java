@@ -181,7 +181,11 @@ final class TrainCommand implements Callable<Integer> {
         TokenWindows heldOutWindows;
         int vocab;
         int[] specialTokens;
-        LlamaWeights teacher = teacherPath == null ? null : ModelFormat.load(teacherPath);
+        if (teacherPath != null && distillWeight == 0) {
+            System.err.println("train: --teacher is not used without a --distill-weight");
+        }
+        LlamaWeights teacher = teacherPath == null || distillWeight == 0 ? null
+                : ModelFormat.load(teacherPath);
         TeacherTargets targets = null;
         JsonObject report = new JsonObject();
         try (HuggingFaceTokenizer tokenizer = HuggingFaceTokenizer.load(tokenizerFile)) {

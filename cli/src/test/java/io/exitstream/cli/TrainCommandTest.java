@@ -7,6 +7,7 @@ import com.google.gson.JsonParser;
 import io.exitstream.engine.SharedFixtures;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -45,12 +46,30 @@ class TrainCommandTest {
         assertThat(trained.exitCode()).as(trained.err()).isZero();
     }
 
-    private static CliRun train(Path out, String dim) {
-        return CliRun.of("train", "--corpus", corpus.toString(), "--tokenizer",
-                tokenizer.toString(), "--out", out.toString(), "--layers", "3", "--dim", dim,
-                "--hidden", "64", "--heads", "4", "--kv-heads", "2", "--context", "32",
-                "--steps", "4", "--batch", "4", "--micro-batch", "2", "--warmup", "1",
-                "--checkpoint-every", "2", "--held-out", "0.2", "--threads", "1");
+    private static CliRun train(Path out, String dim, String... more) {
+        List<String> args = new ArrayList<>(List.of("train", "--corpus",
+                corpus.toString(), "--tokenizer", tokenizer.toString(), "--out", out.toString(),
+                "--layers", "3", "--dim", dim, "--hidden", "64", "--heads", "4", "--kv-heads",
+                "2", "--context", "32", "--steps", "4", "--batch", "4", "--micro-batch", "2",
+                "--warmup", "1", "--checkpoint-every", "2", "--held-out", "0.2", "--threads",
+                "1"));
+        args.addAll(List.of(more));
+        return CliRun.of(args.toArray(String[]::new));
+    }
+
+    @Test
+    void distilsFromATeacherWithAnotherTokenizer() throws Exception {
+        Path out = tmp.resolve("distilled");
+        CliRun run = train(out, "32", "--teacher", SharedFixtures.stories260K().toString(),
+                "--distill-weight", "0.5");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.err()).contains("the teacher's vocabulary is another");
+        JsonObject targets = JsonParser.parseString(Files.readString(out.resolve("train.json")))
+                .getAsJsonObject().getAsJsonObject("teacher_targets");
+        assertThat(targets.get("aligned_positions").getAsLong())
+                .isGreaterThan(targets.get("positions").getAsLong() / 2);
+        assertThat(targets.get("next_token_agreement").getAsDouble()).isGreaterThan(0.9);
+        assertThat(targets.get("documents_spelled_differently").getAsInt()).isZero();
     }
 
     @Test
