@@ -70,8 +70,8 @@ public final class LayerSkipTrainer implements AutoCloseable {
         if (teacher != null && teacher.config().vocabSize() != start.config().vocabSize()) {
             throw new IllegalArgumentException("the teacher's vocabulary ("
                     + teacher.config().vocabSize() + ") differs from the model's ("
-                    + start.config().vocabSize() + "): logit distillation needs the same"
-                    + " tokenizer");
+                    + start.config().vocabSize() + "): running it alongside needs the same"
+                    + " tokenizer; distil through its TeacherTargets instead");
         }
         if (teacher == null && targets == null && options.distillWeight() > 0) {
             throw new IllegalArgumentException("--distill-weight needs a --teacher");
