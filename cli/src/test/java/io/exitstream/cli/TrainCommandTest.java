@@ -77,6 +77,8 @@ class TrainCommandTest {
         Path out = tmp.resolve("model");
         CliRun run = train(out, "32");
         assertThat(run.exitCode()).as(run.err()).isZero();
+        // Redirected, progress is whole lines: the status is not cut at a terminal's width.
+        assertThat(run.err()).containsPattern("4/4 .*last layer .*, lr .*, \\d+ tok/s");
         JsonObject report = JsonParser.parseString(run.out()).getAsJsonObject();
         assertThat(report.getAsJsonArray("held_out_loss_by_exit_layer")).hasSize(3);
         for (String file : List.of("config.json", "model.safetensors", "tokenizer.json",

@@ -1,0 +1,40 @@
+package io.exitstream.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+class ConsoleProgressTest {
+
+    private static final String STATUS = "loss 2.667 (last layer 2.665), lr 0.00123, 3235 tok/s,"
+            + " and enough more words to run well past a terminal's eighty columns";
+
+    private static String run(boolean terminal) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        ConsoleProgress progress = new ConsoleProgress(
+                new PrintStream(bytes, true, StandardCharsets.UTF_8), terminal);
+        progress.begin("train", 10);
+        progress.extra(STATUS);
+        for (int i = 0; i < 10; i++) {
+            progress.step();
+        }
+        progress.end();
+        return bytes.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void aLogGetsWholePlainLinesWithTheWholeStatus() {
+        String log = run(false);
+        assertThat(log).doesNotContain("\r").doesNotContain("\u001b").endsWith("\n");
+        assertThat(log.lines().reduce((first, second) -> second).orElseThrow())
+                .contains("train").contains("10/10").contains(STATUS);
+    }
+
+    @Test
+    void aTerminalGetsABarRedrawnInPlace() {
+        assertThat(run(true)).contains("\r").contains("10/10");
+    }
+}
