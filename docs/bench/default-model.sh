@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
 # Makes the shipped model models/exitstream-stories-8L from nothing but stories260K, and
 # measures it against stories260K: the model card's every figure comes from this script.
-#   1. corpus: 10,000 stories sampled from stories260K at temperature 1 (sequence-level
-#      knowledge distillation), in two halves run side by side (document i uses seed 1 + i
-#      either way); ../shared/data is never read before step 5.
-#   2. tokenizer: byte-level BPE, 2048 tokens, trained on that corpus.
-#   3. train: 8 layers, LayerSkip recipe (about 80 minutes on two quiet cores).
+#   1. corpus: 40,000 stories sampled from stories260K at temperature 1 (sequence-level
+#      knowledge distillation), in four runs, two at a time side by side (document i uses
+#      seed 1 + i whichever run samples it); ../shared/data is never read before step 5.
+#   2. tokenizer: byte-level BPE, 2048 tokens, trained on the first 10,000 stories.
+#   3. train: 8 layers, LayerSkip recipe (41 to 70 minutes on two cores, as quick as the machine).
 #   4. calibrate: confidence exits certified at greedy agreement 0.95 (Learn-then-Test), on
 #      text the model writes itself.
 #   5. bits per byte on the TinyStories sample for both models, and eval (quality and decode
 #      speed at batch 1 and 8) of the full model, its certified early-exit plan and
 #      LayerSkip's self-speculative decoding.
+#   6. decode speed of the full model and of its exits, the two taken in turn.
 # Set STAGE=measure to skip steps 1-3 and measure the model already in models/.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -22,16 +23,18 @@ SAMPLE=$SHARED/data/tinystories-valid-sample.txt
 mkdir -p "$OUT" "$MODEL"
 
 if [ "${STAGE:-all}" = all ]; then
-  for half in "1 a" "5001 b"; do
-    set -- $half
+  # sample FIRST_SEED NAME DOCUMENTS
+  sample() {
     ./exitstream corpus --model "$SHARED/models/stories260K.bin" --seq-len 512 \
-      --documents 5000 --batch 64 --seed "$1" --threads 1 \
-      --out "$WORK/corpus-$2.jsonl" > "$OUT/corpus-$2.json" &
-  done
-  wait
-  cat "$WORK/corpus-a.jsonl" "$WORK/corpus-b.jsonl" > "$WORK/corpus.jsonl"
-  ./exitstream tokenizer --corpus "$WORK/corpus.jsonl" --vocab 2048 \
+      --documents "$3" --batch 64 --seed "$1" --threads 1 \
+      --out "$WORK/corpus-$2.jsonl" > "$OUT/corpus-$2.json"
+  }
+  sample 1 a 5000 & sample 5001 b 5000 & wait
+  sample 10001 c 15000 & sample 25001 d 15000 & wait
+  cat "$WORK/corpus-a.jsonl" "$WORK/corpus-b.jsonl" > "$WORK/tokenizer-corpus.jsonl"
+  ./exitstream tokenizer --corpus "$WORK/tokenizer-corpus.jsonl" --vocab 2048 \
     --out "$WORK/tokenizer.json" > "$OUT/tokenizer.json"
+  cat "$WORK"/corpus-[abcd].jsonl > "$WORK/corpus.jsonl"
   ./exitstream train --corpus "$WORK/corpus.jsonl" --tokenizer "$WORK/tokenizer.json" \
     --out "$WORK/train" --layers 8 --dim 128 --hidden 384 --heads 8 --kv-heads 4 \
     --context 256 --steps 1400 --batch 32 --micro-batch 8 --lr 2e-3 \
@@ -67,4 +70,22 @@ for plan in full confidence-0.95 self-speculative-e3-k2; do
     "| \($plan) | \(r(.perplexity; 1000)) | \(r(.agreement; 1000))"
     + " | \(r(.decode[0].mean_layers; 100)) | \(.decode[0].tokens_per_s)"
     + " | \(.decode[1].tokens_per_s) |"' "$OUT/eval-$plan.json"
+done
+
+# 6. Decode speed with and without exits, the two plans taken in turn six times (this machine's
+#    speed drifts within minutes, so the sequential runs above do not compare plans).
+mkdir -p "$OUT/alternated"
+for i in 1 2 3 4 5 6; do
+  for plan in full confidence-0.95; do
+    plan_file=docs/bench/plans/$plan.json
+    [ "$plan" = confidence-0.95 ] && plan_file=$MODEL/plans/$plan.json
+    ./exitstream bench --model "$MODEL" --plan "$plan_file" --batch 1,8 --tokens 128 \
+      --runs 3 --threads 1 > "$OUT/alternated/$plan-$i.json"
+  done
+done
+for batch in 1 8; do
+  jq -s --argjson b "$batch" '[.[] | .decode[] | select(.batch == $b) | .tokens_per_s]
+    | [range(0; length; 2) as $i | .[$i + 1] / .[$i]] | sort | "batch \($b): exits / full,"
+    + " median of \(length) alternated pairs: \((.[length / 2 | floor] + .[(length - 1) / 2 | floor]) / 2)"' \
+    $(for i in 1 2 3 4 5 6; do echo "$OUT/alternated/full-$i.json" "$OUT/alternated/confidence-0.95-$i.json"; done)
 done
