@@ -7,6 +7,7 @@ import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * Panels of x-y lines with labelled points, drawn with Java2D (headless), for trade-offs such
@@ -60,17 +61,21 @@ final class LineChart {
         g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 15));
         g.drawString(panel.title(), x0, 25);
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
-        for (int tick = 0; tick <= 4; tick++) {
-            int y = y0 - (y0 - y1) * tick / 4;
-            int x = x0 + (x1 - x0) * tick / 4;
+        for (double tick : ys.ticks()) {
+            int y = y0 - (int) Math.round((y0 - y1) * ys.fraction(tick));
             g.setColor(new Color(0xE0E0E0));
             g.drawLine(x0, y, x1, y);
+            g.setColor(Color.DARK_GRAY);
+            String label = ys.label(tick);
+            g.drawString(label, x0 - 6 - g.getFontMetrics().stringWidth(label), y + 4);
+        }
+        for (double tick : xs.ticks()) {
+            int x = x0 + (int) Math.round((x1 - x0) * xs.fraction(tick));
+            g.setColor(new Color(0xE0E0E0));
             g.drawLine(x, y0, x, y1);
             g.setColor(Color.DARK_GRAY);
-            String yTick = String.format("%.4g", ys.at(tick / 4.0));
-            g.drawString(yTick, x0 - 6 - g.getFontMetrics().stringWidth(yTick), y + 4);
-            String xTick = String.format("%.4g", xs.at(tick / 4.0));
-            g.drawString(xTick, x - g.getFontMetrics().stringWidth(xTick) / 2, y0 + 16);
+            String label = xs.label(tick);
+            g.drawString(label, x - g.getFontMetrics().stringWidth(label) / 2, y0 + 16);
         }
         g.setColor(Color.BLACK);
         g.drawLine(x0, y0, x1, y0);
@@ -108,8 +113,13 @@ final class LineChart {
         g.setStroke(new BasicStroke(1f));
     }
 
-    /** An axis's extent, padded by 5% so that points do not sit on the frame. */
-    private record Range(double min, double max) {
+    /**
+     * An axis's extent, padded by 5% so that points do not sit on the frame, and its ticks at
+     * round values (1, 2 or 5 times a power of ten), as a reader would mark it by hand.
+     */
+    record Range(double min, double max) {
+
+        private static final int ABOUT_TICKS = 5;
 
         static Range of(double[] values) {
             double lo = Arrays.stream(values).min().orElse(0);
@@ -122,8 +132,31 @@ final class LineChart {
             return (value - min) / (max - min);
         }
 
-        double at(double fraction) {
-            return min + fraction * (max - min);
+        /** The round values inside the extent, about five of them. */
+        double[] ticks() {
+            double step = step();
+            double first = Math.ceil(min / step) * step;
+            int count = (int) Math.floor((max - first) / step + 1e-9) + 1;
+            double[] ticks = new double[Math.max(count, 0)];
+            for (int i = 0; i < ticks.length; i++) {
+                // Multiplying each time, not adding, keeps 0.30000000000000004 out of labels.
+                ticks[i] = (Math.round(first / step) + i) * step;
+            }
+            return ticks;
+        }
+
+        /** A tick's label, with as many decimals as the step between ticks needs. */
+        String label(double tick) {
+            int decimals = Math.max(0, (int) -Math.floor(Math.log10(step()) + 1e-9));
+            return String.format(Locale.ROOT, "%." + decimals + "f", tick);
+        }
+
+        private double step() {
+            double rough = (max - min) / ABOUT_TICKS;
+            double power = Math.pow(10, Math.floor(Math.log10(rough)));
+            double scaled = rough / power;
+            double round = scaled < 1.5 ? 1 : scaled < 3 ? 2 : scaled < 7 ? 5 : 10;
+            return round * power;
         }
     }
 }
