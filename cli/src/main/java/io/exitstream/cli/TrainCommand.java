@@ -218,6 +218,7 @@ final class TrainCommand implements Callable<Integer> {
                 : LayerSkipTrainer.distillingAcrossVocabularies(start, targets, options)) {
             if (resume) {
                 trainer.resume(TrainingCheckpoint.optimizer(out, trainer.optimizerState()));
+                curve.addAll(TrainingCheckpoint.lossCurve(out));
                 System.err.printf("train: resuming from the checkpoint at step %d%n",
                         trainer.step());
             }
@@ -226,6 +227,8 @@ final class TrainCommand implements Callable<Integer> {
             progress.stepTo(trainer.step());
             long begin = System.nanoTime();
             long[] tokens = {0};
+            Runnable saveCheckpoint = () -> TrainingCheckpoint.save(out, trainer.weights(),
+                    trainer.optimizerState(), settings, curve);
             Consumer<LayerSkipTrainer.Step> onStep = step -> {
                 tokens[0] += step.tokens();
                 double seconds = (System.nanoTime() - begin) / 1e9;
@@ -235,11 +238,10 @@ final class TrainCommand implements Callable<Integer> {
                         tokens[0] / seconds));
                 progress.step();
                 if (step.step() % checkpointEvery == 0 || step.step() == steps) {
-                    TrainingCheckpoint.save(out, trainer.weights(), trainer.optimizerState(),
-                            settings);
+                    saveCheckpoint.run();
                 }
             };
-            if (!trainUntilDoneOrStopped(trainer, trainWindows, onStep, settings)) {
+            if (!trainUntilDoneOrStopped(trainer, trainWindows, onStep, saveCheckpoint)) {
                 progress.end();
                 return STOPPED;
             }
@@ -308,7 +310,7 @@ final class TrainCommand implements Callable<Integer> {
      * checkpoint is saved before the JVM exits. Returns whether training got to the end.
      */
     private boolean trainUntilDoneOrStopped(LayerSkipTrainer trainer, TokenWindows windows,
-            Consumer<LayerSkipTrainer.Step> onStep, JsonObject settings) {
+            Consumer<LayerSkipTrainer.Step> onStep, Runnable saveCheckpoint) {
         AtomicBoolean stopRequested = new AtomicBoolean();
         CountDownLatch saved = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
@@ -325,8 +327,7 @@ final class TrainCommand implements Callable<Integer> {
                 trainer.train(windows, trainer.step() + 1, onStep);
             }
             if (stopRequested.get()) {
-                TrainingCheckpoint.save(out, trainer.weights(), trainer.optimizerState(),
-                        settings);
+                saveCheckpoint.run();
                 // Said before the hook is released: the JVM halts right after it returns.
                 System.err.printf("%ntrain: stopped at step %d; the checkpoint in %s is saved,"
                         + " run the same command to resume%n", trainer.step(), out);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import io.exitstream.compression.nn.TrainingCheckpoint;
 import io.exitstream.engine.SharedFixtures;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -94,6 +95,10 @@ class TrainCommandTest {
                 "Once upon a time", "-n", "8", "--seed", "1");
         assertThat(generated.exitCode()).as(generated.err()).isZero();
         assertThat(generated.out()).startsWith("Once upon a time");
+
+        // The checkpoint keeps the loss of every step, so a resumed run draws its whole curve.
+        assertThat(TrainingCheckpoint.lossCurve(out)).extracting(point -> point[0])
+                .containsExactly(1.0, 2.0, 3.0, 4.0);
 
         CliRun again = train(out, "32");
         assertThat(again.exitCode()).as(again.err()).isZero();

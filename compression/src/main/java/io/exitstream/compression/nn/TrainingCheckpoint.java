@@ -1,5 +1,7 @@
 package io.exitstream.compression.nn;
 
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.exitstream.compression.ModelFiles;
@@ -15,12 +17,14 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.List;
 import java.util.stream.Stream;
 
 /**
  * A training run's checkpoint in {@code OUT/checkpoint}: the model's weights (a Hugging Face
- * directory), Adam's state and the run's settings. A new checkpoint is written beside the old
+ * directory), Adam's state, the run's settings and its loss so far. A new checkpoint is written beside the old
  * one and then moved into place, so an interruption leaves one whole checkpoint.
  */
 public final class TrainingCheckpoint {
@@ -28,6 +32,7 @@ public final class TrainingCheckpoint {
     static final String DIR = "checkpoint";
     private static final String STATE = "state.json";
     private static final String MOMENTS = "adam.bin";
+    private static final String LOSS_CURVE = "loss_curve";
 
     private TrainingCheckpoint() {
     }
@@ -43,6 +48,15 @@ public final class TrainingCheckpoint {
      */
     public static void save(Path out, LlamaWeights weights, Adam.State optimizer,
             JsonObject settings) {
+        save(out, weights, optimizer, settings, List.of());
+    }
+
+    /**
+     * {@link #save(Path, LlamaWeights, Adam.State, JsonObject)} with the run's loss curve so
+     * far, {@code [step, loss]} pairs, so that a resumed run can draw its whole curve.
+     */
+    public static void save(Path out, LlamaWeights weights, Adam.State optimizer,
+            JsonObject settings, List<double[]> lossCurve) {
         Path target = out.resolve(DIR);
         Path staging = out.resolve(DIR + ".new");
         delete(staging);
@@ -57,6 +71,14 @@ public final class TrainingCheckpoint {
         JsonObject json = new JsonObject();
         json.addProperty("step", optimizer.step());
         json.add("settings", settings);
+        JsonArray curve = new JsonArray();
+        for (double[] point : lossCurve) {
+            JsonArray pair = new JsonArray();
+            pair.add(point[0]);
+            pair.add(point[1]);
+            curve.add(pair);
+        }
+        json.add(LOSS_CURVE, curve);
         ModelFiles.writeJson(json, staging.resolve(STATE));
         delete(target);
         try {
@@ -75,6 +97,19 @@ public final class TrainingCheckpoint {
     public static JsonObject settings(Path out) {
         JsonObject settings = state(out).getAsJsonObject("settings");
         return settings == null ? new JsonObject() : settings;
+    }
+
+    /** The loss curve saved with the checkpoint; empty for a checkpoint saved without one. */
+    public static List<double[]> lossCurve(Path out) {
+        JsonArray saved = state(out).getAsJsonArray(LOSS_CURVE);
+        List<double[]> curve = new ArrayList<>();
+        if (saved != null) {
+            for (JsonElement point : saved) {
+                JsonArray pair = point.getAsJsonArray();
+                curve.add(new double[] {pair.get(0).getAsDouble(), pair.get(1).getAsDouble()});
+            }
+        }
+        return curve;
     }
 
     /**
