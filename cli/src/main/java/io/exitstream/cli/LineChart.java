@@ -8,6 +8,7 @@ import java.awt.image.BufferedImage;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.stream.LongStream;
 
 /**
  * Panels of x-y lines with labelled points, drawn with Java2D (headless), for trade-offs such
@@ -135,14 +136,11 @@ final class LineChart {
         /** The round values inside the extent, about five of them. */
         double[] ticks() {
             double step = step();
-            double first = Math.ceil(min / step) * step;
-            int count = (int) Math.floor((max - first) / step + 1e-9) + 1;
-            double[] ticks = new double[Math.max(count, 0)];
-            for (int i = 0; i < ticks.length; i++) {
-                // Multiplying each time, not adding, keeps 0.30000000000000004 out of labels.
-                ticks[i] = (Math.round(first / step) + i) * step;
-            }
-            return ticks;
+            long first = (long) Math.ceil(min / step);
+            long last = (long) Math.floor(max / step);
+            // Multiples of the step, not a running sum, keep 0.30000000000000004 out of labels.
+            return LongStream.rangeClosed(first, last)
+                    .mapToDouble(i -> i * step).toArray();
         }
 
         /** A tick's label, with as many decimals as the step between ticks needs. */
