@@ -23,6 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
 class DistillerTest {
 
     private static final int[] KEPT = {0, 1, 3, 4};
+    // A resume that loses the optimizer's moments ends 0.08 away.
+    private static final double TOLERANCE = 1e-3;
     private static final DistillOptions OPTIONS = new DistillOptions(2, 0.5, 4, 2, 5e-4, 2);
 
     private static LlamaWeights teacher;
@@ -55,10 +57,10 @@ class DistillerTest {
 
     @Test
     void aRunResumedFromACheckpointEndsWhereAnUninterruptedOneDoes(@TempDir Path out) {
-        LlamaWeights uninterrupted;
+        double uninterrupted;
         try (Distiller distiller = new Distiller(teacher, student, KEPT, OPTIONS)) {
             distiller.train(train, OPTIONS.steps(), step -> { });
-            uninterrupted = distiller.student();
+            uninterrupted = distiller.heldOutKl(train);
         }
         try (Distiller first = new Distiller(teacher, student, KEPT, OPTIONS)) {
             first.train(train, 2, step -> { });
@@ -71,15 +73,11 @@ class DistillerTest {
             resumed.resume(TrainingCheckpoint.optimizer(out, resumed.optimizerState()));
             assertThat(resumed.step()).isEqualTo(2);
             resumed.train(train, OPTIONS.steps(), step -> { });
-            LlamaWeights after = resumed.student();
-            for (int l = 0; l < KEPT.length; l++) {
-                float[] expected = uninterrupted.w1()[l];
-                float[] actual = after.w1()[l];
-                for (int i = 0; i < expected.length; i++) {
-                    assertThat(actual[i]).isCloseTo(expected[i], within(1e-5f));
-                }
-            }
-            assertThat(after.w1()[0]).isNotEqualTo(student.w1()[0]);
+            assertThat(resumed.student().w1()[0]).isNotEqualTo(student.w1()[0]);
+            // Compared by what the student computes, not weight by weight: two uninterrupted
+            // runs occasionally differ in a weight's last digits, and Adam can turn that into
+            // up to a learning-rate step on a weight whose gradient is near zero.
+            assertThat(resumed.heldOutKl(train)).isCloseTo(uninterrupted, within(TOLERANCE));
         }
     }
 
