@@ -8,6 +8,7 @@ import ai.djl.nn.Activation;
 import io.exitstream.engine.model.LayerShape;
 import io.exitstream.engine.model.LlamaWeights;
 import io.exitstream.engine.model.ModelConfig;
+import io.exitstream.engine.runtime.CausalAttention;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -60,6 +61,7 @@ public final class TorchLlama implements AutoCloseable {
     private final NDArray[] w1;
     private final NDArray[] w2;
     private final NDArray[] w3;
+    private final CausalAttention attention;
 
     private TorchLlama(LlamaWeights w, NDManager parent) {
         this.config = w.config();
@@ -93,6 +95,7 @@ public final class TorchLlama implements AutoCloseable {
             w2[l] = transposed(w.w2()[l], d, h);
             w3[l] = transposed(w.w3()[l], h, d);
         }
+        attention = CausalAttention.load(manager);
     }
 
     /** Copies {@code weights} into float32 tensors of a sub-manager of {@code parent}. */
@@ -144,7 +147,6 @@ public final class TorchLlama implements AutoCloseable {
         int length = (int) tokens.getShape().get(1);
         NDManager scope = tokens.getManager();
         NDArray[] rope = ropeTables(scope, length);
-        NDArray mask = causalMask(scope, length);
         NDArray x = embedding.get(tokens.toType(DataType.INT64, false));
         x.attach(scope);
         for (int l = 0; l < config.layers(); l++) {
@@ -163,9 +165,8 @@ public final class TorchLlama implements AutoCloseable {
                     config.headSize()), rope);
             NDArray v = linear(a, wv[l]).reshape(batch, length, shape.kvHeads(),
                     config.headSize());
-            NDArray heads = attend(q.transpose(0, 2, 1, 3),
-                    shareKv(k.transpose(0, 2, 1, 3), shape.groupSize()),
-                    shareKv(v.transpose(0, 2, 1, 3), shape.groupSize()), mask);
+            NDArray heads = attention.apply(q.transpose(0, 2, 1, 3), k.transpose(0, 2, 1, 3),
+                    v.transpose(0, 2, 1, 3));
             NDArray joined = heads.transpose(0, 2, 1, 3).reshape(batch, length, config.qDim(l));
             probe.observe(Site.ATTENTION_OUTPUT, l, joined);
             x = x.add(linear(joined, wo[l]));
@@ -191,26 +192,6 @@ public final class TorchLlama implements AutoCloseable {
             head.attach(hidden.getManager());
         }
         return linear(rmsNorm(hidden, finalNorm), head);
-    }
-
-    /** Softmax attention of {@code q [b, heads, t, hs]} over {@code k}, {@code v}. */
-    private NDArray attend(NDArray q, NDArray k, NDArray v, NDArray mask) {
-        float scale = (float) (1.0 / Math.sqrt(config.headSize()));
-        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(scale).add(mask);
-        return scores.softmax(-1).matMul(v);
-    }
-
-    /**
-     * Grouped-query attention: each key/value head {@code [b, kvHeads, t, hs]} serves
-     * {@code group} query heads in a row, as in the engine.
-     */
-    private static NDArray shareKv(NDArray x, int group) {
-        Shape s = x.getShape();
-        if (group == 1) {
-            return x;
-        }
-        return x.expandDims(2).broadcast(s.get(0), s.get(1), group, s.get(2), s.get(3))
-                .reshape(s.get(0), s.get(1) * group, s.get(2), s.get(3));
     }
 
     /**
@@ -240,16 +221,6 @@ public final class TorchLlama implements AutoCloseable {
         }
         Shape shape = new Shape(length, 1, hs);
         return new NDArray[] {scope.create(cos, shape), scope.create(sin, shape)};
-    }
-
-    private static NDArray causalMask(NDManager scope, int length) {
-        float[] mask = new float[length * length];
-        for (int i = 0; i < length; i++) {
-            for (int j = i + 1; j < length; j++) {
-                mask[i * length + j] = Float.NEGATIVE_INFINITY;
-            }
-        }
-        return scope.create(mask, new Shape(length, length));
     }
 
     private NDArray rmsNorm(NDArray x, NDArray weight) {
@@ -298,6 +269,7 @@ public final class TorchLlama implements AutoCloseable {
 
     @Override
     public void close() {
+        attention.close();
         manager.close();
     }
 }
