@@ -23,8 +23,13 @@ public final class CausalAttention implements AutoCloseable {
             "  training : bool",
             "  def forward(self: __torch__.CausalAttention, q: Tensor, k: Tensor, v: Tensor)"
                     + " -> Tensor:",
-            "    return torch.scaled_dot_product_attention(q, k, v, None, 0., True,"
-                    + " enable_gqa=True)",
+            // PyTorch's fused CPU kernel takes no grouped K/V (enable_gqa falls back to the
+            // unfused "math" path, no faster than DJL ops), so the K/V heads are repeated first.
+            "    group = q.size(1) // k.size(1)",
+            "    if group > 1:",
+            "      k = torch.repeat_interleave(k, group, 1)",
+            "      v = torch.repeat_interleave(v, group, 1)",
+            "    return torch.scaled_dot_product_attention(q, k, v, None, 0., True)",
             "");
 
     private final PtSymbolBlock block;

@@ -27,12 +27,25 @@ class CausalAttentionTest {
         float[] v = random(KV_HEADS, 3);
         try (NDManager manager = NDManager.newBaseManager();
                 CausalAttention attention = CausalAttention.load(manager)) {
-            float[] actual = attention.apply(tensor(manager, q, HEADS),
-                    tensor(manager, k, KV_HEADS), tensor(manager, v, KV_HEADS)).toFloatArray();
+            float[] actual = attend(attention, manager, q, k, v, KV_HEADS);
             float[] expected = writtenOut(q, k, v);
             for (int i = 0; i < expected.length; i++) {
                 assertThat(actual[i]).as("output %d", i).isCloseTo(expected[i], within(1e-5f));
             }
+        }
+    }
+
+    @Test
+    void oneKeyValueHeadPerQueryHeadGivesWhatTheSharedHeadsGive() {
+        float[] q = random(HEADS, 8);
+        float[] k = random(KV_HEADS, 9);
+        float[] v = random(KV_HEADS, 10);
+        try (NDManager manager = NDManager.newBaseManager();
+                CausalAttention attention = CausalAttention.load(manager)) {
+            float[] grouped = attend(attention, manager, q, k, v, KV_HEADS);
+            float[] perHead = attend(attention, manager, q, repeatedHeads(k), repeatedHeads(v),
+                    HEADS);
+            assertThat(perHead).containsExactly(grouped, within(1e-6f));
         }
     }
 
@@ -57,6 +70,12 @@ class CausalAttentionTest {
                 }
             }
         }
+    }
+
+    private static float[] attend(CausalAttention attention, NDManager manager, float[] q,
+            float[] k, float[] v, int kvHeads) {
+        return attention.apply(tensor(manager, q, HEADS), tensor(manager, k, kvHeads),
+                tensor(manager, v, kvHeads)).toFloatArray();
     }
 
     private interface Attention {
@@ -132,6 +151,22 @@ class CausalAttentionTest {
                             acc += weights[j] / sum * v[at(b, kvHead, j, c, KV_HEADS)];
                         }
                         out[at(b, h, i, c, HEADS)] = (float) acc;
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Key/value heads {@code [b, kvHeads, t, hs]} copied out to one per query head. */
+    private static float[] repeatedHeads(float[] x) {
+        int group = HEADS / KV_HEADS;
+        float[] out = new float[BATCH * HEADS * TOKENS * HEAD_SIZE];
+        for (int b = 0; b < BATCH; b++) {
+            for (int h = 0; h < HEADS; h++) {
+                for (int t = 0; t < TOKENS; t++) {
+                    for (int c = 0; c < HEAD_SIZE; c++) {
+                        out[at(b, h, t, c, HEADS)] = x[at(b, h / group, t, c, KV_HEADS)];
                     }
                 }
             }
