@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Training-step A/B: two CLI builds (BASE, NEW) alternated three times, each a 30-step run of
+# the shipped model's recipe (models/exitstream-stories-8L/README.md) on the same corpus. Each
+# build is a copy of cli/target/exitstream-cli.jar and cli/target/lib made with
+# `mvn -q package -pl cli -am -DskipTests` at its commit. Writes
+# docs/bench/training/{base,new}-ROUND.json (each run's train.json) and prints tokens/s and
+# peak memory per run.
+#   [ROUNDS=5] bash docs/bench/training/run.sh /tmp/base-cli /tmp/new-cli CORPUS.jsonl TOKENIZER.json
+#   # about 12 minutes on two cores
+set -euo pipefail
+cd "$(dirname "$0")/../../.."
+OUT=docs/bench/training
+declare -A build=([base]=$1 [new]=$2)
+corpus=$3
+tokenizer=$4
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+for round in $(seq "${ROUNDS:-3}"); do
+  for v in base new; do
+    /usr/bin/time -f "%M" -o "$work/rss" java -Xmx8g -Dai.djl.offline=true \
+      -cp "${build[$v]}/exitstream-cli.jar:${build[$v]}/lib/*" io.exitstream.cli.Exitstream \
+      train --corpus "$corpus" --tokenizer "$tokenizer" --out "$work/$v-$round" \
+      --layers 8 --dim 128 --hidden 384 --heads 8 --kv-heads 4 --context 256 --steps 30 \
+      --batch 32 --micro-batch 8 --lr 2e-3 --warmup 50 --layer-drop 0.1 --exit-scale 0.5 \
+      --exit-rotation 4 --seed 1 --threads 2 --checkpoint-every 1000 > "$work/log" 2>&1
+    cp "$work/$v-$round/train.json" "$OUT/$v-$round.json"
+    echo "$v round $round: $(grep -o '"tokens_per_second": [0-9.]*' "$OUT/$v-$round.json"),"\
+" peak RSS $(( $(cat "$work/rss") / 1024 )) MiB"
+  done
+done
