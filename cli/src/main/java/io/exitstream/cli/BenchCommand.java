@@ -54,6 +54,11 @@ final class BenchCommand implements Callable<Integer> {
                     + " (default: ${DEFAULT-VALUE}).")
     private int runs;
 
+    @Option(names = "--against-full",
+            description = "Time the full model before every run of --plan, in the same process,"
+                    + " and report the plan's speedup as the median of the per-run ratios.")
+    private boolean againstFull;
+
     @Mixin
     private RuntimeOptions runtime;
 
@@ -88,7 +93,7 @@ final class BenchCommand implements Callable<Integer> {
             report.put("runs", runs);
             report.put("prefill", prefill(model));
             List<Object> decode = new ArrayList<>();
-            DecodeBench bench = new DecodeBench(tokens, runs);
+            DecodeBench bench = new DecodeBench(tokens, runs, againstFull);
             for (int batch : batches) {
                 decode.add(bench.measure(model, plan, batch));
             }

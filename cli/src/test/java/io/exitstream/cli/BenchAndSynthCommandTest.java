@@ -91,12 +91,8 @@ class BenchAndSynthCommandTest {
 
     @Test
     void benchRunsAConfidencePlanWithTheExitHeadsItIsGiven() throws java.io.IOException {
-        Path plan = java.nio.file.Files.writeString(tmp.resolve("plan.json"), """
-                {"version": 3, "exit": {"type": "confidence", "thresholds": {"0": 0.5},
-                 "min_exit_layer": 0}}
-                """);
+        Path plan = planExitingAfterLayer0();
         Path heads = tmp.resolve("heads.safetensors");
-        ExitHeads.of(new ExitHead(0, new float[64], 20f)).write(heads);
         CliRun run = CliRun.of("bench", "--shape", TINY, "--batch", "2", "--tokens", "6",
                 "--prompt-tokens", "4", "--runs", "1", "--plan", plan.toString(),
                 "--exit-heads", heads.toString());
@@ -110,6 +106,48 @@ class BenchAndSynthCommandTest {
         assertThat(noHeads.exitCode()).isEqualTo(1);
         assertThat(noHeads.err().strip()).endsWith("has confidence exits, which need exit heads:"
                 + " pass --exit-heads");
+    }
+
+    @Test
+    void againstFullTimesTheFullModelRunForRunAndReportsThePlansSpeedup()
+            throws java.io.IOException {
+        Path plan = planExitingAfterLayer0();
+        Path heads = tmp.resolve("heads.safetensors");
+        CliRun run = CliRun.of("bench", "--shape", TINY, "--batch", "1,2", "--tokens", "6",
+                "--prompt-tokens", "4", "--runs", "3", "--plan", plan.toString(),
+                "--exit-heads", heads.toString(), "--against-full");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        for (var element : JsonParser.parseString(run.out()).getAsJsonObject()
+                .getAsJsonArray("decode")) {
+            JsonObject decode = element.getAsJsonObject();
+            // The plan's own figures stay the plan's: every token leaves after layer 0.
+            assertThat(decode.get("mean_layers_executed").getAsDouble()).isEqualTo(1.0);
+            assertThat(decode.get("full_tokens_per_s").getAsDouble()).isPositive();
+            double[] ratios = java.util.stream.StreamSupport.stream(
+                    decode.getAsJsonArray("runs_speedup_vs_full").spliterator(), false)
+                    .mapToDouble(r -> r.getAsDouble()).sorted().toArray();
+            assertThat(ratios).hasSize(3);
+            assertThat(ratios[0]).isPositive();
+            // The median run's ratio (each figure is rounded to 3 decimals on its own).
+            assertThat(decode.get("speedup_vs_full").getAsDouble())
+                    .isCloseTo(ratios[1], org.assertj.core.data.Offset.offset(0.0011));
+        }
+
+        CliRun plain = CliRun.of("bench", "--shape", TINY, "--batch", "1", "--tokens", "4",
+                "--prompt-tokens", "4", "--runs", "1");
+        assertThat(plain.out()).doesNotContain("speedup_vs_full");
+    }
+
+    /**
+     * A confidence plan that may exit after layer 0, with exit heads beside it in
+     * heads.safetensors whose confidence there is sigmoid(20): every token leaves.
+     */
+    private Path planExitingAfterLayer0() throws java.io.IOException {
+        ExitHeads.of(new ExitHead(0, new float[64], 20f)).write(tmp.resolve("heads.safetensors"));
+        return java.nio.file.Files.writeString(tmp.resolve("plan.json"), """
+                {"version": 3, "exit": {"type": "confidence", "thresholds": {"0": 0.5},
+                 "min_exit_layer": 0}}
+                """);
     }
 
     @Test
