@@ -14,9 +14,7 @@ class Decoder(Module):
         positions = torch.arange(span - rows, span)
       cos = torch.index_select(tables[2], 0, positions)
       sin = torch.index_select(tables[3], 0, positions)
-      mask = self.causal(positions, span)
-      if not prefill:
-        mask = torch.reshape(mask, [rows, 1, 1, span])
+      mask = self.mask(positions, span, prefill)
       for layer in layers:
         x = self.block(x, weights[4 * layer], weights[4 * layer + 1], weights[4 * layer + 2], weights[4 * layer + 3], keys[layer], values[layer], cos, sin, slots, positions, mask, slot_start, span, prefill)
     # head: 0 returns the hidden states, 1 the logits of every row, 2 those of the last row.
@@ -36,6 +34,9 @@ class Decoder(Module):
     rows = x.size(0)
     cos = torch.index_select(tables[2], 0, positions)
     sin = torch.index_select(tables[3], 0, positions)
+    # (Parenthesised: TorchScript's lexer reads "not influence" as the operator "not in".)
+    if rows == 1 and not (influence):
+      return self.exits_one_row(x, layers, thresholds, weights, tables, heads, keys, values, slots, positions, slot_start, span, cos, sin)
     mask = torch.reshape(self.causal(positions, span), [rows, 1, 1, span])
     count = len(layers)
     # Rows still running, as indices into the step's rows; exited rows' states wait in states.
@@ -85,6 +86,33 @@ class Decoder(Module):
     elif active.size(0) > 0:
       states.index_copy_(0, active, x)
     return torch.cat([self.project(self.norm(states), tables[1]), report], 1)
+  def exits_one_row(self: __torch__.Decoder, x: Tensor, layers: List[int], thresholds: List[float], weights: List[Tensor], tables: List[Tensor], heads: List[Tensor], keys: List[Tensor], values: List[Tensor], slots: Tensor, positions: Tensor, slot_start: int, span: int, cos: Tensor, sin: Tensor) -> Tensor:
+    # exits() for a single row without influence, the usual batch-1 decode: no bookkeeping
+    # tensors, and the exit test's arithmetic on host floats (a few operations instead of a
+    # dozen; on a small model each test cost about what a whole layer does). The confidence is
+    # sigmoid(w . norm(h) + b) = sigmoid((w . h) / rms(h) + b), the same value exits() computes.
+    count = len(layers)
+    exit_layer = layers[count - 1]
+    executed = count
+    confidence = float("nan")
+    for i in range(count):
+      layer = layers[i]
+      x = self.block(x, weights[4 * layer], weights[4 * layer + 1], weights[4 * layer + 2], weights[4 * layer + 3], keys[layer], values[layer], cos, sin, slots, positions, None, slot_start, span, False)
+      threshold = thresholds[i]
+      if threshold <= 1.0:
+        state = self.adapt(x, heads[4 * layer + 2], heads[4 * layer + 3])
+        dot = float(torch.matmul(state, heads[4 * layer]))
+        square = float(torch.sum(torch.mul(state, state)))
+        logit = dot * (square / {dim} + {eps}) ** -0.5 + float(heads[4 * layer + 1])
+        confidence = 1.0 / (1.0 + torch.exp(-logit))
+        if confidence >= threshold:
+          exit_layer = layer
+          executed = i + 1
+          self.propagate(x, layers, i + 1, weights, keys, values, cos, sin, slots, positions)
+          x = state
+          break
+    report = [float(exit_layer), float(executed), confidence] + [float("nan")] * {layers}
+    return torch.cat([self.project(self.norm(x), tables[1]), torch.unsqueeze(torch.tensor(report, dtype=6), 0)], 1)
   def mark_exit(self: __torch__.Decoder, report: Tensor, rows: Tensor, layer: int, executed: int):
     torch.select(report, 1, 0).index_fill_(0, rows, layer)
     torch.select(report, 1, 1).index_fill_(0, rows, executed)
@@ -135,6 +163,15 @@ class Decoder(Module):
     if int(torch.select(slots, 0, slots.size(0) - 1)) - first == slots.size(0) - 1:
       return first
     return -1
+  def mask(self: __torch__.Decoder, positions: Tensor, span: int, prefill: bool) -> Optional[Tensor]:
+    # Prefill: [rows, span]; decode: [rows, 1, 1, span] for attention's heads. A single decode
+    # row is the last position of the span and sees all of it: no mask.
+    if prefill:
+      return self.causal(positions, span)
+    rows = positions.size(0)
+    if rows == 1:
+      return None
+    return torch.reshape(self.causal(positions, span), [rows, 1, 1, span])
   def causal(self: __torch__.Decoder, positions: Tensor, span: int) -> Tensor:
     # [rows, span]: -inf where a row's position is behind the key's: causal, per sequence.
     behind = torch.gt(torch.unsqueeze(torch.arange(span), 0), torch.unsqueeze(positions, 1))
@@ -150,7 +187,7 @@ class Decoder(Module):
     return torch.add(torch.mul(x, cos), torch.mul(swapped, sin))
   def project(self: __torch__.Decoder, x: Tensor, weight: Tensor) -> Tensor:
 {project}
-  def block(self: __torch__.Decoder, x: Tensor, attention_in: Tensor, attention_out: Tensor, ffn_in: Tensor, ffn_out: Tensor, key_cache: Tensor, value_cache: Tensor, cos: Tensor, sin: Tensor, slots: Tensor, positions: Tensor, mask: Tensor, slot_start: int, span: int, prefill: bool) -> Tensor:
+  def block(self: __torch__.Decoder, x: Tensor, attention_in: Tensor, attention_out: Tensor, ffn_in: Tensor, ffn_out: Tensor, key_cache: Tensor, value_cache: Tensor, cos: Tensor, sin: Tensor, slots: Tensor, positions: Tensor, mask: Optional[Tensor], slot_start: int, span: int, prefill: bool) -> Tensor:
     # A pruned layer may have fewer heads or FFN neurons than the model was built with: its
     # widths are read off its KV cache and its projections' outputs (packed bf16 weights are
     # opaque). RoPE factors repeat every head, so the first columns of the tables serve any
@@ -181,7 +218,7 @@ class Decoder(Module):
     gate = torch.slice(gate_up, 1, 0, hidden)
     up = torch.slice(gate_up, 1, hidden, 2 * hidden)
     return torch.add(x, self.project(torch.mul(torch.silu(gate), up), ffn_out))
-  def attend_decode(self: __torch__.Decoder, q: Tensor, k: Tensor, v: Tensor, key_cache: Tensor, value_cache: Tensor, slots: Tensor, positions: Tensor, mask: Tensor, slot_start: int, span: int, rows: int, kv_heads: int, group: int) -> Tensor:
+  def attend_decode(self: __torch__.Decoder, q: Tensor, k: Tensor, v: Tensor, key_cache: Tensor, value_cache: Tensor, slots: Tensor, positions: Tensor, mask: Optional[Tensor], slot_start: int, span: int, rows: int, kv_heads: int, group: int) -> Tensor:
     index : List[Optional[Tensor]] = [slots, positions]
     key_cache.index_put_(index, k)
     value_cache.index_put_(index, v)
@@ -195,7 +232,7 @@ class Decoder(Module):
     queries = torch.reshape(q, [rows, kv_heads, group, {head_size}])
     out = torch.scaled_dot_product_attention(queries, torch.permute(keys, [0, 2, 1, 3]), torch.permute(values, [0, 2, 1, 3]), mask, 0., False, scale=1.)
     return torch.reshape(out, [rows, -1])
-  def attend_prefill(self: __torch__.Decoder, q: Tensor, k: Tensor, v: Tensor, key_cache: Tensor, value_cache: Tensor, mask: Tensor, slot: int, span: int, rows: int, kv_heads: int, group: int) -> Tensor:
+  def attend_prefill(self: __torch__.Decoder, q: Tensor, k: Tensor, v: Tensor, key_cache: Tensor, value_cache: Tensor, mask: Optional[Tensor], slot: int, span: int, rows: int, kv_heads: int, group: int) -> Tensor:
     start = span - rows
     torch.slice(torch.select(key_cache, 0, slot), 0, start, span).copy_(k)
     torch.slice(torch.select(value_cache, 0, slot), 0, start, span).copy_(v)
