@@ -64,7 +64,7 @@ class Decoder(Module):
             # Every running row leaves (always so at batch 1): nothing to split.
             states.index_copy_(0, active, state)
             self.mark_exit(report, active, layer, i + 1)
-            self.propagate(x, layers, i + 1, weights, keys, values, cos, sin, slots, positions)
+            self.propagate(self.norm(x), layers, i + 1, weights, keys, values, cos, sin, slots, positions)
             active = torch.slice(active, 0, 0, 0)
             break
           left = torch.squeeze(torch.nonzero(leave), 1)
@@ -72,7 +72,7 @@ class Decoder(Module):
           gone = torch.index_select(active, 0, left)
           states.index_copy_(0, gone, torch.index_select(state, 0, left))
           self.mark_exit(report, gone, layer, i + 1)
-          self.propagate(torch.index_select(x, 0, left), layers, i + 1, weights, keys, values, torch.index_select(cos, 0, left), torch.index_select(sin, 0, left), torch.index_select(slots, 0, left), torch.index_select(positions, 0, left))
+          self.propagate(self.norm(torch.index_select(x, 0, left)), layers, i + 1, weights, keys, values, torch.index_select(cos, 0, left), torch.index_select(sin, 0, left), torch.index_select(slots, 0, left), torch.index_select(positions, 0, left))
           active = torch.index_select(active, 0, stay)
           x = torch.index_select(x, 0, stay)
           cos = torch.index_select(cos, 0, stay)
@@ -88,31 +88,35 @@ class Decoder(Module):
     return torch.cat([self.project(self.norm(states), tables[1]), report], 1)
   def exits_one_row(self: __torch__.Decoder, x: Tensor, layers: List[int], thresholds: List[float], weights: List[Tensor], tables: List[Tensor], heads: List[Tensor], keys: List[Tensor], values: List[Tensor], slots: Tensor, positions: Tensor, slot_start: int, span: int, cos: Tensor, sin: Tensor) -> Tensor:
     # exits() for a single row without influence, the usual batch-1 decode: no bookkeeping
-    # tensors, and the exit test's arithmetic on host floats (a few operations instead of a
-    # dozen; on a small model each test cost about what a whole layer does). The confidence is
-    # sigmoid(w . norm(h) + b) = sigmoid((w . h) / rms(h) + b), the same value exits() computes.
+    # tensors, and one normalised state per layer shared by the exit test, the next layer's
+    # attention, the propagation and the LM head (norms are folded into the matrices after
+    # them, so all four start from the same RMS-normalised vector). Without an adapter a test
+    # is then a dot product read back to the host; on a small model the bookkeeping and extra
+    # norms had cost about what a whole layer does.
     count = len(layers)
     exit_layer = layers[count - 1]
     executed = count
     confidence = float("nan")
+    h = self.norm(x)
     for i in range(count):
       layer = layers[i]
-      x = self.block(x, weights[4 * layer], weights[4 * layer + 1], weights[4 * layer + 2], weights[4 * layer + 3], keys[layer], values[layer], cos, sin, slots, positions, None, slot_start, span, False)
+      x = self.block_normed(x, h, weights[4 * layer], weights[4 * layer + 1], weights[4 * layer + 2], weights[4 * layer + 3], keys[layer], values[layer], cos, sin, slots, positions, None, slot_start, span, False)
+      h = self.norm(x)
       threshold = thresholds[i]
       if threshold <= 1.0:
-        state = self.adapt(x, heads[4 * layer + 2], heads[4 * layer + 3])
-        dot = float(torch.matmul(state, heads[4 * layer]))
-        square = float(torch.sum(torch.mul(state, state)))
-        logit = dot * (square / {dim} + {eps}) ** -0.5 + float(heads[4 * layer + 1])
+        state = h
+        if torch.numel(heads[4 * layer + 2]) > 0:
+          state = self.norm(self.adapt(x, heads[4 * layer + 2], heads[4 * layer + 3]))
+        logit = float(torch.matmul(state, heads[4 * layer])) + float(heads[4 * layer + 1])
         confidence = 1.0 / (1.0 + torch.exp(-logit))
         if confidence >= threshold:
           exit_layer = layer
           executed = i + 1
-          self.propagate(x, layers, i + 1, weights, keys, values, cos, sin, slots, positions)
-          x = state
+          self.propagate(h, layers, i + 1, weights, keys, values, cos, sin, slots, positions)
+          h = state
           break
     report = [float(exit_layer), float(executed), confidence] + [float("nan")] * {layers}
-    return torch.cat([self.project(self.norm(x), tables[1]), torch.unsqueeze(torch.tensor(report, dtype=6), 0)], 1)
+    return torch.cat([self.project(h, tables[1]), torch.unsqueeze(torch.tensor(report, dtype=6), 0)], 1)
   def mark_exit(self: __torch__.Decoder, report: Tensor, rows: Tensor, layer: int, executed: int):
     torch.select(report, 1, 0).index_fill_(0, rows, layer)
     torch.select(report, 1, 1).index_fill_(0, rows, executed)
@@ -121,15 +125,14 @@ class Decoder(Module):
     if torch.numel(down) == 0:
       return x
     return torch.add(x, torch.matmul(torch.matmul(x, down), up))
-  def propagate(self: __torch__.Decoder, x: Tensor, layers: List[int], start: int, weights: List[Tensor], keys: List[Tensor], values: List[Tensor], cos: Tensor, sin: Tensor, slots: Tensor, positions: Tensor):
+  def propagate(self: __torch__.Decoder, h: Tensor, layers: List[int], start: int, weights: List[Tensor], keys: List[Tensor], values: List[Tensor], cos: Tensor, sin: Tensor, slots: Tensor, positions: Tensor):
     # CALM's state propagation: rows that exited get keys and values in every deeper kept
-    # layer (layers[start:]) from their exit hidden state x: attention norm, k and v
-    # projections and RoPE only, so later tokens attend to them consistently.
+    # layer (layers[start:]) from their exit hidden state, given normalised as h (the attention
+    # norm): k and v projections and RoPE only, so later tokens attend to them consistently.
     deeper = len(layers) - start
     if deeper == 0:
       return
-    rows = x.size(0)
-    h = self.norm(x)
+    rows = h.size(0)
     index : List[Optional[Tensor]] = [slots, positions]
     k_parts : List[Tensor] = []
     for j in range(start, len(layers)):
@@ -188,6 +191,8 @@ class Decoder(Module):
   def project(self: __torch__.Decoder, x: Tensor, weight: Tensor) -> Tensor:
 {project}
   def block(self: __torch__.Decoder, x: Tensor, attention_in: Tensor, attention_out: Tensor, ffn_in: Tensor, ffn_out: Tensor, key_cache: Tensor, value_cache: Tensor, cos: Tensor, sin: Tensor, slots: Tensor, positions: Tensor, mask: Optional[Tensor], slot_start: int, span: int, prefill: bool) -> Tensor:
+    return self.block_normed(x, self.norm(x), attention_in, attention_out, ffn_in, ffn_out, key_cache, value_cache, cos, sin, slots, positions, mask, slot_start, span, prefill)
+  def block_normed(self: __torch__.Decoder, x: Tensor, h: Tensor, attention_in: Tensor, attention_out: Tensor, ffn_in: Tensor, ffn_out: Tensor, key_cache: Tensor, value_cache: Tensor, cos: Tensor, sin: Tensor, slots: Tensor, positions: Tensor, mask: Optional[Tensor], slot_start: int, span: int, prefill: bool) -> Tensor:
     # A pruned layer may have fewer heads or FFN neurons than the model was built with: its
     # widths are read off its KV cache and its projections' outputs (packed bf16 weights are
     # opaque). RoPE factors repeat every head, so the first columns of the tables serve any
@@ -195,7 +200,8 @@ class Decoder(Module):
     rows = x.size(0)
     kv_heads = key_cache.size(2)
     kv_width = kv_heads * {head_size}
-    qkv = self.project(self.norm(x), attention_in)
+    # h: the attention norm of x (see block), which an exit test may have computed already.
+    qkv = self.project(h, attention_in)
     q_width = qkv.size(1) - 2 * kv_width
     qk_width = q_width + kv_width
     group = q_width // kv_width
