@@ -39,23 +39,26 @@ class Decoder(Module):
       return self.exits_one_row(x, layers, thresholds, weights, tables, heads, keys, values, slots, positions, slot_start, span, cos, sin)
     mask = torch.reshape(self.causal(positions, span), [rows, 1, 1, span])
     count = len(layers)
-    # Rows still running, as indices into the step's rows; exited rows' states wait in states.
+    # Rows still running, as indices into the step's rows; exited rows' normalised states wait
+    # in states. h is the running rows' normalised state, shared as in exits_one_row.
     active = torch.arange(rows)
     states = torch.zeros([rows, {dim}])
     exited = False
     report = torch.full([rows, 3 + {layers}], float("nan"))
     self.mark_exit(report, active, layers[count - 1], count)
+    h = self.norm(x)
     for i in range(count):
       layer = layers[i]
-      out = self.block(x, weights[4 * layer], weights[4 * layer + 1], weights[4 * layer + 2], weights[4 * layer + 3], keys[layer], values[layer], cos, sin, slots, positions, mask, slot_start, span, False)
+      out = self.block_normed(x, h, weights[4 * layer], weights[4 * layer + 1], weights[4 * layer + 2], weights[4 * layer + 3], keys[layer], values[layer], cos, sin, slots, positions, mask, slot_start, span, False)
       if influence:
         similarity = torch.cosine_similarity(x, out, 1, 1e-8)
         torch.select(report, 1, 3 + layer).index_copy_(0, active, torch.rsub(similarity, 1.0))
       x = out
+      h = self.norm(x)
       threshold = thresholds[i]
       if threshold <= 1.0:
-        state = self.adapt(x, heads[4 * layer + 2], heads[4 * layer + 3])
-        confidence = torch.sigmoid(torch.add(torch.matmul(self.norm(state), heads[4 * layer]), heads[4 * layer + 1]))
+        state = self.exit_state(x, h, heads[4 * layer + 2], heads[4 * layer + 3])
+        confidence = torch.sigmoid(torch.add(torch.matmul(state, heads[4 * layer]), heads[4 * layer + 1]))
         torch.select(report, 1, 2).index_copy_(0, active, confidence)
         leave = torch.ge(confidence, threshold)
         if bool(torch.any(leave)):
@@ -64,7 +67,7 @@ class Decoder(Module):
             # Every running row leaves (always so at batch 1): nothing to split.
             states.index_copy_(0, active, state)
             self.mark_exit(report, active, layer, i + 1)
-            self.propagate(self.norm(x), layers, i + 1, weights, keys, values, cos, sin, slots, positions)
+            self.propagate(h, layers, i + 1, weights, keys, values, cos, sin, slots, positions)
             active = torch.slice(active, 0, 0, 0)
             break
           left = torch.squeeze(torch.nonzero(leave), 1)
@@ -72,9 +75,10 @@ class Decoder(Module):
           gone = torch.index_select(active, 0, left)
           states.index_copy_(0, gone, torch.index_select(state, 0, left))
           self.mark_exit(report, gone, layer, i + 1)
-          self.propagate(self.norm(torch.index_select(x, 0, left)), layers, i + 1, weights, keys, values, torch.index_select(cos, 0, left), torch.index_select(sin, 0, left), torch.index_select(slots, 0, left), torch.index_select(positions, 0, left))
+          self.propagate(torch.index_select(h, 0, left), layers, i + 1, weights, keys, values, torch.index_select(cos, 0, left), torch.index_select(sin, 0, left), torch.index_select(slots, 0, left), torch.index_select(positions, 0, left))
           active = torch.index_select(active, 0, stay)
           x = torch.index_select(x, 0, stay)
+          h = torch.index_select(h, 0, stay)
           cos = torch.index_select(cos, 0, stay)
           sin = torch.index_select(sin, 0, stay)
           slots = torch.index_select(slots, 0, stay)
@@ -82,10 +86,10 @@ class Decoder(Module):
           mask = torch.index_select(mask, 0, stay)
           slot_start = self.first_if_adjacent(slots)
     if not exited:
-      states = x
+      states = h
     elif active.size(0) > 0:
-      states.index_copy_(0, active, x)
-    return torch.cat([self.project(self.norm(states), tables[1]), report], 1)
+      states.index_copy_(0, active, h)
+    return torch.cat([self.project(states, tables[1]), report], 1)
   def exits_one_row(self: __torch__.Decoder, x: Tensor, layers: List[int], thresholds: List[float], weights: List[Tensor], tables: List[Tensor], heads: List[Tensor], keys: List[Tensor], values: List[Tensor], slots: Tensor, positions: Tensor, slot_start: int, span: int, cos: Tensor, sin: Tensor) -> Tensor:
     # exits() for a single row without influence, the usual batch-1 decode: no bookkeeping
     # tensors, and one normalised state per layer shared by the exit test, the next layer's
@@ -104,9 +108,7 @@ class Decoder(Module):
       h = self.norm(x)
       threshold = thresholds[i]
       if threshold <= 1.0:
-        state = h
-        if torch.numel(heads[4 * layer + 2]) > 0:
-          state = self.norm(self.adapt(x, heads[4 * layer + 2], heads[4 * layer + 3]))
+        state = self.exit_state(x, h, heads[4 * layer + 2], heads[4 * layer + 3])
         logit = float(torch.matmul(state, heads[4 * layer])) + float(heads[4 * layer + 1])
         confidence = 1.0 / (1.0 + torch.exp(-logit))
         if confidence >= threshold:
@@ -120,11 +122,12 @@ class Decoder(Module):
   def mark_exit(self: __torch__.Decoder, report: Tensor, rows: Tensor, layer: int, executed: int):
     torch.select(report, 1, 0).index_fill_(0, rows, layer)
     torch.select(report, 1, 1).index_fill_(0, rows, executed)
-  def adapt(self: __torch__.Decoder, x: Tensor, down: Tensor, up: Tensor) -> Tensor:
-    # An exit head's low-rank adapter, h + up (down h), if it has one.
+  def exit_state(self: __torch__.Decoder, x: Tensor, h: Tensor, down: Tensor, up: Tensor) -> Tensor:
+    # The normalised state an exit head reads, h = norm(x) itself without an adapter, else
+    # norm(x + up (down x)) through its low-rank adapter.
     if torch.numel(down) == 0:
-      return x
-    return torch.add(x, torch.matmul(torch.matmul(x, down), up))
+      return h
+    return self.norm(torch.add(x, torch.matmul(torch.matmul(x, down), up)))
   def propagate(self: __torch__.Decoder, h: Tensor, layers: List[int], start: int, weights: List[Tensor], keys: List[Tensor], values: List[Tensor], cos: Tensor, sin: Tensor, slots: Tensor, positions: Tensor):
     # CALM's state propagation: rows that exited get keys and values in every deeper kept
     # layer (layers[start:]) from their exit hidden state, given normalised as h (the attention
