@@ -71,6 +71,10 @@ final class BenchCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(),
                     "name the model: --model PATH or --shape SHAPE");
         }
+        if (againstFull && !planOption.given()) {
+            throw new ParameterException(spec.commandLine(),
+                    "--against-full compares a plan with the full model: give the plan with --plan");
+        }
         requirePositive("--tokens", tokens);
         requirePositive("--prompt-tokens", promptTokens);
         requirePositive("--runs", runs);

@@ -28,6 +28,11 @@ final class PlanOption {
                     + " X.exits.safetensors for X.bin, exit_heads.safetensors in a directory).")
     private Path exitHeadsFile;
 
+    /** Whether --plan was given. */
+    boolean given() {
+        return planFile != null;
+    }
+
     /**
      * The plan from --plan validated against the model, or the full model's. A confidence plan
      * also gives the model its exit heads, from --exit-heads or found beside {@code modelPath}

@@ -136,6 +136,11 @@ class BenchAndSynthCommandTest {
         CliRun plain = CliRun.of("bench", "--shape", TINY, "--batch", "1", "--tokens", "4",
                 "--prompt-tokens", "4", "--runs", "1");
         assertThat(plain.out()).doesNotContain("speedup_vs_full");
+
+        CliRun noPlan = CliRun.of("bench", "--shape", TINY, "--against-full");
+        assertThat(noPlan.exitCode()).isEqualTo(2);
+        assertThat(noPlan.err()).contains("--against-full compares a plan with the full model")
+                .contains("--plan");
     }
 
     /**
