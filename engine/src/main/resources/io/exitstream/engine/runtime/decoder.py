@@ -95,8 +95,8 @@ class Decoder(Module):
     # tensors, and one normalised state per layer shared by the exit test, the next layer's
     # attention, the propagation and the LM head (norms are folded into the matrices after
     # them, so all four start from the same RMS-normalised vector). Without an adapter a test
-    # is then a dot product read back to the host; on a small model the bookkeeping and extra
-    # norms had cost about what a whole layer does.
+    # is then a dot product and its sigmoid, read back to the host; on a small model the
+    # bookkeeping and extra norms had cost about what a whole layer does.
     count = len(layers)
     exit_layer = layers[count - 1]
     executed = count
@@ -109,8 +109,9 @@ class Decoder(Module):
       threshold = thresholds[i]
       if threshold <= 1.0:
         state = self.exit_state(x, h, heads[4 * layer + 2], heads[4 * layer + 3])
-        logit = float(torch.matmul(state, heads[4 * layer])) + float(heads[4 * layer + 1])
-        confidence = 1.0 / (1.0 + torch.exp(-logit))
+        # In float32 as exits() has it, so that both paths decide alike, even where the
+        # sigmoid rounds to 1.
+        confidence = float(torch.sigmoid(torch.add(torch.matmul(state, heads[4 * layer]), heads[4 * layer + 1])))
         if confidence >= threshold:
           exit_layer = layer
           executed = i + 1

@@ -125,6 +125,29 @@ class ConfidenceExitsTest {
     }
 
     @Test
+    void oneRowAndABatchDecideAlikeWhereTheConfidenceRoundsToOne() {
+        // sigmoid(20) is 1 - 2e-9: exactly 1 in float32, which a threshold of 1 accepts.
+        model.useExitHeads(ExitHeads.of(constant(1, 20f)));
+        ExecutionPlan plan = confidence(List.of(), Map.of(1, 1f), 1);
+        try (Generator generator = new Generator(model, 2, 64)) {
+            generator.setPlan(plan);
+            Sequence alone = generator.generate(Stories260K.greedy(BOS, 6), t -> { });
+            List<Sequence> pair = List.of(generator.start(Stories260K.greedy(BOS, 6)),
+                    generator.start(Stories260K.greedy(new int[] {1, 403}, 6)));
+            while (pair.stream().anyMatch(s -> !s.isFinished())) {
+                generator.step(pair);
+            }
+            for (Sequence s : List.of(alone, pair.get(0), pair.get(1))) {
+                assertThat(s.reports().subList(1, 6)).allSatisfy(r -> {
+                    assertThat(r.exitLayer()).isEqualTo(1);
+                    assertThat(r.confidence()).isEqualTo(1f);
+                });
+            }
+            pair.forEach(generator::release);
+        }
+    }
+
+    @Test
     void laterTokensAttendToKeysAndValuesPropagatedFromExitStates() {
         model.useExitHeads(ExitHeads.of(random(1, 11, 0), random(2, 12, 2)));
         Map<Integer, Float> thresholds = Map.of(1, 0.75f, 2, 0.98f);
