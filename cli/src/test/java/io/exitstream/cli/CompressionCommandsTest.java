@@ -101,6 +101,39 @@ class CompressionCommandsTest {
     }
 
     @Test
+    void analyzeWithAnAgreementTargetWritesTheLongestCertifiedSchedule() throws IOException {
+        Path plan = tmp.resolve("certified.json");
+        CliRun analyze = CliRun.of("analyze", "--model", model.toString(), "--self-generate",
+                "16", "--seq-len", "96", "--agreement", "0.3", "--delta", "0.2",
+                "--out", plan.toString(), "--threads", "1");
+        assertThat(analyze.exitCode()).as(analyze.err()).isZero();
+        JsonObject report = JsonParser.parseString(analyze.out()).getAsJsonObject();
+        JsonObject certificate = report.getAsJsonObject("certificate");
+        assertThat(certificate.get("agreement").getAsDouble()).isEqualTo(0.3);
+        assertThat(certificate.get("held_out_tokens").getAsInt()).isPositive();
+        assertThat(certificate.get("ranking_tokens").getAsInt()).isPositive();
+        var tests = certificate.getAsJsonArray("tests");
+        assertThat(tests).isNotEmpty();
+        JsonObject lastPassed = null;
+        for (var test : tests) {
+            JsonObject t = test.getAsJsonObject();
+            assertThat(t.get("passed").getAsBoolean())
+                    .isEqualTo(t.get("p_value").getAsDouble() <= 0.2);
+            if (t.get("passed").getAsBoolean()) {
+                lastPassed = t;
+            }
+        }
+        var skipped = report.getAsJsonObject("plan").getAsJsonArray("skipped_layers");
+        assertThat(skipped).isEqualTo(lastPassed == null ? new com.google.gson.JsonArray()
+                : lastPassed.getAsJsonArray("skipped_layers"));
+        assertThat(JsonParser.parseString(Files.readString(plan)).getAsJsonObject()
+                .getAsJsonArray("skipped_layers")).isEqualTo(skipped);
+        assertThat(report.has("budget_plan")).isTrue();
+        assertThat(analyze.err()).contains("certified at agreement 0.3 (delta 0.2)")
+                .contains("the budget's schedule skips");
+    }
+
+    @Test
     void badInputGetsOneLine() {
         String m = model.toString();
         String t = text.toString();
@@ -110,6 +143,10 @@ class CompressionCommandsTest {
                 "--budget must be >= 0");
         assertOneLine(CliRun.of("analyze", "--model", m, "--data", t, "--seq-len", "1"), 1,
                 "--seq-len must be in 2..512");
+        assertOneLine(CliRun.of("analyze", "--model", m, "--data", t, "--agreement", "1"), 1,
+                "--agreement must be in (0, 1), got 1.0");
+        assertOneLine(CliRun.of("analyze", "--model", m, "--data", t, "--agreement", "0.9",
+                "--held-out", "1"), 1, "the held-out fraction must be in (0, 1), got 1.0");
         assertOneLine(CliRun.of("calibrate", "--model", m), 2, "--data");
         assertOneLine(CliRun.of("calibrate", "--model", m, "--self-generate", "4",
                 "--agreement", "1.5"), 1, "--agreement must be in (0, 1)");

@@ -9,17 +9,10 @@ import java.util.TreeMap;
 
 /**
  * Chooses the confidence threshold of an exit plan so that its greedy agreement with the full
- * model is at least a target, with the guarantee of CALM's Learn-then-Test calibration.
- *
- * <p>Each candidate threshold {@code λ} (one for every exit layer) is a hypothesis test of
- * {@code H0: disagreement rate > ε}, with {@code ε = 1 - target}, on held-out text: with
- * {@code k} disagreements among {@code n} scored tokens, the p-value is the binomial tail
- * {@code P(Bin(n, ε) <= k)}. The candidates are tested in a fixed sequence from strict to
- * lenient, and the sequence stops at the first one whose p-value exceeds {@code δ}; the most
- * lenient threshold that passed is chosen. Fixed-sequence testing needs no multiplicity
- * correction, so with probability at least {@code 1 - δ} the chosen plan's disagreement rate is
- * at most {@code ε} — if held-out tokens were independent, which tokens of one text are not
- * quite; more, shorter sequences make the guarantee closer to honest.
+ * model is at least a target, with the guarantee of CALM's Learn-then-Test calibration: each
+ * candidate threshold {@code λ} (one for every exit layer) is tested on held-out text, from
+ * strict to lenient, by {@link FixedSequenceTest}, and the most lenient threshold that passed
+ * is chosen.
  */
 public final class ThresholdCalibration {
 
@@ -77,27 +70,23 @@ public final class ThresholdCalibration {
     public static Result calibrate(PlanEvaluator heldOut, float[] finalNorm,
             List<Integer> exitLayers, int minExitLayer, Target target, long version,
             Progress progress) {
-        double epsilon = 1 - target.agreement();
         // A margin for float rounding between this bound and the engine's own arithmetic.
         double neverExits = FullModelConfidence.max(heldOut.model(), finalNorm, heldOut.corpus(),
                 minExitLayer) + 1e-4;
-        List<Test> tests = new ArrayList<>();
-        ExecutionPlan chosen = null;
-        progress.begin("calibrate thresholds", CANDIDATES.length);
+        List<Float> candidates = new ArrayList<>();
         for (float threshold : CANDIDATES) {
-            ExecutionPlan plan = plan(exitLayers, minExitLayer, threshold, version);
-            PlanEvaluator.Quality quality = threshold > neverExits ? heldOut.fullQuality()
-                    : heldOut.quality(plan);
-            double p = binomialTail(quality.tokens(), quality.disagreements(), epsilon);
-            boolean passed = p <= target.delta();
-            tests.add(new Test(threshold, quality, p, passed));
-            progress.step();
-            if (!passed) {
-                break;
-            }
-            chosen = plan;
+            candidates.add(threshold);
         }
-        progress.end();
+        List<Test> tests = FixedSequenceTest.run(candidates,
+                threshold -> threshold > neverExits ? heldOut.fullQuality()
+                        : heldOut.quality(plan(exitLayers, minExitLayer, threshold, version)),
+                target, "calibrate thresholds", progress).stream()
+                .map(o -> new Test(o.candidate(), o.quality(), o.pValue(), o.passed()))
+                .toList();
+        ExecutionPlan chosen = tests.stream().filter(Test::passed)
+                .reduce((first, second) -> second)
+                .map(t -> plan(exitLayers, minExitLayer, t.threshold(), version))
+                .orElse(null);
         return new Result(chosen, tests);
     }
 
@@ -112,16 +101,4 @@ public final class ThresholdCalibration {
                 new ExitPolicy.Confidence(thresholds, minExitLayer));
     }
 
-    /** {@code P(X <= k)} for {@code X ~ Binomial(n, p)}, summed in log space. */
-    static double binomialTail(int n, int k, double p) {
-        double logRatio = Math.log(p) - Math.log1p(-p);
-        double logTerm = n * Math.log1p(-p);
-        double logSum = logTerm;
-        for (int i = 0; i < k; i++) {
-            logTerm += Math.log((double) (n - i) / (i + 1)) + logRatio;
-            double hi = Math.max(logSum, logTerm);
-            logSum = hi + Math.log(Math.exp(logSum - hi) + Math.exp(logTerm - hi));
-        }
-        return Math.min(1, Math.exp(logSum));
-    }
 }

@@ -10,20 +10,20 @@ class ThresholdCalibrationTest {
 
     @Test
     void binomialTailMatchesClosedForms() {
-        assertThat(ThresholdCalibration.binomialTail(10, 0, 0.5)).isCloseTo(1 / 1024.0,
+        assertThat(FixedSequenceTest.binomialTail(10, 0, 0.5)).isCloseTo(1 / 1024.0,
                 within(1e-12));
-        assertThat(ThresholdCalibration.binomialTail(10, 10, 0.5)).isCloseTo(1.0, within(1e-9));
+        assertThat(FixedSequenceTest.binomialTail(10, 10, 0.5)).isCloseTo(1.0, within(1e-9));
         // P(X <= 1), n = 3, p = 0.1: 0.9^3 + 3 * 0.1 * 0.9^2.
-        assertThat(ThresholdCalibration.binomialTail(3, 1, 0.1)).isCloseTo(0.972,
+        assertThat(FixedSequenceTest.binomialTail(3, 1, 0.1)).isCloseTo(0.972,
                 within(1e-12));
     }
 
     @Test
     void manyTokensCertifyARateWellBelowEpsilonButNotOneAtIt() {
         // 2% disagreement in 10,000 tokens: far below 5%, a tiny p-value.
-        assertThat(ThresholdCalibration.binomialTail(10_000, 200, 0.05)).isLessThan(1e-10);
+        assertThat(FixedSequenceTest.binomialTail(10_000, 200, 0.05)).isLessThan(1e-10);
         // Exactly at 5% is never certified at delta 0.1.
-        assertThat(ThresholdCalibration.binomialTail(10_000, 500, 0.05)).isGreaterThan(0.1);
+        assertThat(FixedSequenceTest.binomialTail(10_000, 500, 0.05)).isGreaterThan(0.1);
     }
 
     @Test
