@@ -7,11 +7,11 @@
 #   2. tokenizer: byte-level BPE, 2048 tokens, trained on the first 10,000 stories.
 #   3. train: 8 layers, LayerSkip recipe (41 to 70 minutes on two cores, as quick as the machine).
 #   4. calibrate: confidence exits certified at greedy agreement 0.95 (Learn-then-Test), on
-#      text the model writes itself.
+#      text the model writes itself; 4b. analyze: a static skip schedule certified the same way.
 #   5. bits per byte on the TinyStories sample for both models, and eval (quality and decode
-#      speed at batch 1 and 8) of the full model, its certified early-exit plan and
+#      speed at batch 1 and 8) of the full model, its certified early-exit and skip plans and
 #      LayerSkip's self-speculative decoding.
-#   6. decode speed of the full model and of its exits, the two taken in turn.
+#   6. decode speed of the exit and skip plans against the full model, in the same process.
 # Set STAGE=measure to skip steps 1-3 and measure the model already in models/.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -50,22 +50,27 @@ fi
   --delta 0.1 --rank 0 --epochs 4 --threads 1 \
   --out-plan "$MODEL/plans/confidence-0.95.json" > "$OUT/calibrate.json"
 
+# 4b. A static skip schedule certified the same way (layers ranked on half of the model's own
+#     text, the schedules tested on the other half).
+./exitstream analyze --model "$MODEL" --self-generate 256 --seed 2 --agreement 0.95 \
+  --delta 0.1 --threads 1 --out "$MODEL/plans/skip-0.95.json" > "$OUT/analyze-skip-0.95.json"
+
 # 5. Bits per byte of both models; quality and decode speed of ours under each plan.
 #    stories260K's early-exit figures come from docs/bench/early-exit.sh (same sample,
 #    same eval flags).
 ./exitstream bpb --model "$MODEL" --text "$SAMPLE" --threads 1 > "$OUT/bpb-ours.json"
 ./exitstream bpb --model "$SHARED/models/stories260K.bin" --text "$SAMPLE" --threads 1 \
   > "$OUT/bpb-stories260K.json"
-for plan in full confidence-0.95 self-speculative-e3-k2; do
+for plan in full confidence-0.95 skip-0.95 self-speculative-e3-k2; do
   plan_file=docs/bench/plans/$plan.json
-  [ "$plan" = confidence-0.95 ] && plan_file=$MODEL/plans/$plan.json
+  [ -f "$MODEL/plans/$plan.json" ] && plan_file=$MODEL/plans/$plan.json
   ./exitstream eval --model "$MODEL" --plan "$plan_file" --data "$SAMPLE" --batch 1,8 \
     --tokens 128 --runs 5 --threads 1 > "$OUT/eval-$plan.json"
 done
 
 echo "| plan | perplexity | agreement | layers/token | tok/s batch 1 | tok/s batch 8 |"
 echo "|---|---|---|---|---|---|"
-for plan in full confidence-0.95 self-speculative-e3-k2; do
+for plan in full confidence-0.95 skip-0.95 self-speculative-e3-k2; do
   jq -r --arg plan "$plan" 'def r(x; n): (x * n | round) / n;
     "| \($plan) | \(r(.perplexity; 1000)) | \(r(.agreement; 1000))"
     + " | \(r(.decode[0].mean_layers; 100)) | \(.decode[0].tokens_per_s)"
@@ -76,11 +81,13 @@ done
 #    every run of the plan in the same process (this machine's speed drifts within minutes, so
 #    the sequential eval runs above do not compare plans), three times.
 mkdir -p "$OUT/against-full"
-for i in 1 2 3; do
-  ./exitstream bench --model "$MODEL" --plan "$MODEL/plans/confidence-0.95.json" \
-    --against-full --batch 1,8 --tokens 128 --runs 9 --threads 1 \
-    > "$OUT/against-full/confidence-0.95-$i.json"
-  jq -r '.decode[] | "batch \(.batch): exits / full \(.speedup_vs_full)"
-    + " (median of \(.runs_speedup_vs_full | length) pairs)"' \
-    "$OUT/against-full/confidence-0.95-$i.json"
+for plan in confidence-0.95 skip-0.95; do
+  for i in 1 2 3; do
+    ./exitstream bench --model "$MODEL" --plan "$MODEL/plans/$plan.json" \
+      --against-full --batch 1,8 --tokens 128 --runs 9 --threads 1 \
+      > "$OUT/against-full/$plan-$i.json"
+    jq -r --arg plan "$plan" '.decode[] | "\($plan), batch \(.batch): \(.speedup_vs_full)x"
+      + " the full model (median of \(.runs_speedup_vs_full | length) pairs)"' \
+      "$OUT/against-full/$plan-$i.json"
+  done
 done
