@@ -73,7 +73,8 @@ final class BenchCommand implements Callable<Integer> {
         }
         if (againstFull && !planOption.given()) {
             throw new ParameterException(spec.commandLine(),
-                    "--against-full compares a plan with the full model: give the plan with --plan");
+                    "--against-full compares a plan with the full model: give the plan with"
+                            + " --plan");
         }
         requirePositive("--tokens", tokens);
         requirePositive("--prompt-tokens", promptTokens);

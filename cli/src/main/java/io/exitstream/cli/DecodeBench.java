@@ -48,7 +48,7 @@ final class DecodeBench {
             for (int r = -1; r < runs; r++) {
                 DecodeSpeed.Run full = null;
                 if (againstFull) {
-                    // A new plan applies to the sequences started after it: each run starts its own.
+                    // A plan applies to the sequences started after it: each run starts its own.
                     generator.setPlan(ExecutionPlan.full());
                     full = DecodeSpeed.time(generator, prompts, tokens);
                 }

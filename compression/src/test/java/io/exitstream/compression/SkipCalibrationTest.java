@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** Certified skip schedules on stories260K, ranked on one part of its own text, tested on another. */
+/** Certified skip schedules on stories260K: ranked on half of its own text, tested on the rest. */
 class SkipCalibrationTest {
 
     @Test
