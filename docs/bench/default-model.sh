@@ -54,6 +54,8 @@ fi
 #     text, the schedules tested on the other half).
 ./exitstream analyze --model "$MODEL" --self-generate 256 --seed 2 --agreement 0.95 \
   --delta 0.1 --threads 1 --out "$MODEL/plans/skip-0.95.json" > "$OUT/analyze-skip-0.95.json"
+./exitstream analyze --model "$SHARED/models/stories260K.bin" --self-generate 256 --seed 2 \
+  --agreement 0.95 --delta 0.1 --threads 1 > "$OUT/analyze-skip-0.95-stories260K.json"
 
 # 5. Bits per byte of both models; quality and decode speed of ours under each plan.
 #    stories260K's early-exit figures come from docs/bench/early-exit.sh (same sample,
