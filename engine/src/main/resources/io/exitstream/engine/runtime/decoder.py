@@ -58,7 +58,7 @@ class Decoder(Module):
       threshold = thresholds[i]
       if threshold <= 1.0:
         state = self.exit_state(x, h, heads[4 * layer + 2], heads[4 * layer + 3])
-        confidence = torch.sigmoid(torch.add(torch.matmul(state, heads[4 * layer]), heads[4 * layer + 1]))
+        confidence = self.exit_confidence(state, heads[4 * layer], heads[4 * layer + 1])
         torch.select(report, 1, 2).index_copy_(0, active, confidence)
         leave = torch.ge(confidence, threshold)
         if bool(torch.any(leave)):
@@ -111,7 +111,7 @@ class Decoder(Module):
         state = self.exit_state(x, h, heads[4 * layer + 2], heads[4 * layer + 3])
         # In float32 as exits() has it, so that both paths decide alike, even where the
         # sigmoid rounds to 1.
-        confidence = float(torch.sigmoid(torch.add(torch.matmul(state, heads[4 * layer]), heads[4 * layer + 1])))
+        confidence = float(self.exit_confidence(state, heads[4 * layer], heads[4 * layer + 1]))
         if confidence >= threshold:
           exit_layer = layer
           executed = i + 1
@@ -123,6 +123,9 @@ class Decoder(Module):
   def mark_exit(self: __torch__.Decoder, report: Tensor, rows: Tensor, layer: int, executed: int):
     torch.select(report, 1, 0).index_fill_(0, rows, layer)
     torch.select(report, 1, 1).index_fill_(0, rows, executed)
+  def exit_confidence(self: __torch__.Decoder, state: Tensor, weight: Tensor, bias: Tensor) -> Tensor:
+    # An exit head's confidence per row: sigmoid(w . state + b).
+    return torch.sigmoid(torch.add(torch.matmul(state, weight), bias))
   def exit_state(self: __torch__.Decoder, x: Tensor, h: Tensor, down: Tensor, up: Tensor) -> Tensor:
     # The normalised state an exit head reads, h = norm(x) itself without an adapter, else
     # norm(x + up (down x)) through its low-rank adapter.
