@@ -9,17 +9,19 @@ import java.util.Arrays;
  */
 final class DecodedRows {
 
-    /** {@code [rows * vocab]}: each row's logits from its exit. */
+    /** Each row's logits from its exit, row r's from {@link #offset(int) offset(r)}. */
     final float[] logits;
+    private final int stride;
     private final int[] exitLayers;
     private final int[] layersExecuted;
     private final float[] confidences;
     /** Per row the block influence of every model layer (NaN where it did not run), or null. */
     private final float[][] influences;
 
-    DecodedRows(float[] logits, int[] exitLayers, int[] layersExecuted, float[] confidences,
-            float[][] influences) {
+    private DecodedRows(float[] logits, int stride, int[] exitLayers, int[] layersExecuted,
+            float[] confidences, float[][] influences) {
         this.logits = logits;
+        this.stride = stride;
         this.exitLayers = exitLayers;
         this.layersExecuted = layersExecuted;
         this.confidences = confidences;
@@ -27,14 +29,14 @@ final class DecodedRows {
     }
 
     /** Rows that ran every kept layer of {@code schedule} with no exit test. */
-    static DecodedRows full(float[] logits, int rows, LayerSchedule schedule) {
+    static DecodedRows full(float[] logits, int rows, int vocab, LayerSchedule schedule) {
         int[] exits = new int[rows];
         int[] executed = new int[rows];
         float[] confidences = new float[rows];
         Arrays.fill(exits, schedule.lastKept);
         Arrays.fill(executed, schedule.kept.length);
         Arrays.fill(confidences, Float.NaN);
-        return new DecodedRows(logits, exits, executed, confidences, null);
+        return new DecodedRows(logits, vocab, exits, executed, confidences, null);
     }
 
     /**
@@ -44,14 +46,12 @@ final class DecodedRows {
     static DecodedRows unpack(float[] out, int rows, ModelConfig config, boolean influence) {
         int vocab = config.vocabSize();
         int stride = vocab + 3 + config.layers();
-        float[] logits = new float[rows * vocab];
         int[] exits = new int[rows];
         int[] executed = new int[rows];
         float[] confidences = new float[rows];
         float[][] influences = influence ? new float[rows][] : null;
         for (int r = 0; r < rows; r++) {
             int at = r * stride;
-            System.arraycopy(out, at, logits, r * vocab, vocab);
             exits[r] = (int) out[at + vocab];
             executed[r] = (int) out[at + vocab + 1];
             confidences[r] = out[at + vocab + 2];
@@ -59,7 +59,12 @@ final class DecodedRows {
                 influences[r] = Arrays.copyOfRange(out, at + vocab + 3, at + stride);
             }
         }
-        return new DecodedRows(logits, exits, executed, confidences, influences);
+        return new DecodedRows(out, stride, exits, executed, confidences, influences);
+    }
+
+    /** Where row {@code row}'s logits start in {@link #logits}. */
+    int offset(int row) {
+        return row * stride;
     }
 
     int exitLayer(int row) {

@@ -38,6 +38,7 @@ public final class Generator implements AutoCloseable {
 
     private final LlamaModel model;
     private final KvCache cache;
+    private final StepOutput output = new StepOutput();
     /** The sequence in each slot; slots in use are always 0..n-1 (see {@link #release}). */
     private final Sequence[] bySlot;
     private final SelfSpeculation speculation;
@@ -180,12 +181,13 @@ public final class Generator implements AutoCloseable {
         if (measured) {
             influenceCredit -= 1;
         }
-        DecodedRows decoded = plan.decode(model, cache, slots, positions, tokens, measured);
+        DecodedRows decoded = plan.decode(model, cache, slots, positions, tokens, measured,
+                output);
         int vocab = model.config().vocabSize();
         for (int i = 0; i < n; i++) {
             Sequence s = running.get(i);
             s.advance();
-            int token = s.sampler().sample(decoded.logits, i * vocab, vocab);
+            int token = s.sampler().sample(decoded.logits, decoded.offset(i), vocab);
             s.accept(decoded.report(i, token, plan, measured), cache.positions());
         }
     }

@@ -100,14 +100,15 @@ final class LayerSchedule {
      * One decode step of the plan's kept layers (not for self-speculation): row r feeds
      * {@code tokens[r]} at {@code positions[r]} of {@code slots[r]}; rows leave at the exit
      * layers when the plan has confidence exits. With {@code influence} every row's block
-     * influence is measured too. Either way it is one call into the model's program.
+     * influence is measured too. Either way it is one call into the model's program, whose
+     * output lands in {@code output}'s buffer.
      */
     DecodedRows decode(LlamaModel model, KvCache cache, int[] slots, int[] positions,
-            int[] tokens, boolean influence) {
+            int[] tokens, boolean influence, StepOutput output) {
         if (!exits && !influence) {
-            float[] logits = model.decode(cache, slots, positions, tokens, kept);
-            return DecodedRows.full(logits, slots.length, this);
+            float[] logits = model.decode(cache, slots, positions, tokens, kept, output);
+            return DecodedRows.full(logits, slots.length, model.config().vocabSize(), this);
         }
-        return model.decodeExits(cache, slots, positions, tokens, this, influence);
+        return model.decodeExits(cache, slots, positions, tokens, this, influence, output);
     }
 }

@@ -186,25 +186,35 @@ public final class LlamaModel implements AutoCloseable {
     /** {@link #decode(KvCache, int[], int[], int[])} through the given layers only, in order. */
     public float[] decode(KvCache cache, int[] slots, int[] positions, int[] tokens,
             int[] layers) {
+        return decode(cache, slots, positions, tokens, layers, new StepOutput());
+    }
+
+    /**
+     * {@link #decode(KvCache, int[], int[], int[], int[])} into {@code output}'s buffer: the
+     * logits start at index 0 and are valid until its next copy.
+     */
+    float[] decode(KvCache cache, int[] slots, int[] positions, int[] tokens, int[] layers,
+            StepOutput output) {
         checkLayers(layers);
         try (NDManager scope = newScope()) {
             Rows rows = decodeRows(scope, cache, slots, positions);
-            return script.run(scope, tokenIds(scope, tokens), true, Head.ALL_ROWS, layers,
-                    cache, rows).toFloatArray();
+            return output.copy(script.run(scope, tokenIds(scope, tokens), true, Head.ALL_ROWS,
+                    layers, cache, rows));
         }
     }
 
     /**
      * One decode step of {@code schedule}'s kept layers in which rows may leave at its exit
-     * layers, in one call (see {@link DecoderScript#runExits}).
+     * layers, in one call (see {@link DecoderScript#runExits}). The result lives in
+     * {@code output}'s buffer until its next copy.
      */
     DecodedRows decodeExits(KvCache cache, int[] slots, int[] positions, int[] tokens,
-            LayerSchedule schedule, boolean influence) {
+            LayerSchedule schedule, boolean influence, StepOutput output) {
         try (NDManager scope = newScope()) {
             Rows rows = decodeRows(scope, cache, slots, positions);
-            float[] out = script.runExits(scope, tokenIds(scope, tokens), schedule.kept,
-                    schedule.thresholds, schedule.heads.tensors, cache, rows, influence)
-                    .toFloatArray();
+            float[] out = output.copy(script.runExits(scope, tokenIds(scope, tokens),
+                    schedule.kept, schedule.thresholds, schedule.heads.tensors, cache, rows,
+                    influence));
             return DecodedRows.unpack(out, slots.length, config, influence);
         }
     }

@@ -22,6 +22,7 @@ public final class PlanScorer implements AutoCloseable {
 
     private final LlamaModel model;
     private final KvCache cache;
+    private final StepOutput output = new StepOutput();
     private boolean influence;
 
     /**
@@ -89,7 +90,7 @@ public final class PlanScorer implements AutoCloseable {
                         Arrays.copyOf(tokens, promptLength), schedule.kept);
                 List<PositionScore> sequence = new ArrayList<>(tokens.length - promptLength);
                 sequence.add(score(promptLength - 1, tokens,
-                        DecodedRows.full(logits, 1, schedule), 0));
+                        DecodedRows.full(logits, 1, logits.length, schedule), 0));
                 scores.add(sequence);
             }
             // Each step decodes the next position of every sequence that still has one.
@@ -114,7 +115,7 @@ public final class PlanScorer implements AutoCloseable {
                     tokens[r] = batch.get(i)[position];
                 }
                 DecodedRows decoded = schedule.decode(model, cache, rowSlots, positions, tokens,
-                        influence);
+                        influence, output);
                 for (int r = 0; r < rows; r++) {
                     int i = running.get(r);
                     scores.get(i).add(score(position, batch.get(i), decoded, r));
@@ -128,7 +129,7 @@ public final class PlanScorer implements AutoCloseable {
     /** The score of {@code row} of a step that fed {@code tokens[position]}. */
     private PositionScore score(int position, int[] tokens, DecodedRows decoded, int row) {
         int vocab = model.config().vocabSize();
-        int offset = row * vocab;
+        int offset = decoded.offset(row);
         int target = tokens[position + 1];
         return new PositionScore(position, target,
                 Sampler.logProbability(decoded.logits, offset, vocab, target),
