@@ -151,13 +151,20 @@ final class DecoderScript implements AutoCloseable {
     }
 
     /**
-     * The float32 matmul. A single row (batch-1 decode) is a matrix-vector product that PyTorch
-     * runs on one thread, at about 20 GB/s here, whatever the intra-op thread count. Splitting
-     * the [in, out] weight along its input axis into {@code splits} contiguous blocks (a free
-     * view) makes it a batched matmul that PyTorch spreads over its threads; the partial
-     * products are then summed. s110M's layer matmuls went from ~16.5 to ~10 ms per token on
-     * 2 cores. A few rows fare the same (s110M at batch 4: 75 to 116 tokens/s, batch 16: 184
-     * to 227), so up to 16 rows are split; more keep the plain matmul, which MKL threads.
+     * The float32 matmul, {@code x @ weight} with the weight [in, out].
+     * <ul>
+     *   <li>One row (batch-1 decode) against a matrix of at least 64K elements: a
+     *       matrix-vector product is MKL's sgemv on one thread (on AMD processors, its generic
+     *       code path). Written as {@code embedding_bag} over the weight instead, the product is
+     *       a sum of the weight's rows scaled by the row's entries, taken in {@code splits} bags
+     *       of consecutive rows that PyTorch sums in parallel; the bags are then added. s15M and
+     *       s110M at batch 1 gained 10 to 15%. Below 64K elements the bag's fixed cost (about
+     *       10 us against 4 for matmul) outweighs it.
+     *   <li>2 to 16 rows: the weight split along its input axis into {@code splits} contiguous
+     *       blocks (a free view) makes a batched matmul that uses more than one thread, then
+     *       the partial products are summed (s110M at batch 4: 75 to 116 tokens/s, batch 16:
+     *       184 to 227). More rows keep the plain matmul, which MKL threads.
+     * </ul>
      */
     private static String float32Project(int splits) {
         if (splits < 2) {
@@ -166,12 +173,17 @@ final class DecoderScript implements AutoCloseable {
         return String.join("\n",
                 "    inputs = weight.size(0)",
                 "    rows = x.size(0)",
-                "    if rows <= 16 and inputs % " + splits + " == 0:",
+                "    if rows == 1 and inputs * weight.size(1) >= 65536 and weight.is_contiguous():",
+                "      per_bag = (inputs + " + (splits - 1) + ") // " + splits,
+                // embedding_bag(weight, indices, offsets, scale_grad_by_freq, mode (0: sum),
+                // sparse, per_sample_weights, include_last_offset, padding_idx)
+                "      bags = torch.embedding_bag(weight, torch.arange(inputs),"
+                        + " torch.arange(0, inputs, per_bag), False, 0, False,"
+                        + " torch.reshape(x, [inputs]), False, None)",
+                "      return torch.sum(bags[0], 0, True)",
+                "    if rows > 1 and rows <= 16 and inputs % " + splits + " == 0:",
                 "      part = inputs // " + splits,
-                "      if rows == 1:",
-                "        split = torch.reshape(x, [" + splits + ", 1, part])",
-                "      else:",
-                "        split = torch.permute(torch.reshape(x, [rows, " + splits + ", part]),"
+                "      split = torch.permute(torch.reshape(x, [rows, " + splits + ", part]),"
                         + " [1, 0, 2])",
                 "      pieces = torch.bmm(split, torch.reshape(weight, [" + splits + ", part,"
                         + " weight.size(1)]))",

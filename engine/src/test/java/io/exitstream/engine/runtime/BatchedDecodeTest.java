@@ -7,6 +7,8 @@ import static org.assertj.core.api.Assertions.within;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 
+import io.exitstream.engine.checkpoint.SyntheticModels;
+import io.exitstream.engine.model.ModelConfig;
 import org.junit.jupiter.api.Test;
 
 /** Sequences of different lengths decoded together give the logits they get alone. */
@@ -78,6 +80,20 @@ class BatchedDecodeTest {
 
     @Test
     void prefillEqualsFeedingThePromptOneTokenAtATime() {
+        assertPrefillEqualsSteppingThePrompt(model);
+    }
+
+    /** A single row multiplies matrices of 64K elements or more by another route (a bag). */
+    @Test
+    void aSingleRowThroughWideMatricesGetsWhatThePrefillGets() {
+        ModelConfig wide = SyntheticModels.shape(
+                "dim=256,hidden=512,layers=2,heads=4,vocab=512,seq=64");
+        try (LlamaModel model = LlamaModel.load(SyntheticModels.random(wide, 7))) {
+            assertPrefillEqualsSteppingThePrompt(model);
+        }
+    }
+
+    private static void assertPrefillEqualsSteppingThePrompt(LlamaModel model) {
         int[] prompt = PROMPTS[1];
         try (KvCache cache = model.newCache(2, 64)) {
             float[] prefilled = model.prefill(cache, 0, 0, prompt);
