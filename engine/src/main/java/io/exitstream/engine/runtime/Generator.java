@@ -56,7 +56,7 @@ public final class Generator implements AutoCloseable {
         this.model = model;
         this.cache = model.newCache(maxBatch, contextLength);
         this.bySlot = new Sequence[maxBatch];
-        this.speculation = new SelfSpeculation(model, cache);
+        this.speculation = new SelfSpeculation(model, cache, output);
         this.schedule = new LayerSchedule(ExecutionPlan.full(), model);
     }
 

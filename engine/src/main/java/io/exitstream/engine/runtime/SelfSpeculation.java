@@ -32,10 +32,13 @@ final class SelfSpeculation {
 
     private final LlamaModel model;
     private final KvCache cache;
+    /** Each draft step's logits, then the verifying pass's: each is read before the next. */
+    private final StepOutput output;
 
-    SelfSpeculation(LlamaModel model, KvCache cache) {
+    SelfSpeculation(LlamaModel model, KvCache cache, StepOutput output) {
         this.model = model;
         this.cache = cache;
+        this.output = output;
     }
 
     /** Runs one round for each of {@code running} (unfinished, in slot order). */
@@ -88,7 +91,7 @@ final class SelfSpeculation {
                 }
                 NDArray h = model.hidden(scope, tokens, plan.draft,
                         model.decodeRows(scope, cache, slots, positions), cache);
-                float[] logits = model.logits(h).toFloatArray();
+                float[] logits = output.copy(model.logits(h));
                 for (int r = 0; r < rows; r++) {
                     int i = active.get(r);
                     Sampler sampler = running.get(i).sampler();
@@ -151,7 +154,7 @@ final class SelfSpeculation {
             states = states.get(scope.create(order));
             rows = model.decodeRows(scope, cache, slots, positions);
         }
-        return model.logits(model.layers(plan.verify, states, rows, cache)).toFloatArray();
+        return output.copy(model.logits(model.layers(plan.verify, states, rows, cache)));
     }
 
     /** Emits the accepted drafts of one sequence, then the full model's token if one failed. */
