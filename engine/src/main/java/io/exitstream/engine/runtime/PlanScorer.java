@@ -90,7 +90,7 @@ public final class PlanScorer implements AutoCloseable {
                         Arrays.copyOf(tokens, promptLength), schedule.kept);
                 List<PositionScore> sequence = new ArrayList<>(tokens.length - promptLength);
                 sequence.add(score(promptLength - 1, tokens,
-                        DecodedRows.full(logits, 1, logits.length, schedule), 0));
+                        DecodedRows.full(logits, 1, model.config().vocabSize(), schedule), 0));
                 scores.add(sequence);
             }
             // Each step decodes the next position of every sequence that still has one.
