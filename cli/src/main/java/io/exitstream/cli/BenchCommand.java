@@ -24,7 +24,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * Prefill and decode throughput of the raw engine, as JSON on stdout. Every figure is the
- * median of several timed runs after one untimed warm-up; the runs themselves are listed too.
+ * median of several timed runs, listed too: prefill's after one untimed run, decode's after
+ * {@code --warm-up} seconds of untimed decoding (see {@link DecodeBench}).
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Measure prefill and decode tokens/s per batch size; prints JSON.",
@@ -54,6 +55,12 @@ final class BenchCommand implements Callable<Integer> {
                     + " (default: ${DEFAULT-VALUE}).")
     private int runs;
 
+    @Option(names = "--warm-up", paramLabel = "SECONDS", defaultValue = "10",
+            description = "Untimed decoding before the timed runs, at least one run: the JVM"
+                    + " compiles the decode path over about its first 10 s, and on few cores"
+                    + " its compiler threads slow the runs (default: ${DEFAULT-VALUE}).")
+    private double warmUpSeconds;
+
     @Option(names = "--against-full",
             description = "Time the full model before every run of --plan, in the same process,"
                     + " and report the plan's speedup as the median of the per-run ratios.")
@@ -79,6 +86,10 @@ final class BenchCommand implements Callable<Integer> {
         requirePositive("--tokens", tokens);
         requirePositive("--prompt-tokens", promptTokens);
         requirePositive("--runs", runs);
+        if (!(warmUpSeconds >= 0)) {
+            throw new IllegalArgumentException("--warm-up must be 0 or more seconds, got "
+                    + warmUpSeconds);
+        }
         Arrays.stream(batches).forEach(b -> requirePositive("--batch", b));
         Map<String, Object> report = new LinkedHashMap<>();
         try (LlamaModel model = runtime.load(source.weights())) {
@@ -98,7 +109,7 @@ final class BenchCommand implements Callable<Integer> {
             report.put("runs", runs);
             report.put("prefill", prefill(model));
             List<Object> decode = new ArrayList<>();
-            DecodeBench bench = new DecodeBench(tokens, runs, againstFull);
+            DecodeBench bench = new DecodeBench(tokens, runs, againstFull, warmUpSeconds);
             for (int batch : batches) {
                 decode.add(bench.measure(model, plan, batch));
             }

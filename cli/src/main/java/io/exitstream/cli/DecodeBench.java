@@ -13,7 +13,14 @@ import java.util.Map;
 /**
  * Batched decode throughput of the raw engine: {@code batch} sequences from BOS decode
  * {@code tokens} each, greedily, in one {@link Generator}; the median of {@code runs} timed
- * runs after one untimed warm-up. Shared by {@code bench} and {@code bench serve}.
+ * runs after an untimed warm-up. Shared by {@code bench} and {@code bench serve}.
+ *
+ * <p>The warm-up is at least one run, and runs until this bench has warmed up for
+ * {@code warmUpSeconds} in all (so the first batch size warms the JVM for the others). The JVM
+ * compiles the decode step's Java path (DJL's calls, sampling, bookkeeping) over its first
+ * thousands of calls, about 10 s of batch-1 decoding of a small model; on 2 cores its compiler
+ * threads take a core from PyTorch's two, and a run during which it compiled 100-400 ms read
+ * 30-40% slower. Each timed run reports the milliseconds the JIT spent during it.
  *
  * <p>With {@code againstFull}, each run of the plan follows a run of the full model in the same
  * generator, and the plan's speedup is the median of the per-run ratios. The machines we
@@ -25,15 +32,19 @@ final class DecodeBench {
     private final int tokens;
     private final int runs;
     private final boolean againstFull;
+    private final double warmUpSeconds;
+    private double warmedSeconds;
 
+    /** One untimed warm-up run per batch size. */
     DecodeBench(int tokens, int runs) {
-        this(tokens, runs, false);
+        this(tokens, runs, false, 0);
     }
 
-    DecodeBench(int tokens, int runs, boolean againstFull) {
+    DecodeBench(int tokens, int runs, boolean againstFull, double warmUpSeconds) {
         this.tokens = tokens;
         this.runs = runs;
         this.againstFull = againstFull;
+        this.warmUpSeconds = warmUpSeconds;
     }
 
     /** The figures of one batch size, as the JSON object {@code bench} prints. */
@@ -42,26 +53,35 @@ final class DecodeBench {
         double[] fullPerSecond = new double[runs];
         // Per run, the plan's tokens/s per thousand of the full model's.
         double[] permille = new double[runs];
+        long[] jitMillis = new long[runs];
         DecodeSpeed.Run last = null;
         List<int[]> prompts = Collections.nCopies(batch, new int[] {1});
+        Map<String, Object> warmUp = new LinkedHashMap<>();
         try (Generator generator = new Generator(model, batch, tokens + 1)) {
-            for (int r = -1; r < runs; r++) {
-                DecodeSpeed.Run full = null;
-                if (againstFull) {
-                    // A plan applies to the sequences started after it: each run starts its own.
-                    generator.setPlan(ExecutionPlan.full());
-                    full = DecodeSpeed.time(generator, prompts, tokens);
+            int warmUpRuns = 0;
+            long warmUpStart = System.nanoTime();
+            do {
+                long start = System.nanoTime();
+                run(generator, plan, prompts);
+                warmedSeconds += (System.nanoTime() - start) / 1e9;
+                warmUpRuns++;
+            } while (warmedSeconds < warmUpSeconds);
+            double seconds = (System.nanoTime() - warmUpStart) / 1e9;
+            warmUp.put("runs", warmUpRuns);
+            warmUp.put("seconds", Math.round(seconds * 10) / 10.0);
+            System.err.printf("bench: decode batch %d warmed up, %d runs in %.1f s%n", batch,
+                    warmUpRuns, seconds);
+            for (int r = 0; r < runs; r++) {
+                long jitBefore = JitClock.millis();
+                DecodeSpeed.Run[] pair = run(generator, plan, prompts);
+                jitMillis[r] = JitClock.millis() - jitBefore;
+                last = pair[1];
+                perSecond[r] = last.tokensPerSecond();
+                if (pair[0] != null) {
+                    fullPerSecond[r] = pair[0].tokensPerSecond();
+                    permille[r] = 1000 * perSecond[r] / fullPerSecond[r];
                 }
-                generator.setPlan(plan);
-                last = DecodeSpeed.time(generator, prompts, tokens);
-                if (r >= 0) {
-                    perSecond[r] = last.tokensPerSecond();
-                    if (full != null) {
-                        fullPerSecond[r] = full.tokensPerSecond();
-                        permille[r] = 1000 * perSecond[r] / fullPerSecond[r];
-                    }
-                    System.err.printf("bench: decode batch %d run %d/%d%n", batch, r + 1, runs);
-                }
+                System.err.printf("bench: decode batch %d run %d/%d%n", batch, r + 1, runs);
             }
         }
         double aggregate = DecodeSpeed.median(perSecond);
@@ -72,6 +92,8 @@ final class DecodeBench {
         out.put("tokens_per_s_per_sequence", aggregate / batch);
         out.put("ms_per_step", Math.round(1e6 * batch / aggregate) / 1e3);
         out.put("runs_tokens_per_s", BenchCommand.round(perSecond));
+        out.put("runs_jit_ms", jitMillis);
+        out.put("warm_up", warmUp);
         out.put("mean_layers_executed", Math.round(last.meanLayers() * 100) / 100.0);
         if (againstFull) {
             out.put("full_tokens_per_s", DecodeSpeed.median(fullPerSecond));
@@ -84,5 +106,19 @@ final class DecodeBench {
                     / 1000.0);
         }
         return out;
+    }
+
+    /**
+     * One run: the full model's first when comparing against it (null otherwise), then the
+     * plan's. A plan applies to the sequences started after it: each run starts its own.
+     */
+    private DecodeSpeed.Run[] run(Generator generator, ExecutionPlan plan, List<int[]> prompts) {
+        DecodeSpeed.Run full = null;
+        if (againstFull) {
+            generator.setPlan(ExecutionPlan.full());
+            full = DecodeSpeed.time(generator, prompts, tokens);
+        }
+        generator.setPlan(plan);
+        return new DecodeSpeed.Run[] {full, DecodeSpeed.time(generator, prompts, tokens)};
     }
 }

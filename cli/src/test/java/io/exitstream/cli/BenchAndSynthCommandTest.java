@@ -24,7 +24,7 @@ class BenchAndSynthCommandTest {
     @Test
     void benchPrintsMedianThroughputPerBatchSizeAsJson() {
         CliRun run = CliRun.of("bench", "--shape", TINY, "--batch", "1,3", "--tokens", "8",
-                "--prompt-tokens", "16", "--runs", "3");
+                "--prompt-tokens", "16", "--runs", "3", "--warm-up", "0.5");
         assertThat(run.exitCode()).as(run.err()).isZero();
         JsonObject report = JsonParser.parseString(run.out()).getAsJsonObject();
         assertThat(report.getAsJsonObject("shape").get("layers").getAsInt()).isEqualTo(2);
@@ -38,6 +38,12 @@ class BenchAndSynthCommandTest {
         assertThat(batch3.getAsJsonArray("runs_tokens_per_s")).hasSize(3);
         assertThat(batch3.get("tokens_per_s").getAsDouble()).isPositive();
         assertThat(run.err()).contains("decode batch 3 run 3/3");
+        // The warm-up is timed across batch sizes: the first one warms the JVM for the rest.
+        JsonObject warmUp1 = decode.get(0).getAsJsonObject().getAsJsonObject("warm_up");
+        assertThat(warmUp1.get("seconds").getAsDouble()).isGreaterThanOrEqualTo(0.5);
+        assertThat(warmUp1.get("runs").getAsInt()).isGreaterThan(1);
+        assertThat(batch3.getAsJsonObject("warm_up").get("runs").getAsInt()).isEqualTo(1);
+        assertThat(batch3.getAsJsonArray("runs_jit_ms")).hasSize(3);
     }
 
     @Test
@@ -60,7 +66,8 @@ class BenchAndSynthCommandTest {
 
     @Test
     void benchReportsTheWeightTypeItRanWith() {
-        CliRun run = CliRun.of("bench", "--shape", TINY, "--batch", "2", "--tokens", "4",
+        CliRun run = CliRun.of("bench", "--shape", TINY, "--warm-up", "0",
+                "--batch", "2", "--tokens", "4",
                 "--prompt-tokens", "4", "--runs", "1", "--weights", "bf16");
         assertThat(run.exitCode()).as(run.err()).isZero();
         assertThat(JsonParser.parseString(run.out()).getAsJsonObject().get("weights")
@@ -73,7 +80,8 @@ class BenchAndSynthCommandTest {
                 {"version": 7, "skipped_layers": [],
                  "exit": {"type": "self_speculative", "exit_layer": 0, "draft_tokens": 2}}
                 """);
-        CliRun run = CliRun.of("bench", "--shape", TINY, "--batch", "1", "--tokens", "6",
+        CliRun run = CliRun.of("bench", "--shape", TINY, "--warm-up", "0",
+                "--batch", "1", "--tokens", "6",
                 "--prompt-tokens", "4", "--runs", "1", "--plan", plan.toString());
         assertThat(run.exitCode()).as(run.err()).isZero();
         JsonObject report = JsonParser.parseString(run.out()).getAsJsonObject();
@@ -93,7 +101,8 @@ class BenchAndSynthCommandTest {
     void benchRunsAConfidencePlanWithTheExitHeadsItIsGiven() throws java.io.IOException {
         Path plan = planExitingAfterLayer0();
         Path heads = tmp.resolve("heads.safetensors");
-        CliRun run = CliRun.of("bench", "--shape", TINY, "--batch", "2", "--tokens", "6",
+        CliRun run = CliRun.of("bench", "--shape", TINY, "--warm-up", "0",
+                "--batch", "2", "--tokens", "6",
                 "--prompt-tokens", "4", "--runs", "1", "--plan", plan.toString(),
                 "--exit-heads", heads.toString());
         assertThat(run.exitCode()).as(run.err()).isZero();
@@ -113,7 +122,8 @@ class BenchAndSynthCommandTest {
             throws java.io.IOException {
         Path plan = planExitingAfterLayer0();
         Path heads = tmp.resolve("heads.safetensors");
-        CliRun run = CliRun.of("bench", "--shape", TINY, "--batch", "1,2", "--tokens", "6",
+        CliRun run = CliRun.of("bench", "--shape", TINY, "--warm-up", "0",
+                "--batch", "1,2", "--tokens", "6",
                 "--prompt-tokens", "4", "--runs", "3", "--plan", plan.toString(),
                 "--exit-heads", heads.toString(), "--against-full");
         assertThat(run.exitCode()).as(run.err()).isZero();
@@ -133,7 +143,8 @@ class BenchAndSynthCommandTest {
                     .isCloseTo(ratios[1], org.assertj.core.data.Offset.offset(0.0011));
         }
 
-        CliRun plain = CliRun.of("bench", "--shape", TINY, "--batch", "1", "--tokens", "4",
+        CliRun plain = CliRun.of("bench", "--shape", TINY, "--warm-up", "0",
+                "--batch", "1", "--tokens", "4",
                 "--prompt-tokens", "4", "--runs", "1");
         assertThat(plain.out()).doesNotContain("speedup_vs_full");
 
@@ -167,6 +178,14 @@ class BenchAndSynthCommandTest {
         CliRun noCommand = CliRun.of();
         assertThat(noCommand.exitCode()).isEqualTo(2);
         assertThat(noCommand.err()).contains("name a command");
+    }
+
+    @Test
+    void aNegativeWarmUpIsOneLine() {
+        CliRun run = CliRun.of("bench", "--shape", TINY, "--warm-up", "-1");
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.err().strip()).endsWith("--warm-up must be 0 or more seconds, got -1.0")
+                .doesNotContain("\n");
     }
 
     @Test
