@@ -139,7 +139,7 @@ final class DecoderScript implements AutoCloseable {
                 // prepare.py), and activations are rounded to bf16 for the matmul (15 is bf16,
                 // 6 float32).
                 Map.entry("project", type == WeightType.FLOAT32
-                        ? float32Project(splits(c, Torch.threads()))
+                        ? float32Project(Torch.threads())
                         : "    return torch.to(ops.mkldnn._linear_pointwise(torch.to(x, 15),"
                                 + " weight, None, \"none\", [],"
                                 + " \"\"), 6)"));
@@ -151,57 +151,42 @@ final class DecoderScript implements AutoCloseable {
     }
 
     /**
-     * The float32 matmul, {@code x @ weight} with the weight [in, out].
+     * The float32 matmul, {@code x @ weight} with the weight [in, out]. PyTorch's own matmul is
+     * MKL's sgemm, which on processors that are not Intel's takes its generic code path, and
+     * for a single row runs on one thread.
      * <ul>
-     *   <li>One row (batch-1 decode) against a matrix of at least 64K elements: a
-     *       matrix-vector product is MKL's sgemv on one thread (on AMD processors, its generic
-     *       code path). Written as {@code embedding_bag} over the weight instead, the product is
-     *       a sum of the weight's rows scaled by the row's entries, taken in {@code splits} bags
-     *       of consecutive rows that PyTorch sums in parallel; the bags are then added. s15M and
-     *       s110M at batch 1 gained 10 to 15%. Below 64K elements the bag's fixed cost (about
-     *       10 us against 4 for matmul) outweighs it.
-     *   <li>2 to 16 rows: the weight split along its input axis into {@code splits} contiguous
-     *       blocks (a free view) makes a batched matmul that uses more than one thread, then
-     *       the partial products are summed (s110M at batch 4: 75 to 116 tokens/s, batch 16:
-     *       184 to 227). More rows keep the plain matmul, which MKL threads.
+     *   <li>One row (batch-1 decode) against a matrix of at least 64K elements, with more than
+     *       one thread: the product is a sum of the weight's rows scaled by the row's entries,
+     *       which {@code embedding_bag} computes; in one bag of consecutive rows per thread,
+     *       PyTorch sums the bags in parallel, and the bags are then added. s15M and s110M at
+     *       batch 1 gained 10 to 15%. Below 64K elements the bag's fixed cost (about 10 us
+     *       against 4 for matmul) outweighs it.
+     *   <li>Two rows or more (batched decode, prefill): oneDNN's fp32 inner product, which
+     *       picks its kernel by instruction set, on the weight's transposed view (oneDNN reads
+     *       the strides; nothing is copied). On an AMD EPYC host it was 1.3 to 3.5x MKL's sgemm
+     *       for 2 to 128 rows of s15M's and s110M's matrices.
      * </ul>
      */
-    private static String float32Project(int splits) {
-        if (splits < 2) {
-            return "    return torch.matmul(x, weight)";
+    private static String float32Project(int threads) {
+        String severalRows = String.join("\n",
+                "    if x.size(0) > 1:",
+                "      return ops.mkldnn._linear_pointwise(x, torch.t(weight), None, \"none\", [],"
+                        + " \"\")");
+        if (threads < 2) {
+            return severalRows + "\n    return torch.matmul(x, weight)";
         }
         return String.join("\n",
+                severalRows,
                 "    inputs = weight.size(0)",
-                "    rows = x.size(0)",
-                "    if rows == 1 and inputs * weight.size(1) >= 65536 and weight.is_contiguous():",
-                "      per_bag = (inputs + " + (splits - 1) + ") // " + splits,
+                "    if inputs * weight.size(1) >= 65536 and weight.is_contiguous():",
+                "      per_bag = (inputs + " + (threads - 1) + ") // " + threads,
                 // embedding_bag(weight, indices, offsets, scale_grad_by_freq, mode (0: sum),
                 // sparse, per_sample_weights, include_last_offset, padding_idx)
                 "      bags = torch.embedding_bag(weight, torch.arange(inputs),"
                         + " torch.arange(0, inputs, per_bag), False, 0, False,"
                         + " torch.reshape(x, [inputs]), False, None)",
                 "      return torch.sum(bags[0], 0, True)",
-                "    if rows > 1 and rows <= 16 and inputs % " + splits + " == 0:",
-                "      part = inputs // " + splits,
-                "      split = torch.permute(torch.reshape(x, [rows, " + splits + ", part]),"
-                        + " [1, 0, 2])",
-                "      pieces = torch.bmm(split, torch.reshape(weight, [" + splits + ", part,"
-                        + " weight.size(1)]))",
-                "      return torch.sum(pieces, 0)",
                 "    return torch.matmul(x, weight)");
-    }
-
-    /**
-     * How many blocks a few rows' float32 matmul is split into: the largest count up to the
-     * intra-op thread count that divides the model's input widths (dim and hidden_dim).
-     */
-    static int splits(ModelConfig c, int threads) {
-        for (int splits = threads; splits >= 2; splits--) {
-            if (c.dim() % splits == 0 && c.hiddenDim() % splits == 0) {
-                return splits;
-            }
-        }
-        return 1;
     }
 
     @Override
