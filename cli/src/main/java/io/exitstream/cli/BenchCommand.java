@@ -55,10 +55,12 @@ final class BenchCommand implements Callable<Integer> {
                     + " (default: ${DEFAULT-VALUE}).")
     private int runs;
 
-    @Option(names = "--warm-up", paramLabel = "SECONDS", defaultValue = "10",
+    @Option(names = "--warm-up", paramLabel = "SECONDS",
+            defaultValue = "" + DecodeSpeed.WARM_UP_SECONDS,
             description = "Untimed decoding before the timed runs, at least one run: the JVM"
-                    + " compiles the decode path over about its first 10 s, and on few cores"
-                    + " its compiler threads slow the runs (default: ${DEFAULT-VALUE}).")
+                    + " compiles the decode path over about its first 10 s of decoding, and on"
+                    + " few cores its compiler threads slow the runs; counted over the process"
+                    + " (default: ${DEFAULT-VALUE}).")
     private double warmUpSeconds;
 
     @Option(names = "--against-full",

@@ -15,12 +15,10 @@ import java.util.Map;
  * {@code tokens} each, greedily, in one {@link Generator}; the median of {@code runs} timed
  * runs after an untimed warm-up. Shared by {@code bench} and {@code bench serve}.
  *
- * <p>The warm-up is at least one run, and runs until this bench has warmed up for
- * {@code warmUpSeconds} in all (so the first batch size warms the JVM for the others). The JVM
- * compiles the decode step's Java path (DJL's calls, sampling, bookkeeping) over its first
- * thousands of calls, about 10 s of batch-1 decoding of a small model; on 2 cores its compiler
- * threads take a core from PyTorch's two, and a run during which it compiled 100-400 ms read
- * 30-40% slower. Each timed run reports the milliseconds the JIT spent during it.
+ * <p>The warm-up is at least one run, and runs until the process has decoded for
+ * {@code warmUpSeconds} in all (see {@link DecodeSpeed#warmUp}: the first batch size warms the
+ * JVM for the others). Each timed run reports the milliseconds the JIT compilers spent during
+ * it.
  *
  * <p>With {@code againstFull}, each run of the plan follows a run of the full model in the same
  * generator, and the plan's speedup is the median of the per-run ratios. The machines we
@@ -33,7 +31,6 @@ final class DecodeBench {
     private final int runs;
     private final boolean againstFull;
     private final double warmUpSeconds;
-    private double warmedSeconds;
 
     /** One untimed warm-up run per batch size. */
     DecodeBench(int tokens, int runs) {
@@ -58,14 +55,9 @@ final class DecodeBench {
         List<int[]> prompts = Collections.nCopies(batch, new int[] {1});
         Map<String, Object> warmUp = new LinkedHashMap<>();
         try (Generator generator = new Generator(model, batch, tokens + 1)) {
-            int warmUpRuns = 0;
             long warmUpStart = System.nanoTime();
-            do {
-                long start = System.nanoTime();
-                run(generator, plan, prompts);
-                warmedSeconds += (System.nanoTime() - start) / 1e9;
-                warmUpRuns++;
-            } while (warmedSeconds < warmUpSeconds);
+            int warmUpRuns = DecodeSpeed.warmUp(() -> run(generator, plan, prompts),
+                    warmUpSeconds);
             double seconds = (System.nanoTime() - warmUpStart) / 1e9;
             warmUp.put("runs", warmUpRuns);
             warmUp.put("seconds", Math.round(seconds * 10) / 10.0);

@@ -38,10 +38,10 @@ class BenchAndSynthCommandTest {
         assertThat(batch3.getAsJsonArray("runs_tokens_per_s")).hasSize(3);
         assertThat(batch3.get("tokens_per_s").getAsDouble()).isPositive();
         assertThat(run.err()).contains("decode batch 3 run 3/3");
-        // The warm-up is timed across batch sizes: the first one warms the JVM for the rest.
-        JsonObject warmUp1 = decode.get(0).getAsJsonObject().getAsJsonObject("warm_up");
-        assertThat(warmUp1.get("seconds").getAsDouble()).isGreaterThanOrEqualTo(0.5);
-        assertThat(warmUp1.get("runs").getAsInt()).isGreaterThan(1);
+        // The warm-up counts the process's decoding: once the first batch size has warmed
+        // the JVM, the next needs only its one run.
+        assertThat(decode.get(0).getAsJsonObject().getAsJsonObject("warm_up").get("runs")
+                .getAsInt()).isPositive();
         assertThat(batch3.getAsJsonObject("warm_up").get("runs").getAsInt()).isEqualTo(1);
         assertThat(batch3.getAsJsonArray("runs_jit_ms")).hasSize(3);
     }

@@ -8,6 +8,7 @@ import io.exitstream.engine.sampling.SamplingParams;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Times greedy decoding under the generator's plan: one batch of sequences, stepped together
@@ -16,7 +17,40 @@ import java.util.List;
  */
 public final class DecodeSpeed {
 
+    /** The warm-up that decode speeds are measured after, unless told otherwise. */
+    public static final double WARM_UP_SECONDS = 10;
+
+    /** Time this process has spent in {@link #time}, warm-up runs included. */
+    private static final AtomicLong DECODING_NANOS = new AtomicLong();
+
     private DecodeSpeed() {
+    }
+
+    /**
+     * Repeats {@code run}, which decodes through {@link #time}, at least once and until this
+     * process has spent {@code seconds} decoding in all; returns the runs made. The JVM
+     * compiles the decode step's Java path (DJL's calls, sampling, bookkeeping) over its first
+     * thousands of steps, about 10 s of batch-1 decoding of a small model, and on a 2-core
+     * machine its compiler threads take a core from PyTorch's two: runs during which it
+     * compiled 100-400 ms read 30-40% slower. Counting the whole process's decoding lets the
+     * first measurement warm the JVM for the ones after it.
+     */
+    public static int warmUp(Runnable run, double seconds) {
+        if (!(seconds >= 0)) {
+            throw new IllegalArgumentException("the warm-up must be 0 or more seconds, got "
+                    + seconds);
+        }
+        int runs = 0;
+        do {
+            run.run();
+            runs++;
+        } while (DECODING_NANOS.get() < seconds * 1e9);
+        return runs;
+    }
+
+    /** Seconds this process has spent decoding through {@link #time} so far. */
+    public static double decodingSeconds() {
+        return DECODING_NANOS.get() / 1e9;
     }
 
     /**
@@ -51,7 +85,9 @@ public final class DecodeSpeed {
         while (sequences.stream().anyMatch(s -> !s.isFinished())) {
             generator.step(sequences);
         }
-        double seconds = (System.nanoTime() - start) / 1e9;
+        long nanos = System.nanoTime() - start;
+        DECODING_NANOS.addAndGet(nanos);
+        double seconds = nanos / 1e9;
         int decoded = 0;
         long layers = 0;
         int drafted = 0;

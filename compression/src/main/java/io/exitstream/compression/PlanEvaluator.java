@@ -115,7 +115,8 @@ public final class PlanEvaluator implements AutoCloseable {
 
     /**
      * Times {@code runs} greedy decodes of {@code tokens} tokens for a batch of sequences, after
-     * one untimed warm-up. The prompts are the first tokens of the corpus's sequences, so that
+     * an untimed warm-up ({@link DecodeSpeed#warmUp}, {@link DecodeSpeed#WARM_UP_SECONDS}). The
+     * prompts are the first tokens of the corpus's sequences, so that
      * the sequences of a batch differ.
      */
     public Speed speed(ExecutionPlan plan, int batch, int tokens, int runs) {
@@ -137,11 +138,11 @@ public final class PlanEvaluator implements AutoCloseable {
         DecodeSpeed.Run last = null;
         try (Generator generator = new Generator(model, batch, context)) {
             generator.setPlan(plan);
-            for (int r = -1; r < runs; r++) {
+            DecodeSpeed.warmUp(() -> DecodeSpeed.time(generator, prompts, tokens),
+                    DecodeSpeed.WARM_UP_SECONDS);
+            for (int r = 0; r < runs; r++) {
                 last = DecodeSpeed.time(generator, prompts, tokens);
-                if (r >= 0) {
-                    perSecond[r] = last.tokensPerSecond();
-                }
+                perSecond[r] = last.tokensPerSecond();
             }
         }
         double accepted = last.drafted() > 0 ? (double) last.accepted() / last.drafted()

@@ -1,0 +1,42 @@
+package io.exitstream.compression;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.exitstream.engine.runtime.Generator;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Timing greedy decodes of stories260K, and warming up before timing them. */
+class DecodeSpeedTest {
+
+    private static final List<int[]> PROMPTS = List.of(new int[] {1}, new int[] {1, 200});
+
+    @Test
+    void aRunTimesEveryTokenAfterThePrefillsOwn() {
+        try (Generator generator = new Generator(Stories.model(), 2, 17)) {
+            DecodeSpeed.Run run = DecodeSpeed.time(generator, PROMPTS, 8);
+            assertThat(run.tokens()).isEqualTo(2 * 8);
+            assertThat(run.meanLayers()).isEqualTo(5.0);
+            assertThat(run.tokensPerSecond()).isPositive();
+        }
+    }
+
+    @Test
+    void theWarmUpRunsUntilTheProcessHasDecodedForItsSeconds() {
+        try (Generator generator = new Generator(Stories.model(), 2, 17)) {
+            Runnable run = () -> DecodeSpeed.time(generator, PROMPTS, 8);
+            double target = DecodeSpeed.decodingSeconds() + 0.3;
+
+            int runs = DecodeSpeed.warmUp(run, target);
+
+            assertThat(DecodeSpeed.decodingSeconds()).isGreaterThanOrEqualTo(target);
+            assertThat(runs).isGreaterThan(1);
+            // Already warm: one run, never none.
+            assertThat(DecodeSpeed.warmUp(run, target)).isEqualTo(1);
+            assertThat(DecodeSpeed.warmUp(run, 0)).isEqualTo(1);
+            assertThatThrownBy(() -> DecodeSpeed.warmUp(run, -1))
+                    .hasMessage("the warm-up must be 0 or more seconds, got -1.0");
+        }
+    }
+}
