@@ -180,11 +180,13 @@ final class DecoderScript implements AutoCloseable {
                 "    inputs = weight.size(0)",
                 "    if inputs * weight.size(1) >= 65536 and weight.is_contiguous():",
                 "      per_bag = (inputs + " + (threads - 1) + ") // " + threads,
-                // embedding_bag(weight, indices, offsets, scale_grad_by_freq, mode (0: sum),
-                // sparse, per_sample_weights, include_last_offset, padding_idx)
-                "      bags = torch.embedding_bag(weight, torch.arange(inputs),"
-                        + " torch.arange(0, inputs, per_bag), False, 0, False,"
-                        + " torch.reshape(x, [inputs]), False, None)",
+                // Views of the precomputed 0, 1, 2, ...: the rows, and every per_bag-th as the
+                // bags' offsets (making them with arange on every call cost 4% of an s15M
+                // step). embedding_bag(weight, indices, offsets, scale_grad_by_freq, mode
+                // (0: sum), sparse, per_sample_weights, include_last_offset, padding_idx)
+                "      rows = torch.slice(bag_rows, 0, 0, inputs)",
+                "      bags = torch.embedding_bag(weight, rows, torch.slice(rows, 0, 0, inputs,"
+                        + " per_bag), False, 0, False, torch.reshape(x, [inputs]), False, None)",
                 "      return torch.sum(bags[0], 0, True)",
                 "    return torch.matmul(x, weight)");
     }

@@ -31,6 +31,8 @@ final class DeviceWeights implements AutoCloseable {
      * Token embedding, classifier, and the RoPE factors per position for the {@code [q|k]}
      * columns of a layer as built, {@code [context, dim + kvDim]}: cos and signed sin. The
      * factors repeat every head, so a pruned layer's {@code [q|k]} uses the first columns.
+     * Last, {@code 0, 1, 2, ...} up to the widest matrix input, for the float32 single-row
+     * product (see {@link DecoderScript}).
      */
     final IValue tables;
     private final NDManager manager;

@@ -3,7 +3,9 @@ class Decoder(Module):
   __buffers__ = []
   training : bool
   def forward(self: __torch__.Decoder, x: Tensor, embed: bool, head: int, layers: List[int], weights: List[Tensor], tables: List[Tensor], keys: List[Tensor], values: List[Tensor], slots: Tensor, positions: Tensor, slot_start: int, span: int, prefill: bool, heads: List[Tensor], thresholds: List[float], influence: bool) -> Tensor:
-    # tables: token embedding, classifier (final norm folded in), RoPE cos, RoPE signed sin.
+    # tables: token embedding, classifier (final norm folded in), RoPE cos, RoPE signed sin,
+    # and 0, 1, 2, ... up to the widest matrix input (the rows a single-row product sums, see
+    # project).
     if head == 3:
       return self.exits(x, layers, thresholds, weights, tables, heads, keys, values, slots, positions, slot_start, span, influence)
     if embed:
@@ -16,12 +18,12 @@ class Decoder(Module):
       sin = torch.index_select(tables[3], 0, positions)
       mask = self.mask(positions, span, prefill)
       for layer in layers:
-        x = self.block(x, weights[4 * layer], weights[4 * layer + 1], weights[4 * layer + 2], weights[4 * layer + 3], keys[layer], values[layer], cos, sin, slots, positions, mask, slot_start, span, prefill)
+        x = self.block(x, weights[4 * layer], weights[4 * layer + 1], weights[4 * layer + 2], weights[4 * layer + 3], keys[layer], values[layer], cos, sin, slots, positions, mask, slot_start, span, prefill, tables[4])
     # head: 0 returns the hidden states, 1 the logits of every row, 2 those of the last row.
     if head == 2:
       x = torch.slice(x, 0, rows - 1, rows)
     if head > 0:
-      x = self.project(self.norm(x), tables[1])
+      x = self.project(self.norm(x), tables[1], tables[4])
     return x
   def exits(self: __torch__.Decoder, x: Tensor, layers: List[int], thresholds: List[float], weights: List[Tensor], tables: List[Tensor], heads: List[Tensor], keys: List[Tensor], values: List[Tensor], slots: Tensor, positions: Tensor, slot_start: int, span: int, influence: bool) -> Tensor:
     # One decode step in which a row may leave after layers[i] when thresholds[i] <= 1 and its
@@ -49,7 +51,7 @@ class Decoder(Module):
     h = self.norm(x)
     for i in range(count):
       layer = layers[i]
-      out = self.block_normed(x, h, weights[4 * layer], weights[4 * layer + 1], weights[4 * layer + 2], weights[4 * layer + 3], keys[layer], values[layer], cos, sin, slots, positions, mask, slot_start, span, False)
+      out = self.block_normed(x, h, weights[4 * layer], weights[4 * layer + 1], weights[4 * layer + 2], weights[4 * layer + 3], keys[layer], values[layer], cos, sin, slots, positions, mask, slot_start, span, False, tables[4])
       if influence:
         similarity = torch.cosine_similarity(x, out, 1, 1e-8)
         torch.select(report, 1, 3 + layer).index_copy_(0, active, torch.rsub(similarity, 1.0))
@@ -67,7 +69,7 @@ class Decoder(Module):
             # Every running row leaves (always so at batch 1): nothing to split.
             states.index_copy_(0, active, state)
             self.mark_exit(report, active, layer, i + 1)
-            self.propagate(h, layers, i + 1, weights, keys, values, cos, sin, slots, positions)
+            self.propagate(h, layers, i + 1, weights, keys, values, cos, sin, slots, positions, tables[4])
             active = torch.slice(active, 0, 0, 0)
             break
           left = torch.squeeze(torch.nonzero(leave), 1)
@@ -75,7 +77,7 @@ class Decoder(Module):
           gone = torch.index_select(active, 0, left)
           states.index_copy_(0, gone, torch.index_select(state, 0, left))
           self.mark_exit(report, gone, layer, i + 1)
-          self.propagate(torch.index_select(h, 0, left), layers, i + 1, weights, keys, values, torch.index_select(cos, 0, left), torch.index_select(sin, 0, left), torch.index_select(slots, 0, left), torch.index_select(positions, 0, left))
+          self.propagate(torch.index_select(h, 0, left), layers, i + 1, weights, keys, values, torch.index_select(cos, 0, left), torch.index_select(sin, 0, left), torch.index_select(slots, 0, left), torch.index_select(positions, 0, left), tables[4])
           active = torch.index_select(active, 0, stay)
           x = torch.index_select(x, 0, stay)
           h = torch.index_select(h, 0, stay)
@@ -89,7 +91,7 @@ class Decoder(Module):
       states = h
     elif active.size(0) > 0:
       states.index_copy_(0, active, h)
-    return torch.cat([self.project(states, tables[1]), report], 1)
+    return torch.cat([self.project(states, tables[1], tables[4]), report], 1)
   def exits_one_row(self: __torch__.Decoder, x: Tensor, layers: List[int], thresholds: List[float], weights: List[Tensor], tables: List[Tensor], heads: List[Tensor], keys: List[Tensor], values: List[Tensor], slots: Tensor, positions: Tensor, slot_start: int, span: int, cos: Tensor, sin: Tensor) -> Tensor:
     # exits() for a single row without influence, the usual batch-1 decode: no bookkeeping
     # tensors, and one normalised state per layer shared by the exit test, the next layer's
@@ -104,7 +106,7 @@ class Decoder(Module):
     h = self.norm(x)
     for i in range(count):
       layer = layers[i]
-      x = self.block_normed(x, h, weights[4 * layer], weights[4 * layer + 1], weights[4 * layer + 2], weights[4 * layer + 3], keys[layer], values[layer], cos, sin, slots, positions, None, slot_start, span, False)
+      x = self.block_normed(x, h, weights[4 * layer], weights[4 * layer + 1], weights[4 * layer + 2], weights[4 * layer + 3], keys[layer], values[layer], cos, sin, slots, positions, None, slot_start, span, False, tables[4])
       h = self.norm(x)
       threshold = thresholds[i]
       if threshold <= 1.0:
@@ -115,11 +117,11 @@ class Decoder(Module):
         if confidence >= threshold:
           exit_layer = layer
           executed = i + 1
-          self.propagate(h, layers, i + 1, weights, keys, values, cos, sin, slots, positions)
+          self.propagate(h, layers, i + 1, weights, keys, values, cos, sin, slots, positions, tables[4])
           h = state
           break
     report = [float(exit_layer), float(executed), confidence] + [float("nan")] * {layers}
-    return torch.cat([self.project(h, tables[1]), torch.unsqueeze(torch.tensor(report, dtype=6), 0)], 1)
+    return torch.cat([self.project(h, tables[1], tables[4]), torch.unsqueeze(torch.tensor(report, dtype=6), 0)], 1)
   def mark_exit(self: __torch__.Decoder, report: Tensor, rows: Tensor, layer: int, executed: int):
     torch.select(report, 1, 0).index_fill_(0, rows, layer)
     torch.select(report, 1, 1).index_fill_(0, rows, executed)
@@ -132,7 +134,7 @@ class Decoder(Module):
     if torch.numel(down) == 0:
       return h
     return self.norm(torch.add(x, torch.matmul(torch.matmul(x, down), up)))
-  def propagate(self: __torch__.Decoder, h: Tensor, layers: List[int], start: int, weights: List[Tensor], keys: List[Tensor], values: List[Tensor], cos: Tensor, sin: Tensor, slots: Tensor, positions: Tensor):
+  def propagate(self: __torch__.Decoder, h: Tensor, layers: List[int], start: int, weights: List[Tensor], keys: List[Tensor], values: List[Tensor], cos: Tensor, sin: Tensor, slots: Tensor, positions: Tensor, bag_rows: Tensor):
     # CALM's state propagation: rows that exited get keys and values in every deeper kept
     # layer (layers[start:]) from their exit hidden state, given normalised as h (the attention
     # norm): k and v projections and RoPE only, so later tokens attend to them consistently.
@@ -147,11 +149,11 @@ class Decoder(Module):
       kv_width = keys[layers[j]].size(2) * {head_size}
       if {packed}:
         # A packed matrix cannot be sliced: project through all of it and keep k | v.
-        qkv = self.project(h, attention_in)
+        qkv = self.project(h, attention_in, bag_rows)
         kv = torch.slice(qkv, 1, qkv.size(1) - 2 * kv_width, qkv.size(1))
       else:
         q_width = attention_in.size({out_axis}) - 2 * kv_width
-        kv = self.project(h, torch.slice(attention_in, {out_axis}, q_width, q_width + 2 * kv_width))
+        kv = self.project(h, torch.slice(attention_in, {out_axis}, q_width, q_width + 2 * kv_width), bag_rows)
       k_parts.append(torch.slice(kv, 1, 0, kv_width))
       v = torch.reshape(torch.slice(kv, 1, kv_width, 2 * kv_width), [rows, -1, {head_size}])
       values[layers[j]].index_put_(index, v)
@@ -195,11 +197,11 @@ class Decoder(Module):
     width = x.size(1)
     swapped = torch.reshape(torch.flip(torch.reshape(x, [rows, width // 2, 2]), [2]), [rows, width])
     return torch.add(torch.mul(x, cos), torch.mul(swapped, sin))
-  def project(self: __torch__.Decoder, x: Tensor, weight: Tensor) -> Tensor:
+  def project(self: __torch__.Decoder, x: Tensor, weight: Tensor, bag_rows: Tensor) -> Tensor:
 {project}
-  def block(self: __torch__.Decoder, x: Tensor, attention_in: Tensor, attention_out: Tensor, ffn_in: Tensor, ffn_out: Tensor, key_cache: Tensor, value_cache: Tensor, cos: Tensor, sin: Tensor, slots: Tensor, positions: Tensor, mask: Optional[Tensor], slot_start: int, span: int, prefill: bool) -> Tensor:
-    return self.block_normed(x, self.norm(x), attention_in, attention_out, ffn_in, ffn_out, key_cache, value_cache, cos, sin, slots, positions, mask, slot_start, span, prefill)
-  def block_normed(self: __torch__.Decoder, x: Tensor, h: Tensor, attention_in: Tensor, attention_out: Tensor, ffn_in: Tensor, ffn_out: Tensor, key_cache: Tensor, value_cache: Tensor, cos: Tensor, sin: Tensor, slots: Tensor, positions: Tensor, mask: Optional[Tensor], slot_start: int, span: int, prefill: bool) -> Tensor:
+  def block(self: __torch__.Decoder, x: Tensor, attention_in: Tensor, attention_out: Tensor, ffn_in: Tensor, ffn_out: Tensor, key_cache: Tensor, value_cache: Tensor, cos: Tensor, sin: Tensor, slots: Tensor, positions: Tensor, mask: Optional[Tensor], slot_start: int, span: int, prefill: bool, bag_rows: Tensor) -> Tensor:
+    return self.block_normed(x, self.norm(x), attention_in, attention_out, ffn_in, ffn_out, key_cache, value_cache, cos, sin, slots, positions, mask, slot_start, span, prefill, bag_rows)
+  def block_normed(self: __torch__.Decoder, x: Tensor, h: Tensor, attention_in: Tensor, attention_out: Tensor, ffn_in: Tensor, ffn_out: Tensor, key_cache: Tensor, value_cache: Tensor, cos: Tensor, sin: Tensor, slots: Tensor, positions: Tensor, mask: Optional[Tensor], slot_start: int, span: int, prefill: bool, bag_rows: Tensor) -> Tensor:
     # A pruned layer may have fewer heads or FFN neurons than the model was built with: its
     # widths are read off its KV cache and its projections' outputs (packed bf16 weights are
     # opaque). RoPE factors repeat every head, so the first columns of the tables serve any
@@ -208,7 +210,7 @@ class Decoder(Module):
     kv_heads = key_cache.size(2)
     kv_width = kv_heads * {head_size}
     # h: the attention norm of x (see block), which an exit test may have computed already.
-    qkv = self.project(h, attention_in)
+    qkv = self.project(h, attention_in, bag_rows)
     q_width = qkv.size(1) - 2 * kv_width
     qk_width = q_width + kv_width
     group = q_width // kv_width
@@ -225,12 +227,12 @@ class Decoder(Module):
       attended = self.attend_prefill(q, k, v, key_cache, value_cache, mask, slot_start, span, rows, kv_heads, group)
     else:
       attended = self.attend_decode(q, k, v, key_cache, value_cache, slots, positions, mask, slot_start, span, rows, kv_heads, group)
-    x = torch.add(x, self.project(attended, attention_out))
-    gate_up = self.project(self.norm(x), ffn_in)
+    x = torch.add(x, self.project(attended, attention_out, bag_rows))
+    gate_up = self.project(self.norm(x), ffn_in, bag_rows)
     hidden = gate_up.size(1) // 2
     gate = torch.slice(gate_up, 1, 0, hidden)
     up = torch.slice(gate_up, 1, hidden, 2 * hidden)
-    return torch.add(x, self.project(torch.mul(torch.silu(gate), up), ffn_out))
+    return torch.add(x, self.project(torch.mul(torch.silu(gate), up), ffn_out, bag_rows))
   def attend_decode(self: __torch__.Decoder, q: Tensor, k: Tensor, v: Tensor, key_cache: Tensor, value_cache: Tensor, slots: Tensor, positions: Tensor, mask: Optional[Tensor], slot_start: int, span: int, rows: int, kv_heads: int, group: int) -> Tensor:
     index : List[Optional[Tensor]] = [slots, positions]
     key_cache.index_put_(index, k)

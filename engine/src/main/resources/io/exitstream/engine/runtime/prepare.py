@@ -14,7 +14,12 @@ class Prepare(Module):
     embedding = torch.clone(tables[0])
     if bfloat16:
       embedding = torch.to(embedding, 15)
-    return (prepared, [embedding, self.matrix(tables[1], bfloat16), torch.clone(tables[2]), torch.clone(tables[3])])
+    # Then 0, 1, 2, ... up to the widest input of any matrix: the row indices that a float32
+    # single-row product sums over (decoder.py's project), made once instead of every call.
+    inputs = tables[1].size(1)
+    for weight in layers:
+      inputs = max(inputs, weight.size(1))
+    return (prepared, [embedding, self.matrix(tables[1], bfloat16), torch.clone(tables[2]), torch.clone(tables[3]), torch.arange(inputs)])
   def matrix(self: __torch__.Prepare, weight: Tensor, bfloat16: bool) -> Tensor:
     if bfloat16:
       # Packed once into oneDNN's blocked layout for mkldnn._linear_pointwise: linear() on a
