@@ -40,6 +40,7 @@ public final class Exitstream implements Runnable {
     /** Runs the command line and returns the exit code (0 ok, 1 failed, 2 bad usage). */
     public static int run(String... args) {
         return new CommandLine(new Exitstream())
+                .setCaseInsensitiveEnumValuesAllowed(true)
                 .setExecutionExceptionHandler(new OneLineErrors())
                 .setParameterExceptionHandler(Exitstream::usageError)
                 .execute(args);

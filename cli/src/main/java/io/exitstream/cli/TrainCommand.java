@@ -5,6 +5,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.exitstream.compression.ModelFiles;
+import io.exitstream.compression.nn.TorchLlama.MatmulPrecision;
 import io.exitstream.compression.nn.TrainingCheckpoint;
 import io.exitstream.compression.train.Initialization;
 import io.exitstream.compression.train.JsonLines;
@@ -158,6 +159,12 @@ final class TrainCommand implements Callable<Integer> {
             description = "PyTorch threads (default: ${DEFAULT-VALUE}; two only pay on a quiet"
                     + " machine).")
     private int threads;
+
+    @Option(names = "--matmul", defaultValue = "float32", paramLabel = "PRECISION",
+            description = "Matrix products in float32 or bfloat16 (rounded operands; float32"
+                    + " accumulation, weights and optimizer): faster where PyTorch's float32"
+                    + " products are slow, as on AMD processors (default: ${DEFAULT-VALUE}).")
+    private MatmulPrecision matmul;
 
     @Override
     public Integer call() {
@@ -358,7 +365,7 @@ final class TrainCommand implements Callable<Integer> {
             config(2);
             return new LayerSkipOptions(steps, batch, microBatch, learningRate,
                     minLearningRateRatio, warmup, weightDecay, clip, layerDrop, exitScale,
-                    exitRotation, distillWeight, temperature, seed);
+                    exitRotation, distillWeight, temperature, seed, matmul);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }

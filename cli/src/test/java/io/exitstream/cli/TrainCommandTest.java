@@ -59,6 +59,16 @@ class TrainCommandTest {
     }
 
     @Test
+    void trainsWithBfloat16ProductsAndSaysSoInItsReport() throws Exception {
+        Path out = tmp.resolve("bfloat16");
+        CliRun run = train(out, "32", "--matmul", "bfloat16");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        JsonObject options = JsonParser.parseString(Files.readString(out.resolve("train.json")))
+                .getAsJsonObject().getAsJsonObject("settings").getAsJsonObject("options");
+        assertThat(options.get("matmul").getAsString()).isEqualTo("BFLOAT16");
+    }
+
+    @Test
     void distilsFromATeacherWithAnotherTokenizer() throws Exception {
         Path out = tmp.resolve("distilled");
         CliRun run = train(out, "32", "--teacher", SharedFixtures.stories260K().toString(),
@@ -167,5 +177,11 @@ class TrainCommandTest {
                 "--batch", "6", "--micro-batch", "4");
         assertThat(uneven.exitCode()).isEqualTo(2);
         assertThat(uneven.err()).contains("--micro-batch");
+        CliRun half = CliRun.of("train", "--corpus", corpus.toString(), "--tokenizer",
+                tokenizer.toString(), "--out", tmp.resolve("z").toString(), "--steps", "1",
+                "--matmul", "half");
+        assertThat(half.exitCode()).isEqualTo(2);
+        assertThat(half.err().strip()).doesNotContain("\n")
+                .contains("--matmul", "FLOAT32, BFLOAT16");
     }
 }

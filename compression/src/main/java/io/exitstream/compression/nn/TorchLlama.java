@@ -8,6 +8,7 @@ import ai.djl.nn.Activation;
 import io.exitstream.engine.model.LayerShape;
 import io.exitstream.engine.model.LlamaWeights;
 import io.exitstream.engine.model.ModelConfig;
+import io.exitstream.engine.runtime.BfloatMatmul;
 import io.exitstream.engine.runtime.CausalAttention;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,7 +17,8 @@ import java.util.List;
  * A Llama decoder written with DJL operations, op by op, so that PyTorch's autograd can train
  * it and a {@link Probe} can watch the activations every pruning criterion needs. The serving
  * engine runs the same computation as one TorchScript program; this one is for offline work on
- * whole sequences (no KV cache), at full float32.
+ * whole sequences (no KV cache), in float32, or with its matrix products in bfloat16
+ * ({@link MatmulPrecision}) where speed matters more than the last bits.
  *
  * <p>Matrices are held transposed, {@code [in, out]}, so that every operation of a pass has an
  * activation as its first operand: DJL puts a result in its first operand's manager, and so all
@@ -37,6 +39,17 @@ public final class TorchLlama implements AutoCloseable {
         FFN_INPUT,
         /** {@code silu(w1 x) * w3 x}: the input of {@code w2}, one column per neuron. */
         FFN_ACTIVATION
+    }
+
+    /** How the products of activations and weights are computed; everything else is float32. */
+    public enum MatmulPrecision {
+        /** Exactly as the serving engine computes them. */
+        FLOAT32,
+        /**
+         * Both operands rounded to bfloat16, accumulated in float32 ({@link BfloatMatmul}):
+         * the weights, their gradients and the optimizer stay float32.
+         */
+        BFLOAT16
     }
 
     /** Sees activations during a forward pass; they belong to the pass's scope. */
@@ -62,8 +75,10 @@ public final class TorchLlama implements AutoCloseable {
     private final NDArray[] w2;
     private final NDArray[] w3;
     private final CausalAttention attention;
+    /** Null for float32 products. */
+    private final BfloatMatmul bfloat;
 
-    private TorchLlama(LlamaWeights w, NDManager parent) {
+    private TorchLlama(LlamaWeights w, NDManager parent, MatmulPrecision precision) {
         this.config = w.config();
         this.manager = parent.newSubManager();
         int d = config.dim();
@@ -96,11 +111,18 @@ public final class TorchLlama implements AutoCloseable {
             w3[l] = transposed(w.w3()[l], h, d);
         }
         attention = CausalAttention.load(manager);
+        bfloat = precision == MatmulPrecision.BFLOAT16 ? BfloatMatmul.load(manager) : null;
     }
 
     /** Copies {@code weights} into float32 tensors of a sub-manager of {@code parent}. */
     public static TorchLlama of(LlamaWeights weights, NDManager parent) {
-        return new TorchLlama(weights, parent);
+        return of(weights, parent, MatmulPrecision.FLOAT32);
+    }
+
+    /** {@link #of(LlamaWeights, NDManager)} with its products computed in {@code precision}. */
+    public static TorchLlama of(LlamaWeights weights, NDManager parent,
+            MatmulPrecision precision) {
+        return new TorchLlama(weights, parent, precision);
     }
 
     public ModelConfig config() {
@@ -229,8 +251,8 @@ public final class TorchLlama implements AutoCloseable {
     }
 
     /** {@code x W^T} for {@code W [out, in]}, held as {@code weightT [in, out]}. */
-    private static NDArray linear(NDArray x, NDArray weightT) {
-        return x.matMul(weightT);
+    private NDArray linear(NDArray x, NDArray weightT) {
+        return bfloat == null ? x.matMul(weightT) : bfloat.apply(x, weightT);
     }
 
     private NDArray create(float[] values, long... shape) {
@@ -270,6 +292,9 @@ public final class TorchLlama implements AutoCloseable {
     @Override
     public void close() {
         attention.close();
+        if (bfloat != null) {
+            bfloat.close();
+        }
         manager.close();
     }
 }

@@ -1,5 +1,7 @@
 package io.exitstream.compression.train;
 
+import io.exitstream.compression.nn.TorchLlama.MatmulPrecision;
+
 /**
  * How to train with the LayerSkip recipe (Elhoushi et al., 2024).
  *
@@ -24,11 +26,12 @@ package io.exitstream.compression.train;
  *     vocabulary, mixed into the last layer's loss: {@code (1 - w) CE + w KL}; 0 for none
  * @param temperature the distillation's softmax temperature
  * @param seed data order and layer dropout draws
+ * @param matmul the precision of the model's (and a same-vocabulary teacher's) matrix products
  */
 public record LayerSkipOptions(int steps, int batch, int microBatch, double learningRate,
         double minLearningRateRatio, int warmup, double weightDecay, double clip,
         double layerDrop, double exitScale, int exitRotation, double distillWeight,
-        double temperature, long seed) {
+        double temperature, long seed, MatmulPrecision matmul) {
 
     public LayerSkipOptions {
         if (steps <= 0 || batch <= 0 || microBatch <= 0) {
@@ -58,6 +61,9 @@ public record LayerSkipOptions(int steps, int batch, int microBatch, double lear
         if (!(distillWeight >= 0 && distillWeight <= 1) || !(temperature > 0)) {
             throw new IllegalArgumentException("--distill-weight must be in [0, 1] and"
                     + " --temperature positive");
+        }
+        if (matmul == null) {
+            throw new IllegalArgumentException("--matmul must be float32 or bfloat16");
         }
     }
 

@@ -77,8 +77,9 @@ public final class LayerSkipTrainer implements AutoCloseable {
             throw new IllegalArgumentException("--distill-weight needs a --teacher");
         }
         this.manager = NDManager.newBaseManager();
-        this.model = TorchLlama.of(start, manager);
-        this.teacher = teacher == null ? null : TorchLlama.of(teacher, manager);
+        this.model = TorchLlama.of(start, manager, options.matmul());
+        this.teacher = teacher == null ? null
+                : TorchLlama.of(teacher, manager, options.matmul());
         this.targets = targets;
         this.pieceLoss = targets == null ? null : new PieceDistillationLoss(targets.classes());
         this.options = options;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import io.exitstream.compression.nn.TorchLlama.MatmulPrecision;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
@@ -11,7 +12,7 @@ class LayerSkipOptionsTest {
 
     private static LayerSkipOptions options(double layerDrop, double exitScale, int rotation) {
         return new LayerSkipOptions(1000, 8, 4, 1e-3, 0.1, 100, 0.1, 1, layerDrop, exitScale,
-                rotation, 0, 2, 1);
+                rotation, 0, 2, 1, MatmulPrecision.FLOAT32);
     }
 
     @Test
@@ -62,7 +63,7 @@ class LayerSkipOptionsTest {
     @Test
     void badSettingsAreRefusedWithTheirOptionNames() {
         assertThatThrownBy(() -> new LayerSkipOptions(10, 6, 4, 1e-3, 0.1, 1, 0, 1, 0, 1, 1, 0,
-                2, 1)).hasMessageContaining("--micro-batch");
+                2, 1, MatmulPrecision.FLOAT32)).hasMessageContaining("--micro-batch");
         assertThatThrownBy(() -> options(1, 1, 1)).hasMessageContaining("--layer-drop");
         assertThatThrownBy(() -> options(0, 1, 0)).hasMessageContaining("--exit-rotation");
     }

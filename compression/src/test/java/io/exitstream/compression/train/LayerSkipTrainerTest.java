@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import com.google.gson.JsonObject;
+import io.exitstream.compression.nn.TorchLlama.MatmulPrecision;
 import io.exitstream.compression.nn.TrainingCheckpoint;
 import io.exitstream.engine.SharedFixtures;
 import io.exitstream.engine.model.LlamaWeights;
@@ -14,7 +16,6 @@ import io.exitstream.engine.tokenizer.TokenizerFiles;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import com.google.gson.JsonObject;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,8 +40,13 @@ class LayerSkipTrainerTest {
     }
 
     private static LayerSkipOptions options(int steps, double layerDrop, double exitScale) {
+        return options(steps, layerDrop, exitScale, MatmulPrecision.FLOAT32);
+    }
+
+    private static LayerSkipOptions options(int steps, double layerDrop, double exitScale,
+            MatmulPrecision matmul) {
         return new LayerSkipOptions(steps, 8, 4, 3e-3, 0.1, 10, 0, 1, layerDrop, exitScale,
-                1, 0, 2, 1);
+                1, 0, 2, 1, matmul);
     }
 
     private static double[] trainAndScore(LayerSkipOptions options) {
@@ -55,6 +61,16 @@ class LayerSkipTrainerTest {
     void trainingFromScratchLearnsItsText() {
         double[] losses = trainAndScore(options(200, 0.1, 0.5));
         assertThat(losses[TINY.layers() - 1]).isLessThan(2.5);
+    }
+
+    @Test
+    void bfloat16ProductsLearnTheTextAsFloat32OnesDo() {
+        double[] float32 = trainAndScore(options(200, 0.1, 0.5));
+        double[] bfloat16 = trainAndScore(options(200, 0.1, 0.5, MatmulPrecision.BFLOAT16));
+        assertThat(bfloat16).isNotEqualTo(float32);
+        for (int l = 0; l < TINY.layers(); l++) {
+            assertThat(bfloat16[l]).as("exit %d", l).isCloseTo(float32[l], within(0.1));
+        }
     }
 
     @Test

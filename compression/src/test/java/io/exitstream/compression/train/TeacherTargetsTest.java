@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.exitstream.compression.Progress;
+import io.exitstream.compression.nn.TorchLlama.MatmulPrecision;
 import io.exitstream.engine.SharedFixtures;
 import io.exitstream.engine.checkpoint.ModelFormat;
 import io.exitstream.engine.model.LlamaWeights;
@@ -212,7 +213,7 @@ class TeacherTargetsTest {
         ModelConfig tiny = ModelConfig.llama2c(32, 64, 2, 4, 2, student.vocabSize(), 32, true);
         TokenWindows windows = TokenWindows.pack(stories, student, 32, 1);
         LayerSkipOptions distilOnly = new LayerSkipOptions(120, 8, 4, 3e-3, 0.1, 10, 0, 1, 0,
-                0, 1, 1, 1, 1);
+                0, 1, 1, 1, 1, MatmulPrecision.FLOAT32);
         double before;
         double after;
         try (LayerSkipTrainer trainer = LayerSkipTrainer.distillingAcrossVocabularies(
