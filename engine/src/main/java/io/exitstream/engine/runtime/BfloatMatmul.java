@@ -1,10 +1,7 @@
 package io.exitstream.engine.runtime;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.pytorch.engine.PtSymbolBlock;
-import ai.djl.training.ParameterStore;
 
 /**
  * A matrix product with both operands rounded to bfloat16 and the result accumulated and
@@ -30,15 +27,15 @@ public final class BfloatMatmul implements AutoCloseable {
             "    return torch.to(torch.matmul(torch.to(x, 15), torch.to(w, 15)), 6)",
             "");
 
-    private final PtSymbolBlock block;
+    private final ScriptCall call;
 
-    private BfloatMatmul(PtSymbolBlock block) {
-        this.block = block;
+    private BfloatMatmul(ScriptCall call) {
+        this.call = call;
     }
 
     /** Compiles the call; it lives until {@link #close()} or until {@code manager} closes. */
     public static BfloatMatmul load(NDManager manager) {
-        return new BfloatMatmul(TorchScriptArchive.load(manager, "BfloatMatmul", SOURCE));
+        return new BfloatMatmul(ScriptCall.load(manager, "BfloatMatmul", SOURCE));
     }
 
     /**
@@ -46,14 +43,11 @@ public final class BfloatMatmul implements AutoCloseable {
      * operands; the result is float32 and lands in {@code x}'s manager.
      */
     public NDArray apply(NDArray x, NDArray w) {
-        NDArray out = block.forward(new ParameterStore(), new NDList(x, w), true)
-                .singletonOrThrow();
-        out.attach(x.getManager());
-        return out;
+        return call.apply(x, w);
     }
 
     @Override
     public void close() {
-        block.close();
+        call.close();
     }
 }

@@ -1,10 +1,7 @@
 package io.exitstream.engine.runtime;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.pytorch.engine.PtSymbolBlock;
-import ai.djl.training.ParameterStore;
 
 /**
  * Causal softmax attention over whole sequences as one PyTorch call
@@ -32,15 +29,15 @@ public final class CausalAttention implements AutoCloseable {
             "    return torch.scaled_dot_product_attention(q, k, v, None, 0., True)",
             "");
 
-    private final PtSymbolBlock block;
+    private final ScriptCall call;
 
-    private CausalAttention(PtSymbolBlock block) {
-        this.block = block;
+    private CausalAttention(ScriptCall call) {
+        this.call = call;
     }
 
     /** Compiles the call; it lives until {@link #close()} or until {@code manager} closes. */
     public static CausalAttention load(NDManager manager) {
-        return new CausalAttention(TorchScriptArchive.load(manager, "CausalAttention", SOURCE));
+        return new CausalAttention(ScriptCall.load(manager, "CausalAttention", SOURCE));
     }
 
     /**
@@ -50,16 +47,11 @@ public final class CausalAttention implements AutoCloseable {
      * {@code j * group .. (j + 1) * group - 1}, {@code group = heads / kvHeads}.
      */
     public NDArray apply(NDArray q, NDArray k, NDArray v) {
-        // "training" only switches the module's mode (no dropout here); gradients are recorded
-        // whenever the caller's grad mode is on.
-        NDArray out = block.forward(new ParameterStore(), new NDList(q, k, v), true)
-                .singletonOrThrow();
-        out.attach(q.getManager());
-        return out;
+        return call.apply(q, k, v);
     }
 
     @Override
     public void close() {
-        block.close();
+        call.close();
     }
 }
