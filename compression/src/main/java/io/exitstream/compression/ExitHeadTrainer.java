@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
+import io.exitstream.compression.nn.Scalar;
 import io.exitstream.engine.exits.ExitHead;
 import io.exitstream.engine.exits.ExitHeads;
 import io.exitstream.engine.model.LlamaWeights;
@@ -214,7 +215,7 @@ public final class ExitHeadTrainer {
     /** The model's final RMSNorm, gain included. */
     private NDArray rmsNorm(NDArray h, NDArray gain) {
         NDArray meanSquare = h.square().mean(new int[] {1}, true);
-        return h.div(meanSquare.add(config.normEps()).sqrt()).mul(gain);
+        return h.div(meanSquare.add(Scalar.of(h, config.normEps())).sqrt()).mul(gain);
     }
 
     /** Mean over rows of {@code sum_v p (log p - log q)} from log-probabilities. */
@@ -225,7 +226,8 @@ public final class ExitHeadTrainer {
     /** Mean binary cross-entropy of {@code sigmoid(score)} against 0/1 labels, stably. */
     private static NDArray logisticLoss(NDArray score, NDArray labels) {
         // log(1 + e^s) - y s, with log(1 + e^s) = max(s, 0) + log(1 + e^-|s|).
-        NDArray softplus = score.maximum(0f).add(score.abs().neg().exp().add(1f).log());
+        NDArray softplus = score.maximum(Scalar.of(score, 0))
+                .add(score.abs().neg().exp().add(Scalar.of(score, 1)).log());
         return softplus.sub(labels.mul(score)).mean();
     }
 

@@ -8,6 +8,7 @@ import ai.djl.training.GradientCollector;
 import io.exitstream.compression.Corpus;
 import io.exitstream.compression.nn.Adam;
 import io.exitstream.compression.nn.Losses;
+import io.exitstream.compression.nn.Scalar;
 import io.exitstream.compression.nn.TorchLlama;
 import io.exitstream.compression.nn.TorchLlama.Site;
 import io.exitstream.engine.model.LlamaWeights;
@@ -89,7 +90,8 @@ public final class Distiller implements AutoCloseable {
                 for (int k = 0; k < options.batch(); k++) {
                     int[] sequence = sequences.get((step * options.batch() + k)
                             % sequences.size());
-                    NDArray l = loss(scope, sequence).div((float) options.batch());
+                    NDArray l = loss(scope, sequence);
+                    l = l.div(Scalar.of(l, options.batch()));
                     collector.backward(l);
                     loss += l.getFloat();
                     tokens += sequence.length;
@@ -122,8 +124,8 @@ public final class Distiller implements AutoCloseable {
         if (hidden) {
             for (int i = 0; i < layerMap.length; i++) {
                 NDArray target = teacherHidden.get(layerMap[i] + 1).stopGradient();
-                loss = loss.add(studentHidden.get(i + 1).sub(target).square().mean()
-                        .mul((float) options.hiddenL2()));
+                NDArray l2 = studentHidden.get(i + 1).sub(target).square().mean();
+                loss = loss.add(l2.mul(Scalar.of(l2, options.hiddenL2())));
             }
         }
         return loss;

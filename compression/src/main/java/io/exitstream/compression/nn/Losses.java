@@ -20,10 +20,12 @@ public final class Losses {
      * al.; the teacher's logits should not require gradients.
      */
     public static NDArray kl(NDArray teacherLogits, NDArray studentLogits, double temperature) {
-        float t = (float) temperature;
-        NDArray teacherLog = teacherLogits.div(t).logSoftmax(-1);
-        NDArray studentLog = studentLogits.div(t).logSoftmax(-1);
-        return teacherLog.exp().mul(teacherLog.sub(studentLog)).sum(new int[] {-1}).mean()
-                .mul(t * t);
+        NDArray teacherLog = teacherLogits.div(Scalar.of(teacherLogits, temperature))
+                .logSoftmax(-1);
+        NDArray studentLog = studentLogits.div(Scalar.of(studentLogits, temperature))
+                .logSoftmax(-1);
+        NDArray kl = teacherLog.exp().mul(teacherLog.sub(studentLog)).sum(new int[] {-1})
+                .mean();
+        return kl.mul(Scalar.of(kl, (float) temperature * (float) temperature));
     }
 }

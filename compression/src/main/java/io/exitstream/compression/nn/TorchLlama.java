@@ -195,7 +195,7 @@ public final class TorchLlama implements AutoCloseable {
             // Feed-forward: SwiGLU.
             NDArray f = rmsNorm(x, ffnNorm[l]);
             probe.observe(Site.FFN_INPUT, l, f);
-            NDArray act = Activation.swish(linear(f, w1[l]), 1f).mul(linear(f, w3[l]));
+            NDArray act = silu(linear(f, w1[l])).mul(linear(f, w3[l]));
             probe.observe(Site.FFN_ACTIVATION, l, act);
             x = x.add(linear(act, w2[l]));
         }
@@ -245,9 +245,15 @@ public final class TorchLlama implements AutoCloseable {
         return new NDArray[] {scope.create(cos, shape), scope.create(sin, shape)};
     }
 
+    /** {@code x sigmoid(x)}: DJL's swish takes its beta as a number ({@link Scalar}). */
+    private static NDArray silu(NDArray x) {
+        return Activation.sigmoid(x).mul(x);
+    }
+
     private NDArray rmsNorm(NDArray x, NDArray weight) {
         NDArray meanSquare = x.square().mean(new int[] {-1}, true);
-        return x.mul(meanSquare.add(config.normEps()).sqrt().pow(-1)).mul(weight);
+        NDArray rms = meanSquare.add(Scalar.of(x, config.normEps())).sqrt();
+        return x.mul(rms.pow(Scalar.of(x, -1))).mul(weight);
     }
 
     /** {@code x W^T} for {@code W [out, in]}, held as {@code weightT [in, out]}. */

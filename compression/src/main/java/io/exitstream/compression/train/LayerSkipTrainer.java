@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import io.exitstream.compression.nn.Adam;
 import io.exitstream.compression.nn.Losses;
+import io.exitstream.compression.nn.Scalar;
 import io.exitstream.compression.nn.TorchLlama;
 import io.exitstream.compression.nn.TorchLlama.Site;
 import io.exitstream.engine.model.LlamaWeights;
@@ -127,7 +128,7 @@ public final class LayerSkipTrainer implements AutoCloseable {
                             : targets.batch(starts(data, first), data.length());
                     NDArray[] losses = loss(windows, teacherTargets, exitWeights,
                             skipped(dropout));
-                    collector.backward(losses[0].div((float) microBatches));
+                    collector.backward(losses[0].div(Scalar.of(losses[0], microBatches)));
                     loss += losses[0].getFloat() / microBatches;
                     lastLayerLoss += losses[1].getFloat() / microBatches;
                     tokens += windows.size();
@@ -183,12 +184,12 @@ public final class LayerSkipTrainer implements AutoCloseable {
         NDArray[] residuals = new NDArray[layers + 1];
         NDArray logits = model.forward(inputs, residualsInto(residuals), skipped);
         NDArray lastLayer = Losses.crossEntropy(logits, targets);
-        NDArray total = lastLayerTerm(inputs, teacherTargets, logits, lastLayer).mul(
-                (float) exitWeights[layers - 1]);
+        NDArray total = lastLayerTerm(inputs, teacherTargets, logits, lastLayer);
+        total = total.mul(Scalar.of(total, exitWeights[layers - 1]));
         for (int l = 0; l < layers - 1; l++) {
             if (exitWeights[l] > 0) {
                 NDArray exit = Losses.crossEntropy(model.head(residuals[l + 1]), targets);
-                total = total.add(exit.mul((float) exitWeights[l]));
+                total = total.add(exit.mul(Scalar.of(exit, exitWeights[l])));
             }
         }
         return new NDArray[] {total, lastLayer};
@@ -205,7 +206,8 @@ public final class LayerSkipTrainer implements AutoCloseable {
                 : Losses.kl(teacher.forward(inputs, TorchLlama.Probe.NONE).stopGradient(),
                         logits, options.temperature());
         float w = (float) options.distillWeight();
-        return crossEntropy.mul(1 - w).add(distillation.mul(w));
+        return crossEntropy.mul(Scalar.of(crossEntropy, 1 - w))
+                .add(distillation.mul(Scalar.of(distillation, w)));
     }
 
     /**

@@ -3,6 +3,7 @@ package io.exitstream.compression.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import io.exitstream.compression.nn.Scalar;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.stream.IntStream;
@@ -52,7 +53,8 @@ final class PieceDistillationLoss {
         Shape perPosition = new Shape(windows, length);
         Shape perClass = new Shape(windows, length, TeacherTargets.TOP);
         NDArray order = scope.create(tokensByClass).broadcast(shape);
-        NDArray byClass = logits.div((float) temperature).softmax(-1).gather(order, -1);
+        NDArray byClass = logits.div(Scalar.of(logits, temperature)).softmax(-1)
+                .gather(order, -1);
         // cumulative[k]: probability of the first k tokens in class order.
         NDArray cumulative = scope.zeros(new Shape(windows, length, 1))
                 .concat(byClass.cumSum(2), 2);
@@ -63,9 +65,12 @@ final class PieceDistillationLoss {
             ends[i] = classEnd[ids[i]];
             starts[i] = classStart[ids[i]];
         }
+        NDArray zero = Scalar.of(logits, 0);
+        NDArray one = Scalar.of(logits, 1);
+        NDArray floor = Scalar.of(logits, FLOOR);
         NDArray student = cumulative.gather(scope.create(ends, perClass), -1)
-                .sub(cumulative.gather(scope.create(starts, perClass), -1)).maximum(0f);
-        NDArray studentRest = student.sum(new int[] {2}).neg().add(1f).maximum(FLOOR);
+                .sub(cumulative.gather(scope.create(starts, perClass), -1)).maximum(zero);
+        NDArray studentRest = student.sum(new int[] {2}).neg().add(one).maximum(floor);
         float[] p = targets.probabilities();
         float[] rest = new float[targets.mask().length];
         for (int i = 0; i < rest.length; i++) {
@@ -75,12 +80,12 @@ final class PieceDistillationLoss {
             }
             rest[i] = Math.max(0, 1 - kept);
         }
-        NDArray crossEntropy = scope.create(p, perClass).mul(student.add(FLOOR).log())
+        NDArray crossEntropy = scope.create(p, perClass).mul(student.add(floor).log())
                 .sum(new int[] {2})
                 .add(scope.create(rest, perPosition).mul(studentRest.log())).neg();
         NDArray mask = scope.create(targets.mask(), perPosition);
         float targetsPresent = Math.max(1f, mask.sum().getFloat());
-        return crossEntropy.mul(mask).sum().div(targetsPresent)
-                .mul((float) (temperature * temperature));
+        return crossEntropy.mul(mask).sum().div(Scalar.of(mask, targetsPresent))
+                .mul(Scalar.of(mask, (float) (temperature * temperature)));
     }
 }

@@ -3,10 +3,13 @@ package io.exitstream.compression.train;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
 import io.exitstream.compression.Progress;
+import io.exitstream.compression.nn.GarbageCollection;
 import io.exitstream.compression.nn.TorchLlama.MatmulPrecision;
 import io.exitstream.engine.SharedFixtures;
 import io.exitstream.engine.checkpoint.ModelFormat;
@@ -20,6 +23,7 @@ import io.exitstream.engine.tokenizer.HuggingFaceTokenizer;
 import io.exitstream.engine.tokenizer.Tokenizer;
 import io.exitstream.engine.tokenizer.TokenizerFiles;
 import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -205,6 +209,36 @@ class TeacherTargetsTest {
             float loss = new PieceDistillationLoss(classes).of(studentLogits, batch, temperature)
                     .getFloat();
             assertThat((double) loss).isCloseTo(expected, within(1e-3 * expected));
+        }
+    }
+
+    @Test
+    void theLossesGradientIgnoresACollectionBetweenForwardAndBackward() throws Exception {
+        TeacherTargets.Batch batch = targets.batch(new long[] {5}, 24);
+        float[] logits = new float[24 * student.vocabSize()];
+        Random random = new Random(5);
+        for (int i = 0; i < logits.length; i++) {
+            logits[i] = (float) random.nextGaussian();
+        }
+        assertThat(lossGradient(logits, batch, true))
+                .containsExactly(lossGradient(logits, batch, false));
+    }
+
+    private static float[] lossGradient(float[] logits, TeacherTargets.Batch batch,
+            boolean collect) throws InterruptedException {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            NDArray studentLogits = manager.create(logits,
+                    new Shape(1, 24, student.vocabSize()));
+            studentLogits.setRequiresGradient(true);
+            try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+                NDArray loss = new PieceDistillationLoss(targets.classes())
+                        .of(studentLogits, batch, 2);
+                List<ByteBuffer> reused = collect ? GarbageCollection.collectAndReuse()
+                        : List.of();
+                collector.backward(loss);
+                assertThat(reused.size()).isEqualTo(collect ? 10_000 : 0);
+            }
+            return studentLogits.getGradient().toFloatArray();
         }
     }
 
