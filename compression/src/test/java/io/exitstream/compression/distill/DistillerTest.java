@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonObject;
 import io.exitstream.compression.Corpus;
-import io.exitstream.compression.nn.GarbageCollection;
 import io.exitstream.compression.nn.TrainingCheckpoint;
+import io.exitstream.engine.GarbageCollection;
 import io.exitstream.engine.SharedFixtures;
 import io.exitstream.engine.checkpoint.ModelFormat;
 import io.exitstream.engine.model.LlamaWeights;

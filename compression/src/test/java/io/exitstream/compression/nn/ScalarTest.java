@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
+import io.exitstream.engine.GarbageCollection;
 import io.exitstream.engine.SharedFixtures;
 import io.exitstream.engine.checkpoint.ModelFormat;
 import io.exitstream.engine.model.LlamaWeights;

@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import com.google.gson.JsonObject;
-import io.exitstream.compression.nn.GarbageCollection;
 import io.exitstream.compression.nn.TorchLlama.MatmulPrecision;
 import io.exitstream.compression.nn.TrainingCheckpoint;
+import io.exitstream.engine.GarbageCollection;
 import io.exitstream.engine.SharedFixtures;
 import io.exitstream.engine.model.LlamaWeights;
 import io.exitstream.engine.model.ModelConfig;

@@ -26,4 +26,6 @@ class Prepare(Module):
       # plain bf16 [out, in] matrix reorders the weight on every call (2-2.5x slower at batch 1).
       # The result is an opaque mkldnn tensor: it can only be passed to that op.
       return ops.mkldnn._reorder_linear_weight(torch.contiguous(torch.to(weight, 15)), None)
-    return torch.contiguous(torch.t(weight))
+    # clone, not contiguous: a transposed [dim, 1] matrix is contiguous already, and would stay a
+    # view of the Java buffer. 0 is torch.contiguous_format.
+    return torch.clone(torch.t(weight), memory_format=0)

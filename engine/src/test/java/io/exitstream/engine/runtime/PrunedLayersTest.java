@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import io.exitstream.engine.GarbageCollection;
 import io.exitstream.engine.checkpoint.CheckpointException;
 import io.exitstream.engine.checkpoint.HuggingFaceCheckpoint;
 import io.exitstream.engine.checkpoint.Llama2cCheckpoint;
@@ -17,6 +18,7 @@ import io.exitstream.engine.model.Matrices;
 import io.exitstream.engine.model.ModelConfig;
 import io.exitstream.engine.plan.ExecutionPlan;
 import io.exitstream.engine.plan.ExitPolicy;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -41,8 +43,8 @@ class PrunedLayersTest {
     private static final int[] FFN_WIDTHS = {100, 172, 40, 130, 172};
 
     private static final LlamaWeights FULL = Stories260K.LLAMA2C.weights();
-    private static final LlamaWeights NARROW = narrow(FULL);
-    private static final LlamaWeights ZEROED = zeroed(FULL);
+    private static final LlamaWeights NARROW = narrow(FULL, FFN_WIDTHS);
+    private static final LlamaWeights ZEROED = zeroed(FULL, FFN_WIDTHS);
 
     @Test
     void narrowLayersGiveTheZeroedModelsLogitsAlone() {
@@ -55,6 +57,23 @@ class PrunedLayersTest {
             for (int step = 0; step < expected.length; step++) {
                 assertClose(actual[step], expected[step], "step " + step);
             }
+        }
+    }
+
+    @Test
+    void aLayerNarrowedToOneNeuronKeepsItsWeightsThroughAGarbageCollection() throws Exception {
+        // Loading stages the matrices in Java buffers that are freed after it, so every device
+        // matrix must be a copy: a [dim, 1] matrix transposed is already contiguous.
+        int[] widths = {100, 172, 1, 130, 172};
+        try (LlamaModel narrow = LlamaModel.load(narrow(FULL, widths));
+                LlamaModel zeroed = LlamaModel.load(zeroed(FULL, widths))) {
+            List<ByteBuffer> reused = GarbageCollection.collectAndReuse();
+            float[][] expected = greedyLogits(zeroed, new int[][] {{1, 403, 407}}, 4)[0];
+            float[][] actual = greedyLogits(narrow, new int[][] {{1, 403, 407}}, 4)[0];
+            for (int step = 0; step < expected.length; step++) {
+                assertClose(actual[step], expected[step], "step " + step);
+            }
+            assertThat(reused).isNotEmpty();
         }
     }
 
@@ -206,7 +225,7 @@ class PrunedLayersTest {
     }
 
     /** The full model with only the kept heads and neurons, as smaller matrices. */
-    private static LlamaWeights narrow(LlamaWeights w) {
+    private static LlamaWeights narrow(LlamaWeights w, int[] ffnWidths) {
         ModelConfig c = w.config();
         int layers = c.layers();
         int hs = c.headSize();
@@ -220,7 +239,7 @@ class PrunedLayersTest {
         List<LayerShape> shapes = new ArrayList<>();
         for (int l = 0; l < layers; l++) {
             int[] queryHeads = keptQueryHeads(c, KEPT_KV_HEADS[l]);
-            int[] neurons = keptNeurons(c, FFN_WIDTHS[l]);
+            int[] neurons = keptNeurons(c, ffnWidths[l]);
             wq[l] = Matrices.rows(w.wq()[l], c.dim(), Matrices.blocks(queryHeads, hs));
             wk[l] = Matrices.rows(w.wk()[l], c.dim(), Matrices.blocks(KEPT_KV_HEADS[l], hs));
             wv[l] = Matrices.rows(w.wv()[l], c.dim(), Matrices.blocks(KEPT_KV_HEADS[l], hs));
@@ -237,14 +256,14 @@ class PrunedLayersTest {
     }
 
     /** The full model with the removed heads' output columns and neurons' down columns zeroed. */
-    private static LlamaWeights zeroed(LlamaWeights w) {
+    private static LlamaWeights zeroed(LlamaWeights w, int[] ffnWidths) {
         ModelConfig c = w.config();
         float[][] wo = new float[c.layers()][];
         float[][] w2 = new float[c.layers()][];
         for (int l = 0; l < c.layers(); l++) {
             wo[l] = keepColumns(w.wo()[l], c.dim(),
                     Matrices.blocks(keptQueryHeads(c, KEPT_KV_HEADS[l]), c.headSize()));
-            w2[l] = keepColumns(w.w2()[l], c.hiddenDim(), keptNeurons(c, FFN_WIDTHS[l]));
+            w2[l] = keepColumns(w.w2()[l], c.hiddenDim(), keptNeurons(c, ffnWidths[l]));
         }
         return new LlamaWeights(c, w.tokenEmbedding(), w.attentionNorm(), w.wq(), w.wk(),
                 w.wv(), wo, w.ffnNorm(), w.w1(), w2, w.w3(), w.finalNorm(), w.classifier());

@@ -1,4 +1,4 @@
-package io.exitstream.compression.nn;
+package io.exitstream.engine;
 
 import java.lang.management.BufferPoolMXBean;
 import java.lang.management.ManagementFactory;
