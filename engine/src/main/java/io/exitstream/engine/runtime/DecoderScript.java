@@ -164,12 +164,14 @@ final class DecoderScript implements AutoCloseable {
      *   <li>Two rows or more (batched decode, prefill): oneDNN's fp32 inner product, which
      *       picks its kernel by instruction set, on the weight's transposed view (oneDNN reads
      *       the strides; nothing is copied). On an AMD EPYC host it was 1.3 to 3.5x MKL's sgemm
-     *       for 2 to 128 rows of s15M's and s110M's matrices.
+     *       for 2 to 128 rows of s15M's and s110M's matrices. Only for a whole matrix: a slice
+     *       of one (exit propagation projects through the k | v columns alone) made batch-8
+     *       exits 3.4x slower than through matmul.
      * </ul>
      */
     private static String float32Project(int threads) {
         String severalRows = String.join("\n",
-                "    if x.size(0) > 1:",
+                "    if x.size(0) > 1 and weight.is_contiguous():",
                 "      return ops.mkldnn._linear_pointwise(x, torch.t(weight), None, \"none\", [],"
                         + " \"\")");
         if (threads < 2) {
