@@ -5,7 +5,8 @@
 #      distillation) in two runs side by side (document i uses seed FIRST + i whichever run
 #      samples it); ../shared/data is never read before step 5.
 #   2. tokenizer: byte-level BPE, 2048 tokens, trained on the first 8,659 stories.
-#   3. train: 8 layers, LayerSkip recipe, bfloat16 products (about 63 minutes on two cores).
+#   3. train: 8 layers, LayerSkip recipe, bfloat16 products (64 minutes on two cores; the two
+#      40,000-story corpus runs of step 1 take about 45 minutes side by side).
 #   4. calibrate: confidence exits certified at greedy agreement 0.95 (Learn-then-Test), on
 #      text the model writes itself; 4b. analyze: a static skip schedule certified the same way.
 #   5. bits per byte on the TinyStories sample for both models, and eval (quality and decode
