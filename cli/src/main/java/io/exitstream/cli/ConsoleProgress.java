@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.DelegatingProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
@@ -38,9 +39,18 @@ final class ConsoleProgress implements Progress {
 
     @Override
     public void begin(String task, long total) {
+        resume(task, total, 0);
+    }
+
+    /**
+     * Begins a job of which {@code done} units were done by an earlier run (a resumed
+     * checkpoint): the count starts there, and the rate and time left come from this run's
+     * units only.
+     */
+    void resume(String task, long total, long done) {
         end();
         ProgressBarBuilder builder = new ProgressBarBuilder().setTaskName(task)
-                .setInitialMax(total).continuousUpdate();
+                .setInitialMax(total).startsFrom(done, Duration.ZERO).continuousUpdate();
         if (terminal) {
             builder.setConsumer(new ConsoleProgressBarConsumer(err))
                     .setUpdateIntervalMillis(TERMINAL_REFRESH_MILLIS);
@@ -57,13 +67,6 @@ final class ConsoleProgress implements Progress {
     public void step() {
         if (bar != null) {
             bar.step();
-        }
-    }
-
-    /** Moves the count to {@code done}, e.g. the bytes read so far. */
-    void stepTo(long done) {
-        if (bar != null) {
-            bar.stepTo(done);
         }
     }
 

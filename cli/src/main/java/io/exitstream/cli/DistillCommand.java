@@ -18,7 +18,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import java.util.stream.IntStream;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -110,8 +109,7 @@ final class DistillCommand implements Callable<Integer> {
             }
             report.addProperty("held_out_kl_before", distiller.heldOutKl(split.heldOut()));
             ConsoleProgress progress = new ConsoleProgress();
-            progress.begin("distill", options.steps());
-            IntStream.range(0, distiller.step()).forEach(i -> progress.step());
+            progress.resume("distill", options.steps(), distiller.step());
             long start = System.nanoTime();
             long[] tokens = {0};
             distiller.train(split.train(), options.steps(), step -> {

@@ -230,8 +230,7 @@ final class TrainCommand implements Callable<Integer> {
                         trainer.step());
             }
             ConsoleProgress progress = new ConsoleProgress();
-            progress.begin("train", steps);
-            progress.stepTo(trainer.step());
+            progress.resume("train", steps, trainer.step());
             long begin = System.nanoTime();
             long[] tokens = {0};
             Runnable saveCheckpoint = () -> TrainingCheckpoint.save(out, trainer.weights(),
