@@ -5,7 +5,7 @@
 #      distillation) in two runs side by side (document i uses seed FIRST + i whichever run
 #      samples it); ../shared/data is never read before step 5.
 #   2. tokenizer: byte-level BPE, 2048 tokens, trained on the first 8,659 stories.
-#   3. train: 8 layers, LayerSkip recipe, bfloat16 products (64 minutes on two cores; the two
+#   3. train: 8 layers, LayerSkip recipe, bfloat16 products (83 minutes on two cores; the two
 #      40,000-story corpus runs of step 1 take about 45 minutes side by side).
 #   4. calibrate: confidence exits certified at greedy agreement 0.95 (Learn-then-Test), on
 #      text the model writes itself; 4b. analyze: a static skip schedule certified the same way.
@@ -41,7 +41,7 @@ if [ "${STAGE:-all}" = all ]; then
     --out "$WORK/tokenizer.json" > "$OUT/tokenizer.json"
   ./exitstream train --corpus "$WORK/corpus.jsonl" --tokenizer "$WORK/tokenizer.json" \
     --out "$WORK/train" --layers 8 --dim 128 --hidden 384 --heads 8 --kv-heads 4 \
-    --context 256 --steps 3000 --batch 32 --micro-batch 8 --lr 2e-3 \
+    --context 256 --steps 4000 --batch 32 --micro-batch 8 --lr 2e-3 \
     --warmup 50 --layer-drop 0.1 --exit-scale 0.5 --exit-rotation 4 --seed 1 --threads 2 \
     --checkpoint-every 50 --matmul bfloat16 > "$OUT/train.json"
   for f in config.json model.safetensors tokenizer.json train.json loss.png; do
