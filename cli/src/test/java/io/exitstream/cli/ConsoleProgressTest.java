@@ -31,7 +31,7 @@ class ConsoleProgressTest {
     void aLogGetsWholePlainLinesWithTheWholeStatus() {
         String log = run(false);
         assertThat(log).doesNotContain("\r").doesNotContain("\u001b").endsWith("\n");
-        assertThat(log.lines().reduce((first, second) -> second).orElseThrow())
+        assertThat(lastLine(log))
                 .contains("train").contains("10/10").contains(STATUS);
     }
 
@@ -44,8 +44,7 @@ class ConsoleProgressTest {
         Thread.sleep(1100);
         progress.step();
         progress.end();
-        String last = bytes.toString(StandardCharsets.UTF_8).lines()
-                .reduce((first, second) -> second).orElseThrow();
+        String last = lastLine(bytes.toString(StandardCharsets.UTF_8));
         assertThat(last).contains("901/1000");
         // One step in this run took a second, so 99 more take over a minute and a half; timed
         // over the 900 steps of the earlier run as well, the bar would say none is left.
@@ -60,5 +59,9 @@ class ConsoleProgressTest {
     @Test
     void aTerminalGetsABarRedrawnInPlace() {
         assertThat(run(true)).contains("\r").contains("10/10");
+    }
+
+    private static String lastLine(String log) {
+        return log.lines().reduce((first, second) -> second).orElseThrow();
     }
 }
