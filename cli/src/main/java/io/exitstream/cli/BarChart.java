@@ -25,9 +25,14 @@ final class BarChart {
     private static final int PANEL_WIDTH = 520;
     private static final int HEIGHT = 380;
     private static final int MARGIN = 60;
-    /** The series colours of every chart the CLI draws. */
+    /**
+     * The series colours of every chart the CLI draws: seaborn's "deep" palette, ten colours
+     * that stay apart (a training curve draws one line per exit layer).
+     */
     static final Color[] COLOURS = {
-        new Color(0x4C72B0), new Color(0xDD8452), new Color(0x55A868), new Color(0xC44E52)
+        new Color(0x4C72B0), new Color(0xDD8452), new Color(0x55A868), new Color(0xC44E52),
+        new Color(0x8172B3), new Color(0x937860), new Color(0xDA8BC3), new Color(0x8C8C8C),
+        new Color(0xCCB974), new Color(0x64B5CD)
     };
 
     private BarChart() {

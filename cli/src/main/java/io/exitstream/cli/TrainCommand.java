@@ -5,6 +5,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.exitstream.compression.ModelFiles;
+import io.exitstream.compression.nn.LossCurves;
 import io.exitstream.compression.nn.TorchLlama.MatmulPrecision;
 import io.exitstream.compression.nn.TrainingCheckpoint;
 import io.exitstream.compression.train.Initialization;
@@ -28,6 +29,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -151,6 +153,11 @@ final class TrainCommand implements Callable<Integer> {
             description = "Steps between checkpoints.")
     private int checkpointEvery;
 
+    @Option(names = "--eval-every", defaultValue = "250", paramLabel = "STEPS",
+            description = "Steps between evaluations of every exit's loss on the held-out"
+                    + " documents (default: ${DEFAULT-VALUE}; 0: only after the last step).")
+    private int evalEvery;
+
     @Option(names = "--seed", defaultValue = "1", description = "Initialisation, data order"
             + " and layer dropout.")
     private long seed;
@@ -219,13 +226,12 @@ final class TrainCommand implements Callable<Integer> {
                 + " %d steps of %d windows = %.2f epochs%n", config.parameterCount(),
                 trainWindows.tokens(), trainWindows.count(), steps, batch,
                 report.get("epochs").getAsDouble());
-        List<double[]> curve = new ArrayList<>();
+        LossCurves curves = resume ? TrainingCheckpoint.lossCurves(out) : new LossCurves();
         try (LayerSkipTrainer trainer = targets == null
                 ? new LayerSkipTrainer(start, teacher, options)
                 : LayerSkipTrainer.distillingAcrossVocabularies(start, targets, options)) {
             if (resume) {
                 trainer.resume(TrainingCheckpoint.optimizer(out, trainer.optimizerState()));
-                curve.addAll(TrainingCheckpoint.lossCurve(out));
                 System.err.printf("train: resuming from the checkpoint at step %d%n",
                         trainer.step());
             }
@@ -233,15 +239,23 @@ final class TrainCommand implements Callable<Integer> {
             progress.resume("train", steps, trainer.step());
             long begin = System.nanoTime();
             long[] tokens = {0};
+            // Evaluations pause training; tokens/s counts the training alone.
+            long[] evaluating = {0};
             Runnable saveCheckpoint = () -> TrainingCheckpoint.save(out, trainer.weights(),
-                    trainer.optimizerState(), settings, curve);
+                    trainer.optimizerState(), settings, curves);
             Consumer<LayerSkipTrainer.Step> onStep = step -> {
                 tokens[0] += step.tokens();
-                double seconds = (System.nanoTime() - begin) / 1e9;
-                curve.add(new double[] {step.step(), step.lastLayerLoss()});
-                progress.extra(String.format("loss %.3f (last layer %.3f), lr %.2g, %.0f tok/s",
-                        step.loss(), step.lastLayerLoss(), step.learningRate(),
-                        tokens[0] / seconds));
+                curves.addTraining(step.step(), step.lastLayerLoss());
+                if (step.step() == steps || (evalEvery > 0 && step.step() % evalEvery == 0)) {
+                    long evaluation = System.nanoTime();
+                    curves.addHeldOut(step.step(),
+                            trainer.heldOutLoss(heldOutWindows, HELD_OUT_WINDOWS));
+                    evaluating[0] += System.nanoTime() - evaluation;
+                }
+                double seconds = (System.nanoTime() - begin - evaluating[0]) / 1e9;
+                progress.extra(String.format("loss %.3f (last layer %.3f)%s, lr %.2g,"
+                        + " %.0f tok/s", step.loss(), step.lastLayerLoss(),
+                        lastHeldOut(curves), step.learningRate(), tokens[0] / seconds));
                 progress.step();
                 if (step.step() % checkpointEvery == 0 || step.step() == steps) {
                     saveCheckpoint.run();
@@ -254,9 +268,17 @@ final class TrainCommand implements Callable<Integer> {
             progress.end();
             double seconds = (System.nanoTime() - begin) / 1e9;
             report.addProperty("seconds_this_run", Json.round(seconds));
-            report.addProperty("tokens_per_second", Json.round(tokens[0] / seconds));
-            double[] losses = trainer.heldOutLoss(heldOutWindows, HELD_OUT_WINDOWS);
+            report.addProperty("seconds_evaluating", Json.round(evaluating[0] / 1e9));
+            report.addProperty("tokens_per_second",
+                    Json.round(tokens[0] / (seconds - evaluating[0] / 1e9)));
+            double[] losses = curves.heldOutAt(steps);
+            if (losses == null) {
+                // A finished run resumed from a checkpoint written before the last evaluation.
+                losses = trainer.heldOutLoss(heldOutWindows, HELD_OUT_WINDOWS);
+                curves.addHeldOut(steps, losses);
+            }
             report.add("held_out_loss_by_exit_layer", array(losses));
+            report.add("held_out_curve", heldOutCurve(curves));
             LlamaWeights trained = trainer.weights();
             HuggingFaceCheckpoint.write(trained, out, TensorDType.F32);
             copy(tokenizerFile, out.resolve("tokenizer.json"));
@@ -266,8 +288,8 @@ final class TrainCommand implements Callable<Integer> {
         }
         report.add("settings", settings);
         ModelFiles.writeJson(report, out.resolve(REPORT));
-        if (!curve.isEmpty()) {
-            writeCurve(curve);
+        if (!curves.training().isEmpty()) {
+            writeCurves(curves);
         }
         Json.print(report);
         return 0;
@@ -354,9 +376,10 @@ final class TrainCommand implements Callable<Integer> {
             if (!Files.isRegularFile(tokenizerFile)) {
                 throw new IllegalArgumentException("tokenizer not found: " + tokenizerFile);
             }
-            if (!(heldOut > 0 && heldOut < 0.5) || checkpointEvery <= 0 || threads <= 0) {
+            if (!(heldOut > 0 && heldOut < 0.5) || checkpointEvery <= 0 || threads <= 0
+                    || evalEvery < 0) {
                 throw new IllegalArgumentException("--held-out must be in (0, 0.5),"
-                        + " --checkpoint-every and --threads positive");
+                        + " --checkpoint-every and --threads positive, --eval-every 0 or more");
             }
             if (teacherPath != null && !Files.exists(teacherPath)) {
                 throw new IllegalArgumentException("teacher not found: " + teacherPath);
@@ -390,21 +413,68 @@ final class TrainCommand implements Callable<Integer> {
         return s;
     }
 
-    private void writeCurve(List<double[]> curve) {
-        List<LineChart.Point> points = new ArrayList<>();
-        int stride = Math.max(1, curve.size() / 400);
-        for (int i = 0; i < curve.size(); i += stride) {
-            double mean = 0;
-            int n = Math.min(stride, curve.size() - i);
-            for (int j = i; j < i + n; j++) {
-                mean += curve.get(j)[1] / n;
-            }
-            points.add(new LineChart.Point(curve.get(i)[0], mean, null));
+    /** The last evaluation's loss after the last layer, for the progress line. */
+    private static String lastHeldOut(LossCurves curves) {
+        List<double[]> evaluations = curves.heldOut();
+        if (evaluations.isEmpty()) {
+            return "";
         }
-        LineChart.Panel panel = new LineChart.Panel("Training loss (last layer)", "step",
-                "nats per token", List.of(new LineChart.Series("train", points)));
+        double[] last = evaluations.get(evaluations.size() - 1);
+        return String.format(", held-out %.3f", last[last.length - 1]);
+    }
+
+    private static JsonArray heldOutCurve(LossCurves curves) {
+        JsonArray json = new JsonArray();
+        for (double[] row : curves.heldOut()) {
+            JsonObject evaluation = new JsonObject();
+            evaluation.addProperty("step", (int) row[0]);
+            evaluation.add("loss_by_exit_layer",
+                    array(Arrays.copyOfRange(row, 1, row.length)));
+            json.add(evaluation);
+        }
+        return json;
+    }
+
+    /**
+     * loss.png: the last layer's training loss (averaged over runs of steps, at most 400
+     * points) with its held-out evaluations, and beside it the held-out loss after every
+     * exit layer as training went on.
+     */
+    private void writeCurves(LossCurves curves) {
+        List<double[]> training = curves.training();
+        List<LineChart.Point> points = new ArrayList<>();
+        int stride = Math.max(1, training.size() / 400);
+        for (int i = 0; i < training.size(); i += stride) {
+            double mean = 0;
+            int n = Math.min(stride, training.size() - i);
+            for (int j = i; j < i + n; j++) {
+                mean += training.get(j)[1] / n;
+            }
+            points.add(new LineChart.Point(training.get(i)[0], mean, null));
+        }
+        List<double[]> evaluations = curves.heldOut();
+        int exits = evaluations.isEmpty() ? 0 : evaluations.get(0).length - 1;
+        List<LineChart.Series> lastLayer = new ArrayList<>();
+        lastLayer.add(new LineChart.Series("train", points));
+        List<LineChart.Series> byExit = new ArrayList<>();
+        for (int exit = 1; exit <= exits; exit++) {
+            int column = exit;
+            List<LineChart.Point> heldOut = evaluations.stream()
+                    .map(row -> new LineChart.Point(row[0], row[column], null)).toList();
+            if (exit == exits) {
+                lastLayer.add(new LineChart.Series("held-out", heldOut));
+            }
+            byExit.add(new LineChart.Series(String.valueOf(exit), heldOut));
+        }
+        List<LineChart.Panel> panels = new ArrayList<>();
+        panels.add(new LineChart.Panel("Loss (last layer)", "step", "nats per token",
+                lastLayer));
+        if (exits > 0) {
+            panels.add(new LineChart.Panel("Held-out loss by exit layer", "step",
+                    "nats per token", byExit));
+        }
         try {
-            ImageIO.write(LineChart.draw(List.of(panel)), "png", out.resolve("loss.png").toFile());
+            ImageIO.write(LineChart.draw(panels), "png", out.resolve("loss.png").toFile());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

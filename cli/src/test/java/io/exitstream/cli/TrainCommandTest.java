@@ -2,6 +2,7 @@ package io.exitstream.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.exitstream.compression.nn.TrainingCheckpoint;
@@ -107,16 +108,46 @@ class TrainCommandTest {
         assertThat(generated.out()).startsWith("Once upon a time");
 
         // The checkpoint keeps the loss of every step, so a resumed run draws its whole curve.
-        assertThat(TrainingCheckpoint.lossCurve(out)).extracting(point -> point[0])
+        assertThat(TrainingCheckpoint.lossCurves(out).training()).extracting(point -> point[0])
                 .containsExactly(1.0, 2.0, 3.0, 4.0);
 
         CliRun again = train(out, "32");
         assertThat(again.exitCode()).as(again.err()).isZero();
         assertThat(again.err()).contains("resuming from the checkpoint at step 4");
+        assertThat(JsonParser.parseString(again.out()).getAsJsonObject()
+                .get("held_out_curve")).isEqualTo(report.get("held_out_curve"));
 
         CliRun other = train(out, "16");
         assertThat(other.exitCode()).isEqualTo(2);
         assertThat(other.err().strip()).doesNotContain("\n").contains("other settings");
+    }
+
+    @Test
+    void evaluatesEveryExitOnHeldOutDocumentsAsItGoesWithoutChangingTheTraining()
+            throws Exception {
+        Path everyStep = tmp.resolve("evaluated-every-step");
+        CliRun evaluated = train(everyStep, "32", "--eval-every", "1");
+        assertThat(evaluated.exitCode()).as(evaluated.err()).isZero();
+        Path atTheEnd = tmp.resolve("evaluated-at-the-end");
+        CliRun once = train(atTheEnd, "32", "--eval-every", "0");
+        assertThat(once.exitCode()).as(once.err()).isZero();
+
+        assertThat(Files.readAllBytes(everyStep.resolve("model.safetensors")))
+                .isEqualTo(Files.readAllBytes(atTheEnd.resolve("model.safetensors")));
+        assertThat(evaluated.err()).containsPattern("4/4 .*, held-out \\d+\\.\\d{3}, lr");
+        JsonObject report = JsonParser.parseString(evaluated.out()).getAsJsonObject();
+        JsonArray curve = report.getAsJsonArray("held_out_curve");
+        assertThat(curve).extracting(e -> e.getAsJsonObject().get("step").getAsInt())
+                .containsExactly(1, 2, 3, 4);
+        JsonArray last = curve.get(3).getAsJsonObject().getAsJsonArray("loss_by_exit_layer");
+        assertThat(last).hasSize(3).isEqualTo(report.get("held_out_loss_by_exit_layer"));
+        assertThat(curve.get(0).getAsJsonObject().getAsJsonArray("loss_by_exit_layer"))
+                .isNotEqualTo(last);
+        JsonObject onceReport = JsonParser.parseString(once.out()).getAsJsonObject();
+        assertThat(onceReport.getAsJsonArray("held_out_curve")).hasSize(1);
+        assertThat(onceReport.get("held_out_loss_by_exit_layer")).isEqualTo(last);
+        assertThat(TrainingCheckpoint.lossCurves(everyStep).heldOut())
+                .extracting(row -> row[0]).containsExactly(1.0, 2.0, 3.0, 4.0);
     }
 
     @Test
@@ -183,5 +214,10 @@ class TrainCommandTest {
         assertThat(half.exitCode()).isEqualTo(2);
         assertThat(half.err().strip()).doesNotContain("\n")
                 .contains("--matmul", "FLOAT32, BFLOAT16");
+        CliRun negative = CliRun.of("train", "--corpus", corpus.toString(), "--tokenizer",
+                tokenizer.toString(), "--out", tmp.resolve("w").toString(), "--steps", "1",
+                "--eval-every", "-1");
+        assertThat(negative.exitCode()).isEqualTo(2);
+        assertThat(negative.err().strip()).doesNotContain("\n").contains("--eval-every");
     }
 }

@@ -18,14 +18,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
 
 /**
  * A training run's checkpoint in {@code OUT/checkpoint}: the model's weights (a Hugging Face
- * directory), Adam's state, the run's settings and its loss so far. A new checkpoint is written beside the old
- * one and then moved into place, so an interruption leaves one whole checkpoint.
+ * directory), Adam's state, the run's settings and its losses so far. A new checkpoint is
+ * written beside the old one and then moved into place, so an interruption leaves one whole
+ * checkpoint.
  */
 public final class TrainingCheckpoint {
 
@@ -33,6 +35,7 @@ public final class TrainingCheckpoint {
     private static final String STATE = "state.json";
     private static final String MOMENTS = "adam.bin";
     private static final String LOSS_CURVE = "loss_curve";
+    private static final String HELD_OUT_CURVE = "held_out_curve";
 
     private TrainingCheckpoint() {
     }
@@ -48,15 +51,15 @@ public final class TrainingCheckpoint {
      */
     public static void save(Path out, LlamaWeights weights, Adam.State optimizer,
             JsonObject settings) {
-        save(out, weights, optimizer, settings, List.of());
+        save(out, weights, optimizer, settings, new LossCurves());
     }
 
     /**
-     * {@link #save(Path, LlamaWeights, Adam.State, JsonObject)} with the run's loss curve so
-     * far, {@code [step, loss]} pairs, so that a resumed run can draw its whole curve.
+     * {@link #save(Path, LlamaWeights, Adam.State, JsonObject)} with the run's losses so far,
+     * so that a resumed run can report and draw the whole run.
      */
     public static void save(Path out, LlamaWeights weights, Adam.State optimizer,
-            JsonObject settings, List<double[]> lossCurve) {
+            JsonObject settings, LossCurves curves) {
         Path target = out.resolve(DIR);
         Path staging = out.resolve(DIR + ".new");
         delete(staging);
@@ -71,14 +74,8 @@ public final class TrainingCheckpoint {
         JsonObject json = new JsonObject();
         json.addProperty("step", optimizer.step());
         json.add("settings", settings);
-        JsonArray curve = new JsonArray();
-        for (double[] point : lossCurve) {
-            JsonArray pair = new JsonArray();
-            pair.add(point[0]);
-            pair.add(point[1]);
-            curve.add(pair);
-        }
-        json.add(LOSS_CURVE, curve);
+        json.add(LOSS_CURVE, rows(curves.training()));
+        json.add(HELD_OUT_CURVE, rows(curves.heldOut()));
         ModelFiles.writeJson(json, staging.resolve(STATE));
         delete(target);
         try {
@@ -99,17 +96,44 @@ public final class TrainingCheckpoint {
         return settings == null ? new JsonObject() : settings;
     }
 
-    /** The loss curve saved with the checkpoint; empty for a checkpoint saved without one. */
-    public static List<double[]> lossCurve(Path out) {
-        JsonArray saved = state(out).getAsJsonArray(LOSS_CURVE);
-        List<double[]> curve = new ArrayList<>();
-        if (saved != null) {
-            for (JsonElement point : saved) {
-                JsonArray pair = point.getAsJsonArray();
-                curve.add(new double[] {pair.get(0).getAsDouble(), pair.get(1).getAsDouble()});
+    /** The losses saved with the checkpoint; empty for a checkpoint saved without them. */
+    public static LossCurves lossCurves(Path out) {
+        JsonObject state = state(out);
+        LossCurves curves = new LossCurves();
+        for (double[] row : rows(state.getAsJsonArray(LOSS_CURVE))) {
+            curves.addTraining((int) row[0], row[1]);
+        }
+        for (double[] row : rows(state.getAsJsonArray(HELD_OUT_CURVE))) {
+            curves.addHeldOut((int) row[0], Arrays.copyOfRange(row, 1, row.length));
+        }
+        return curves;
+    }
+
+    private static JsonArray rows(List<double[]> rows) {
+        JsonArray json = new JsonArray();
+        for (double[] row : rows) {
+            JsonArray values = new JsonArray();
+            for (double v : row) {
+                values.add(v);
+            }
+            json.add(values);
+        }
+        return json;
+    }
+
+    private static List<double[]> rows(JsonArray json) {
+        List<double[]> rows = new ArrayList<>();
+        if (json != null) {
+            for (JsonElement row : json) {
+                JsonArray values = row.getAsJsonArray();
+                double[] parsed = new double[values.size()];
+                for (int i = 0; i < parsed.length; i++) {
+                    parsed[i] = values.get(i).getAsDouble();
+                }
+                rows.add(parsed);
             }
         }
-        return curve;
+        return rows;
     }
 
     /**
