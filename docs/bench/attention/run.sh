@@ -11,9 +11,7 @@ OUT=docs/bench/attention
 declare -A build=([base]=$1 [sdpa]=$2)
 [ -f /tmp/s15M.bin ] || ./exitstream synth --shape s15M --out /tmp/s15M.bin
 run() {
-  java -Xmx8g -Dai.djl.offline=true -Dexitstream.home="$PWD" \
-    -cp "${build[$1]}/exitstream-cli.jar:${build[$1]}/lib/*" io.exitstream.cli.Exitstream \
-    bench "${@:2}" 2>/dev/null
+  EXITSTREAM_CLI="${build[$1]}" ./exitstream bench "${@:2}" 2>/dev/null
 }
 for round in 1 2 3; do
   for v in base sdpa; do

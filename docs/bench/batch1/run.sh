@@ -16,9 +16,7 @@ for shape in s15M s110M; do
   [ -f "/tmp/$shape.bin" ] || ./exitstream synth --shape "$shape" --out "/tmp/$shape.bin"
 done
 run() {
-  java -Xmx8g -Dai.djl.offline=true -Dexitstream.home="$PWD" \
-    -cp "${build[$1]}/exitstream-cli.jar:${build[$1]}/lib/*" io.exitstream.cli.Exitstream \
-    bench --runs 3 "${@:2}" 2>/dev/null
+  EXITSTREAM_CLI="${build[$1]}" ./exitstream bench --runs 3 "${@:2}" 2>/dev/null
 }
 for round in $(seq "${3:-1}" "${4:-3}"); do
   for v in before after; do

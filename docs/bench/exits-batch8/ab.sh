@@ -9,8 +9,8 @@ declare -A build=([base]=$1 [new]=$2)
 model=models/exitstream-stories-8L
 for round in 1 2 3; do
   for v in base new; do
-    java -Xmx4g -Dai.djl.offline=true -Dai.djl.pytorch.graph_optimizer=false \
-      -cp "${build[$v]}/exitstream-cli.jar:${build[$v]}/lib/*" io.exitstream.cli.Exitstream \
+    EXITSTREAM_CLI="${build[$v]}" \
+      EXITSTREAM_JAVA_OPTS="-Xmx4g -Dai.djl.pytorch.graph_optimizer=false" ./exitstream \
       bench --model "$model" --plan "$model/plans/confidence-0.95.json" --against-full \
       --batch 1,8 --tokens 128 --runs 5 --threads 1 2>/dev/null \
       > "docs/bench/exits-batch8/$v-$round.json"

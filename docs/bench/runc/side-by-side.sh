@@ -3,6 +3,7 @@
 # the same synthetic checkpoint: batch 1, greedy, 128 tokens, PAIRS times; ours after bench's
 # default warm-up (10 s of untimed decoding) and in float32 or bfloat16 (WEIGHTS).
 # Prints one "runc TOKENS_PER_S ours TOKENS_PER_S" line per pair. Needs gcc with OpenMP.
+# EXITSTREAM_CLI=DIR (a copy of cli/target's jar and lib) keeps one build while sources change.
 #   bash docs/bench/runc/side-by-side.sh 6 s15M float32 > docs/bench/runc/s15M-DATE.txt
 set -euo pipefail
 cd "$(dirname "$0")/../../.."

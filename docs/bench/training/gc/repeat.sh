@@ -10,8 +10,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=1073741824
 for r in 1 2; do
-  java -Xmx8g -Dai.djl.offline=true -cp "$cli/exitstream-cli.jar:$cli/lib/*" \
-    io.exitstream.cli.Exitstream train --corpus "$2" --tokenizer "$3" --out "$work/$r" \
+  EXITSTREAM_CLI="$cli" ./exitstream train --corpus "$2" --tokenizer "$3" --out "$work/$r" \
     --layers 8 --dim 128 --hidden 384 --heads 8 --kv-heads 4 --context 256 --steps 20 \
     --batch 32 --micro-batch 8 --lr 2e-3 --warmup 50 --layer-drop 0.1 --exit-scale 0.5 \
     --exit-rotation 4 --seed 1 --threads 2 --checkpoint-every 1000 > "$work/log" 2>&1

@@ -17,8 +17,7 @@ trap 'rm -rf "$work"' EXIT
 head -n 10000 "$corpus" > "$work/corpus.jsonl"
 export MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=1073741824
 exitstream() {
-  java -Xmx8g -Dai.djl.offline=true -cp "$cli/exitstream-cli.jar:$cli/lib/*" \
-    io.exitstream.cli.Exitstream "$@"
+  EXITSTREAM_CLI="$cli" ./exitstream "$@"
 }
 arm() {
   local name=$1 weight=$2 temperature=$3 from=$4

@@ -16,9 +16,8 @@ for pair in $pairs; do
     name=$(basename "$model" .bin)
     for v in $order; do
       vars=""; [[ $v == on ]] && vars=$settings
-      env $vars java -Xmx8g -Dai.djl.offline=true -cp "$cli/exitstream-cli.jar:$cli/lib/*" \
-        io.exitstream.cli.Exitstream bench --model "$model" --batch 1,16 --tokens 128 --runs 3 \
-        > "$out/$name-$v-$pair.json" 2>/dev/null
+      env $vars EXITSTREAM_CLI="$cli" ./exitstream bench --model "$model" --batch 1,16 \
+        --tokens 128 --runs 3 > "$out/$name-$v-$pair.json" 2>/dev/null
       echo "$name $v $pair $(python3 -c "import json,sys; d=json.load(open(sys.argv[1]));
 print([round(b['tokens_per_s']) for b in d['decode']])" "$out/$name-$v-$pair.json")"
     done
