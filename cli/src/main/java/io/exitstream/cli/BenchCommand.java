@@ -58,9 +58,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--warm-up", paramLabel = "SECONDS",
             defaultValue = "" + DecodeSpeed.WARM_UP_SECONDS,
             description = "Untimed decoding before the timed runs, at least one run: the JVM"
-                    + " compiles the decode path over about its first 10 s of decoding, and on"
-                    + " few cores its compiler threads slow the runs; counted over the process"
-                    + " (default: ${DEFAULT-VALUE}).")
+                    + " compiles the decode path over its first 10 to 20 s of decoding, and on"
+                    + " few cores its compiler threads slow the runs. At least SECONDS, counted"
+                    + " over the process, then until the JIT compiler has been quiet for 5 s of"
+                    + " decoding (at most 60 s more); 0 skips both (default: ${DEFAULT-VALUE}).")
     private double warmUpSeconds;
 
     @Option(names = "--against-full",

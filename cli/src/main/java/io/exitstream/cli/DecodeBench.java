@@ -1,6 +1,7 @@
 package io.exitstream.cli;
 
 import io.exitstream.compression.DecodeSpeed;
+import io.exitstream.compression.JitClock;
 import io.exitstream.engine.plan.ExecutionPlan;
 import io.exitstream.engine.runtime.Generator;
 import io.exitstream.engine.runtime.LlamaModel;
@@ -17,8 +18,9 @@ import java.util.Map;
  *
  * <p>The warm-up is at least one run, and runs until the process has decoded for
  * {@code warmUpSeconds} in all (see {@link DecodeSpeed#warmUp}: the first batch size warms the
- * JVM for the others). Each timed run reports the milliseconds the JIT compilers spent during
- * it.
+ * JVM for the others); unless that is 0, it then goes on until the JIT compiler is quiet, for
+ * at most {@link #SETTLE_LIMIT_SECONDS} (see {@link DecodeSpeed#settle}). Each timed run
+ * reports the milliseconds the JIT compilers spent during it.
  *
  * <p>With {@code againstFull}, each run of the plan follows a run of the full model in the same
  * generator, and the plan's speedup is the median of the per-run ratios. The machines we
@@ -26,6 +28,9 @@ import java.util.Map;
  * disagree about which plan is faster; two runs a few milliseconds apart see the same machine.
  */
 final class DecodeBench {
+
+    /** The most decoding a warm-up adds while waiting for the JIT compiler to go quiet. */
+    static final double SETTLE_LIMIT_SECONDS = 60;
 
     private final int tokens;
     private final int runs;
@@ -56,13 +61,20 @@ final class DecodeBench {
         Map<String, Object> warmUp = new LinkedHashMap<>();
         try (Generator generator = new Generator(model, batch, tokens + 1)) {
             long warmUpStart = System.nanoTime();
-            int warmUpRuns = DecodeSpeed.warmUp(() -> run(generator, plan, prompts),
-                    warmUpSeconds);
+            Runnable untimed = () -> run(generator, plan, prompts);
+            int warmUpRuns = DecodeSpeed.warmUp(untimed, warmUpSeconds);
+            DecodeSpeed.Settling settling = warmUpSeconds > 0
+                    ? DecodeSpeed.settle(untimed, SETTLE_LIMIT_SECONDS)
+                    : new DecodeSpeed.Settling(0, false);
             double seconds = (System.nanoTime() - warmUpStart) / 1e9;
-            warmUp.put("runs", warmUpRuns);
+            warmUp.put("runs", warmUpRuns + settling.runs());
             warmUp.put("seconds", Math.round(seconds * 10) / 10.0);
-            System.err.printf("bench: decode batch %d warmed up, %d runs in %.1f s%n", batch,
-                    warmUpRuns, seconds);
+            warmUp.put("jit_quiet", settling.quiet());
+            System.err.printf("bench: decode batch %d warmed up, %d runs in %.1f s%s%n", batch,
+                    warmUpRuns + settling.runs(), seconds, warmUpSeconds == 0 ? ""
+                            : settling.quiet() ? ", the JIT compiler quiet"
+                            : ", the JIT compiler still at work after "
+                                    + (int) SETTLE_LIMIT_SECONDS + " s more");
             for (int r = 0; r < runs; r++) {
                 long jitBefore = JitClock.millis();
                 DecodeSpeed.Run[] pair = run(generator, plan, prompts);

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 
 /**
  * Times greedy decoding under the generator's plan: one batch of sequences, stepped together
@@ -22,6 +23,11 @@ public final class DecodeSpeed {
 
     /** Time this process has spent in {@link #time}, warm-up runs included. */
     private static final AtomicLong DECODING_NANOS = new AtomicLong();
+
+    /** The stretch of decoding over which {@link #settle} judges the compiler. */
+    private static final double QUIET_SECONDS = 5;
+    /** The most of that stretch the compiler may have spent compiling for it to count quiet. */
+    private static final double QUIET_SHARE = 0.01;
 
     private DecodeSpeed() {
     }
@@ -46,6 +52,55 @@ public final class DecodeSpeed {
             runs++;
         } while (DECODING_NANOS.get() < seconds * 1e9);
         return runs;
+    }
+
+    /**
+     * What {@link #settle} did.
+     *
+     * @param runs runs made
+     * @param quiet whether the compiler went quiet within the limit
+     */
+    public record Settling(int runs, boolean quiet) {
+    }
+
+    /**
+     * Repeats {@code run}, which decodes through {@link #time}, until the JIT compiler has
+     * spent at most 1% of the last 5 s of decoding compiling, or until {@code limitSeconds} of
+     * decoding have passed. A fixed warm-up is not enough on two cores: the decode step's
+     * Java path reaches the optimising compiler's thresholds method by method, and 10 s into
+     * decoding s15M at batch 1 the compiler was still at work for another 5 to 10 s, taking a
+     * core from PyTorch in bursts of up to 500 ms per run (runs at 190 to 400 tokens/s, where
+     * the same process later read 500 to 540). Its work comes in bursts with quiet seconds
+     * between them: 2 s without compiling was seen to end in a 400 ms burst, hence 5 s.
+     */
+    public static Settling settle(Runnable run, double limitSeconds) {
+        return settle(run, limitSeconds, JitClock::millis);
+    }
+
+    /** {@link #settle(Runnable, double)} reading the compiler's time from {@code jitMillis}. */
+    static Settling settle(Runnable run, double limitSeconds, LongSupplier jitMillis) {
+        List<long[]> samples = new ArrayList<>();
+        samples.add(new long[] {DECODING_NANOS.get(), jitMillis.getAsLong()});
+        long start = samples.get(0)[0];
+        long window = (long) (QUIET_SECONDS * 1e9);
+        int oldest = 0;
+        int runs = 0;
+        while (DECODING_NANOS.get() - start < limitSeconds * 1e9) {
+            run.run();
+            runs++;
+            long[] now = {DECODING_NANOS.get(), jitMillis.getAsLong()};
+            samples.add(now);
+            // The latest sample at least a window of decoding back.
+            while (now[0] - samples.get(oldest + 1)[0] >= window) {
+                oldest++;
+            }
+            long[] then = samples.get(oldest);
+            long decoded = now[0] - then[0];
+            if (decoded >= window && (now[1] - then[1]) * 1e6 <= QUIET_SHARE * decoded) {
+                return new Settling(runs, true);
+            }
+        }
+        return new Settling(runs, false);
     }
 
     /** Seconds this process has spent decoding through {@link #time} so far. */

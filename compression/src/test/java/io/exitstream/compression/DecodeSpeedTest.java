@@ -39,4 +39,47 @@ class DecodeSpeedTest {
                     .hasMessage("the warm-up must be 0 or more seconds, got -1.0");
         }
     }
+
+    @Test
+    void settlingGoesOnUntilTheCompilerHasBeenQuietForFiveSecondsOfDecoding() {
+        try (Generator generator = new Generator(Stories.model(), 2, 17)) {
+            // A compiler that works 200 ms in each of the first 20 runs, then rests.
+            long[] compiled = {0};
+            int[] runs = {0};
+            double[] busyUntil = {0};
+            Runnable run = () -> {
+                DecodeSpeed.time(generator, PROMPTS, 8);
+                if (++runs[0] <= 20) {
+                    compiled[0] += 200;
+                    busyUntil[0] = DecodeSpeed.decodingSeconds();
+                }
+            };
+
+            DecodeSpeed.Settling settling = DecodeSpeed.settle(run, 60, () -> compiled[0]);
+
+            assertThat(settling.quiet()).isTrue();
+            assertThat(settling.runs()).isGreaterThan(20);
+            assertThat(DecodeSpeed.decodingSeconds() - busyUntil[0])
+                    .isGreaterThanOrEqualTo(5.0);
+        }
+    }
+
+    @Test
+    void settlingGivesUpAtItsLimitWhileTheCompilerWorks() {
+        try (Generator generator = new Generator(Stories.model(), 2, 17)) {
+            long[] compiled = {0};
+            Runnable run = () -> {
+                DecodeSpeed.time(generator, PROMPTS, 8);
+                compiled[0] += 200;
+            };
+            double start = DecodeSpeed.decodingSeconds();
+
+            DecodeSpeed.Settling settling = DecodeSpeed.settle(run, 1, () -> compiled[0]);
+
+            assertThat(settling.quiet()).isFalse();
+            assertThat(DecodeSpeed.decodingSeconds() - start).isGreaterThanOrEqualTo(1.0);
+            assertThat(DecodeSpeed.settle(run, 0, () -> compiled[0]))
+                    .isEqualTo(new DecodeSpeed.Settling(0, false));
+        }
+    }
 }

@@ -1,4 +1,4 @@
-package io.exitstream.cli;
+package io.exitstream.compression;
 
 import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
@@ -8,7 +8,7 @@ import java.lang.management.ManagementFactory;
  * on a machine with as many cores as PyTorch has threads, a compiler thread at work takes a
  * core from PyTorch, and a run during which it compiled is slower for that reason alone.
  */
-final class JitClock {
+public final class JitClock {
 
     private static final CompilationMXBean COMPILER = ManagementFactory.getCompilationMXBean();
 
@@ -16,7 +16,7 @@ final class JitClock {
     }
 
     /** Total compilation time so far, or 0 where the JVM does not tell. */
-    static long millis() {
+    public static long millis() {
         return COMPILER != null && COMPILER.isCompilationTimeMonitoringSupported()
                 ? COMPILER.getTotalCompilationTime() : 0;
     }
