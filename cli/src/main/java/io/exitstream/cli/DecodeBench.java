@@ -59,22 +59,32 @@ final class DecodeBench {
         DecodeSpeed.Run last = null;
         List<int[]> prompts = Collections.nCopies(batch, new int[] {1});
         Map<String, Object> warmUp = new LinkedHashMap<>();
+        // The progress lines are formatted before the warm-up: java.util.Formatter's first
+        // uses set the JIT compiler to work, and formatted between timed runs they had it
+        // compiling 50 to 1,100 ms during the second to fourth runs, on a core PyTorch needed.
+        String[] progress = new String[runs];
+        for (int r = 0; r < runs; r++) {
+            progress[r] = String.format("bench: decode batch %d run %d/%d", batch, r + 1, runs);
+        }
         try (Generator generator = new Generator(model, batch, tokens + 1)) {
             long warmUpStart = System.nanoTime();
             Runnable untimed = () -> run(generator, plan, prompts);
             int warmUpRuns = DecodeSpeed.warmUp(untimed, warmUpSeconds);
+            // Said before settling, for the same reason as the progress lines.
+            System.err.printf("bench: decode batch %d warmed up, %d runs in %.1f s%s%n", batch,
+                    warmUpRuns, (System.nanoTime() - warmUpStart) / 1e9,
+                    warmUpSeconds > 0 ? "; waiting for the JIT compiler to go quiet" : "");
             DecodeSpeed.Settling settling = warmUpSeconds > 0
                     ? DecodeSpeed.settle(untimed, SETTLE_LIMIT_SECONDS)
                     : new DecodeSpeed.Settling(0, false);
+            if (warmUpSeconds > 0 && !settling.quiet()) {
+                System.err.println("bench: the JIT compiler was still at work after "
+                        + (int) SETTLE_LIMIT_SECONDS + " s more; timing anyway");
+            }
             double seconds = (System.nanoTime() - warmUpStart) / 1e9;
             warmUp.put("runs", warmUpRuns + settling.runs());
             warmUp.put("seconds", Math.round(seconds * 10) / 10.0);
             warmUp.put("jit_quiet", settling.quiet());
-            System.err.printf("bench: decode batch %d warmed up, %d runs in %.1f s%s%n", batch,
-                    warmUpRuns + settling.runs(), seconds, warmUpSeconds == 0 ? ""
-                            : settling.quiet() ? ", the JIT compiler quiet"
-                            : ", the JIT compiler still at work after "
-                                    + (int) SETTLE_LIMIT_SECONDS + " s more");
             for (int r = 0; r < runs; r++) {
                 long jitBefore = JitClock.millis();
                 DecodeSpeed.Run[] pair = run(generator, plan, prompts);
@@ -85,7 +95,7 @@ final class DecodeBench {
                     fullPerSecond[r] = pair[0].tokensPerSecond();
                     permille[r] = 1000 * perSecond[r] / fullPerSecond[r];
                 }
-                System.err.printf("bench: decode batch %d run %d/%d%n", batch, r + 1, runs);
+                System.err.println(progress[r]);
             }
         }
         double aggregate = DecodeSpeed.median(perSecond);
