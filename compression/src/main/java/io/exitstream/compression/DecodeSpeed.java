@@ -71,7 +71,7 @@ public final class DecodeSpeed {
      * decoding s15M at batch 1 the compiler was still at work for another 5 to 10 s, taking a
      * core from PyTorch in bursts of up to 500 ms per run (runs at 190 to 400 tokens/s, where
      * the same process later read 500 to 540). Its work comes in bursts with quiet seconds
-     * between them: 2 s without compiling was seen to end in a 400 ms burst, hence 5 s.
+     * between them, hence a window of several seconds rather than a run or two.
      */
     public static Settling settle(Runnable run, double limitSeconds) {
         return settle(run, limitSeconds, JitClock::millis);
