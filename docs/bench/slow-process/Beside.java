@@ -4,8 +4,9 @@ import io.exitstream.engine.runtime.*;
 import java.nio.file.Path;
 import java.util.List;
 
-// Our decode and run.c's, interleaved run by run from one process: do our slow stretches
-// coincide with run.c's?
+// Our decode run and a child process (COMMAND...: run.c, or the spinner probe), interleaved
+// run by run from one process: what does the child see while ours is slow?
+//   java Beside MODEL ROUNDS COMMAND...
 public class Beside {
     public static void main(String[] args) throws Exception {
         int rounds = Integer.parseInt(args[1]);
@@ -18,13 +19,13 @@ public class Beside {
             for (int r = 0; r < rounds; r++) {
                 double ours = DecodeSpeed.time(g, p, 128).tokensPerSecond();
                 Thread.sleep(300);
-                ProcessBuilder pb = new ProcessBuilder("/tmp/exitstream-runc", args[0], "128");
+                ProcessBuilder pb = new ProcessBuilder(List.of(args).subList(2, args.length));
                 pb.environment().put("OMP_NUM_THREADS", "2");
                 Process c = pb.start();
-                String runc = new String(c.getInputStream().readAllBytes()).trim();
+                String child = new String(c.getInputStream().readAllBytes()).trim();
                 c.waitFor();
                 Thread.sleep(300);
-                System.out.println(Math.round(ours) + " " + runc);
+                System.out.println(Math.round(ours) + " " + child);
             }
         }
     }
