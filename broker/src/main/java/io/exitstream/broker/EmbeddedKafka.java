@@ -8,9 +8,7 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.Properties;
-import java.util.stream.Stream;
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
 import org.apache.kafka.common.Uuid;
@@ -35,14 +33,16 @@ public final class EmbeddedKafka implements AutoCloseable {
     private final int port;
     private final int controllerPort;
     private final Path dataDir;
-    private final boolean ownsDataDir;
+    /** The data directory when this broker made it, else null. */
+    private final TemporaryDirectory ownDataDir;
     private KafkaRaftServer server;
 
-    private EmbeddedKafka(int port, int controllerPort, Path dataDir, boolean ownsDataDir) {
+    private EmbeddedKafka(int port, int controllerPort, Path dataDir,
+            TemporaryDirectory ownDataDir) {
         this.port = port;
         this.controllerPort = controllerPort;
         this.dataDir = dataDir;
-        this.ownsDataDir = ownsDataDir;
+        this.ownDataDir = ownDataDir;
     }
 
     /**
@@ -54,16 +54,24 @@ public final class EmbeddedKafka implements AutoCloseable {
      * @throws IllegalStateException with a one-line reason when the broker cannot start
      */
     public static EmbeddedKafka start(int port, Path dataDir) {
+        TemporaryDirectory own = dataDir == null
+                ? TemporaryDirectory.create("exitstream-kafka") : null;
+        boolean started = false;
         try {
-            boolean temporary = dataDir == null;
-            Path dir = temporary ? Files.createTempDirectory("exitstream-kafka") : dataDir;
+            Path dir = own != null ? own.path() : dataDir.toAbsolutePath();
             EmbeddedKafka kafka = new EmbeddedKafka(port == 0 ? freePort() : port, freePort(),
-                    dir.toAbsolutePath(), temporary);
+                    dir, own);
             kafka.format();
             kafka.restart();
+            started = true;
             return kafka;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        } finally {
+            // A broker that did not start leaves no directory of its own behind.
+            if (!started && own != null) {
+                own.close();
+            }
         }
     }
 
@@ -111,8 +119,8 @@ public final class EmbeddedKafka implements AutoCloseable {
     @Override
     public void close() {
         stop();
-        if (ownsDataDir) {
-            deleteRecursively(dataDir);
+        if (ownDataDir != null) {
+            ownDataDir.close();
         }
     }
 
@@ -168,14 +176,6 @@ public final class EmbeddedKafka implements AutoCloseable {
     private static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(HOST))) {
             return socket.getLocalPort();
-        }
-    }
-
-    private static void deleteRecursively(Path dir) {
-        try (Stream<Path> paths = Files.walk(dir)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-        } catch (IOException e) {
-            // A temporary directory that cannot be deleted is left for the OS to clean.
         }
     }
 }
