@@ -1,14 +1,12 @@
 package io.exitstream.cli;
 
 import io.exitstream.broker.EmbeddedKafka;
+import io.exitstream.broker.TemporaryDirectory;
 import io.exitstream.broker.TopicSetup;
 import io.exitstream.engine.model.LlamaWeights;
 import io.exitstream.server.KafkaOptions;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Properties;
@@ -45,7 +43,10 @@ final class UpCommand implements Callable<Integer> {
     /** Decisions within seconds of traffic, for a demo; reschedule's flags otherwise. */
     @Mixin
     private RescheduleOptions reschedule = new RescheduleOptions(Duration.ofSeconds(10),
-            Duration.ofSeconds(2), UpCommand::newStateDir);
+            Duration.ofSeconds(2), this::newStateDir);
+
+    /** The re-scheduler's state when up made it (no --state-dir), deleted when up stops. */
+    private TemporaryDirectory streamsState;
 
     @Option(names = "--kafka-port", defaultValue = "9092",
             description = "Port of the in-process Kafka broker on 127.0.0.1"
@@ -74,12 +75,14 @@ final class UpCommand implements Callable<Integer> {
             serving.serveUntilStopped("up", influenceSample.apply(KafkaOptions.of(bootstrap)),
                     () -> {
                         rescheduler.close();
+                        deleteStreamsState();
                         kafka.close();
                     }, rescheduler::failure);
         } catch (Exception e) {
             if (live != null) {
                 live.close();
             }
+            deleteStreamsState();
             kafka.close();
             throw e;
         }
@@ -97,13 +100,15 @@ final class UpCommand implements Callable<Integer> {
         return live;
     }
 
-    /** The broker starts empty, so the re-scheduler's state does too. */
-    private static Path newStateDir() {
-        try {
-            return Files.createTempDirectory("exitstream-up-streams");
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create a state directory: " + e.getMessage(),
-                    e);
+    /** The broker starts empty, so the re-scheduler's state does too, and goes with it. */
+    private Path newStateDir() {
+        streamsState = TemporaryDirectory.create("exitstream-up-streams");
+        return streamsState.path();
+    }
+
+    private void deleteStreamsState() {
+        if (streamsState != null) {
+            streamsState.close();
         }
     }
 }

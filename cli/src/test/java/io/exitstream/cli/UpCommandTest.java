@@ -13,6 +13,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -28,6 +29,9 @@ class UpCommandTest {
     @Test
     void upServesTheShippedModelTelemetryReachesTheBrokerAndTheReschedulerDecides(@TempDir Path tmp)
             throws Exception {
+        // up's own temporary files (broker logs, re-scheduler state, RocksDB's library) go here,
+        // so that what it leaves behind can be seen.
+        Path javaTmp = Files.createDirectory(tmp.resolve("java-tmp"));
         // No --model: up serves the model the repository ships, found through exitstream.home
         // as the launcher sets it (tests run in cli/, the checkout is its parent).
         Path home = Path.of("..").toAbsolutePath().normalize();
@@ -36,6 +40,7 @@ class UpCommandTest {
         int kafkaPort = freePort();
         Process up = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java")
                 .toString(), "-Xmx1g", "-Dai.djl.offline=true", "-Dexitstream.home=" + home,
+                "-Djava.io.tmpdir=" + javaTmp,
                 "-cp", System.getProperty("java.class.path"), Exitstream.class.getName(),
                 "up", "--port", String.valueOf(port),
                 "--kafka-port", String.valueOf(kafkaPort), "--threads", "1",
@@ -67,10 +72,14 @@ class UpCommandTest {
             }
             assertThat(decisions).as("a decision on %s", Topics.DECISIONS).isNotEmpty()
                     .allSatisfy(d -> assertThat(d.getModelId()).isEqualTo(modelId));
+            assertThat(javaTmp).as("up's temporary files while it runs")
+                    .isDirectoryContaining(p -> p.getFileName().toString()
+                            .startsWith("exitstream-up-streams"));
         } finally {
             up.destroy();
             assertThat(up.waitFor(60, TimeUnit.SECONDS)).as("up stops on SIGTERM").isTrue();
         }
+        assertThat(javaTmp).as("what up left in its temporary directory").isEmptyDirectory();
     }
 
     private void awaitReady(Process up, int port, Path log) throws Exception {
