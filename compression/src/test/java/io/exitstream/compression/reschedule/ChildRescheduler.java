@@ -4,6 +4,7 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -56,9 +57,13 @@ final class ChildRescheduler {
 
     static ChildRescheduler start(String bootstrap, String model, String applicationId,
             Path stateDir, long windowStart) throws IOException {
+        // A killed JVM cannot delete its temporary files (RocksDB's 15 MB native library among
+        // them), so they go beside the state directory, which the test cleans up.
+        Path tmp = Files.createDirectories(stateDir.resolveSibling(stateDir.getFileName()
+                + "-tmp"));
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-cp", System.getProperty("java.class.path"),
+                "-Xmx256m", "-Djava.io.tmpdir=" + tmp, "-cp", System.getProperty("java.class.path"),
                 ChildRescheduler.class.getName(), bootstrap, model, applicationId,
                 stateDir.toString(),
                 Long.toString(windowStart)));
