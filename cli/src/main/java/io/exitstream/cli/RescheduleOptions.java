@@ -84,7 +84,7 @@ final class RescheduleOptions {
 
     @Option(names = "--state-dir", paramLabel = "DIR",
             description = "Local state stores (default: exitstream-streams in the temporary"
-                    + " directory; up: a new temporary directory).")
+                    + " directory; up: a new temporary directory, deleted when up stops).")
     private Path stateDir;
 
     private final Duration defaultWindow;
