@@ -1,6 +1,7 @@
 package io.exitstream.cli;
 
 import io.exitstream.engine.model.LlamaWeights;
+import io.exitstream.engine.runtime.CpuFeatures;
 import io.exitstream.engine.runtime.LlamaModel;
 import io.exitstream.engine.runtime.Torch;
 import io.exitstream.engine.runtime.WeightType;
@@ -24,6 +25,16 @@ final class RuntimeOptions {
             Torch.setThreads(threads);
         }
         return LlamaModel.load(host, weights);
+    }
+
+    /**
+     * Refuses, before anything starts, weights this CPU cannot run: one line naming the missing
+     * instructions instead of a server whose model never loads.
+     */
+    void requireCpuSupport() {
+        if (weights == WeightType.BFLOAT16) {
+            CpuFeatures.host().requireBfloat16("--weights bfloat16");
+        }
     }
 
     String weightName() {

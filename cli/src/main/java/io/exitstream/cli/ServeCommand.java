@@ -20,6 +20,7 @@ final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        serving.requireCpuSupport();
         serving.serveUntilStopped("serve", influenceSample.apply(kafka.options()), () -> { },
                 () -> null);
         return 0;

@@ -56,6 +56,11 @@ final class ServingOptions {
     @Mixin
     private PlanOption planOption;
 
+    /** Refuses weights the CPU cannot run, before the server (or the broker of up) starts. */
+    void requireCpuSupport() {
+        runtime.requireCpuSupport();
+    }
+
     /** The model given, or the shipped one. */
     Path model() {
         return DefaultModel.orDefault(model);

@@ -55,6 +55,7 @@ final class UpCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        serving.requireCpuSupport();
         if (kafkaPort < 0 || kafkaPort > 65535) {
             throw new ParameterException(spec.commandLine(), "--kafka-port must be in 0..65535,"
                     + " got " + kafkaPort);

@@ -35,6 +35,7 @@ public final class BfloatMatmul implements AutoCloseable {
 
     /** Compiles the call; it lives until {@link #close()} or until {@code manager} closes. */
     public static BfloatMatmul load(NDManager manager) {
+        CpuFeatures.host().requireBfloat16("bfloat16 products (--matmul bfloat16)");
         return new BfloatMatmul(ScriptCall.load(manager, "BfloatMatmul", SOURCE));
     }
 

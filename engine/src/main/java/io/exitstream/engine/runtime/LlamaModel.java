@@ -51,8 +51,16 @@ public final class LlamaModel implements AutoCloseable {
         return load(weights, WeightType.FLOAT32);
     }
 
-    /** Copies the weights into tensors of the given type. */
+    /**
+     * Copies the weights into tensors of the given type.
+     *
+     * @throws IllegalArgumentException for bfloat16 weights on a CPU that cannot run them (see
+     *     {@link CpuFeatures}), before PyTorch would abort on them
+     */
     public static LlamaModel load(LlamaWeights weights, WeightType type) {
+        if (type == WeightType.BFLOAT16) {
+            CpuFeatures.host().requireBfloat16("--weights bfloat16");
+        }
         NDManager manager = NDManager.newBaseManager();
         try {
             DeviceWeights device = new DeviceWeights(weights, type, manager);

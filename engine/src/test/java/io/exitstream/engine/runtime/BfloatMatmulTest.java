@@ -9,11 +9,18 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
+import io.exitstream.engine.CpuAssumptions;
 import java.util.SplittableRandom;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** bfloat16 products for training: float32 in and out, close to float32's, differentiable. */
 class BfloatMatmulTest {
+
+    @BeforeAll
+    static void needsBfloat16() {
+        CpuAssumptions.assumeBfloat16();
+    }
 
     private static final Shape X = new Shape(2, 5, 64);
     private static final Shape W = new Shape(64, 24);
