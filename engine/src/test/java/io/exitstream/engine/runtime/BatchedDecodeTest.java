@@ -15,13 +15,13 @@ import org.junit.jupiter.api.Test;
 class BatchedDecodeTest {
 
     private static final int[][] PROMPTS = {
-        {1, 403, 407},
-        {1, 300, 301, 302, 303, 304, 305, 306, 307},
-        {1},
+        {Shipped.BOS, 403, 407},
+        {Shipped.BOS, 300, 301, 302, 303, 304, 305, 306, 307},
+        {Shipped.BOS},
     };
     private static final int STEPS = 12;
 
-    private final LlamaModel model = Stories260K.LLAMA2C.model();
+    private final LlamaModel model = Shipped.model();
 
     @Test
     void batchedLogitsEqualSingleSequenceLogits() {
@@ -136,14 +136,14 @@ class BatchedDecodeTest {
         try (KvCache cache = model.newCache(1, 64); NDManager scope = model.newScope()) {
             float[] full = model.prefill(cache, 0, 0, prompt);
             Rows rows = model.prefillRows(scope, cache, 0, 0, prompt.length);
-            NDArray hidden = model.layers(new int[] {0, 1, 3, 4}, model.embed(scope, prompt),
+            NDArray hidden = model.layers(new int[] {0, 1, 3, 4, 5, 6, 7}, model.embed(scope, prompt),
                     rows, cache);
             float[] skipped = model.logits(hidden).toFloatArray();
             float[] last = java.util.Arrays.copyOfRange(skipped, skipped.length - full.length,
                     skipped.length);
             assertThat(last).isNotEqualTo(full);
-            assertThatThrownBy(() -> model.layers(new int[] {5}, hidden, rows, cache))
-                    .hasMessageContaining("layer 5 is outside 0..4");
+            assertThatThrownBy(() -> model.layers(new int[] {8}, hidden, rows, cache))
+                    .hasMessageContaining("layer 8 is outside 0..7");
         }
     }
 }

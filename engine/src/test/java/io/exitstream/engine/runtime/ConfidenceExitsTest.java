@@ -7,8 +7,7 @@ import static org.assertj.core.api.Assertions.within;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import com.google.gson.JsonArray;
-import io.exitstream.engine.SharedFixtures;
+import io.exitstream.engine.ShippedModel;
 import io.exitstream.engine.checkpoint.CheckpointException;
 import io.exitstream.engine.exits.ExitHead;
 import io.exitstream.engine.exits.ExitHeads;
@@ -26,22 +25,23 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Confidence exits on stories260K with heads made here: constant ones (a bias that makes the
+ * Confidence exits on the shipped model with heads made here: constant ones (a bias that makes the
  * confidence about 0 or 1) and seeded random ones whose confidence varies from token to token,
  * checked against an explicit layer-by-layer reference.
  */
 class ConfidenceExitsTest {
 
-    private static final int[] BOS = {1};
-    private static final int LAYERS = 5;
+    private static final int[] BOS = Shipped.BOS_PROMPT;
+    private static final int LAYERS = Shipped.LAYERS;
+    private static final int LAST = Shipped.LAST;
     private static LlamaModel model;
     private static float[] finalNorm;
 
     @BeforeAll
     static void load() {
         // A model of its own: the heads given to it must not leak into other test classes.
-        model = LlamaModel.load(Stories260K.LLAMA2C.weights());
-        finalNorm = Stories260K.LLAMA2C.weights().finalNorm();
+        model = LlamaModel.load(ShippedModel.weights());
+        finalNorm = ShippedModel.weights().finalNorm();
     }
 
     @AfterAll
@@ -82,15 +82,14 @@ class ConfidenceExitsTest {
     @Test
     void thresholdsThatNeverFireGiveTheFullModelsGreedyTokens() {
         model.useExitHeads(ExitHeads.of(constant(1, -20f), constant(2, -20f), constant(3, -20f)));
-        JsonArray golden = SharedFixtures.golden().getAsJsonArray("greedy_ids");
         try (Generator generator = new Generator(model, 1, 256)) {
             generator.setPlan(confidence(List.of(), Map.of(1, 0.99f, 2, 0.99f, 3, 1f), 1));
-            Sequence s = generator.generate(Stories260K.greedy(BOS, 200), t -> { });
-            assertThat(s.generated()).isEqualTo(Stories260K.goldenPrefix(golden, 200));
+            Sequence s = generator.generate(Requests.greedy(BOS, 200), t -> { });
+            assertThat(s.generated()).isEqualTo(Shipped.greedyIds(200));
             assertThat(s.reports().subList(1, 200)).allSatisfy(r -> {
                 assertThat(r.planVersion()).isEqualTo(7);
-                assertThat(r.exitLayer()).isEqualTo(4);
-                assertThat(r.layersExecuted()).isEqualTo(5);
+                assertThat(r.exitLayer()).isEqualTo(LAST);
+                assertThat(r.layersExecuted()).isEqualTo(LAYERS);
                 // The deepest head tested, layer 3's: sigmoid(-20).
                 assertThat(r.confidence()).isCloseTo(2.06e-9f, within(1e-10f));
                 assertThat(r.blockInfluence()).isNull();
@@ -104,9 +103,9 @@ class ConfidenceExitsTest {
         int[] exiting;
         try (Generator generator = new Generator(model, 1, 128)) {
             generator.setPlan(confidence(List.of(), Map.of(1, 0.9f, 3, 0.9f), 1));
-            Sequence s = generator.generate(Stories260K.greedy(BOS, 40), t -> { });
+            Sequence s = generator.generate(Requests.greedy(BOS, 40), t -> { });
             // The first token comes from the prompt's prefill, through every layer.
-            assertThat(s.report(0).exitLayer()).isEqualTo(4);
+            assertThat(s.report(0).exitLayer()).isEqualTo(LAST);
             assertThat(s.reports().subList(1, 40)).allSatisfy(r -> {
                 assertThat(r.exitLayer()).isEqualTo(1);
                 assertThat(r.layersExecuted()).isEqualTo(2);
@@ -116,9 +115,10 @@ class ConfidenceExitsTest {
         }
         // Leaving at layer 1 is running layers 0 and 1 only, once the first token is there.
         try (Generator generator = new Generator(model, 1, 128)) {
-            generator.setPlan(new ExecutionPlan(1, List.of(2, 3, 4), new ExitPolicy.None()));
-            int[] prompt = {1, exiting[0]};
-            int[] shallow = generator.generate(Stories260K.greedy(prompt, 39), t -> { })
+            generator.setPlan(
+                    new ExecutionPlan(1, List.of(2, 3, 4, 5, 6, 7), new ExitPolicy.None()));
+            int[] prompt = {Shipped.BOS, exiting[0]};
+            int[] shallow = generator.generate(Requests.greedy(prompt, 39), t -> { })
                     .generated();
             assertThat(shallow).isEqualTo(Arrays.copyOfRange(exiting, 1, 40));
         }
@@ -131,9 +131,9 @@ class ConfidenceExitsTest {
         ExecutionPlan plan = confidence(List.of(), Map.of(1, 1f), 1);
         try (Generator generator = new Generator(model, 2, 64)) {
             generator.setPlan(plan);
-            Sequence alone = generator.generate(Stories260K.greedy(BOS, 6), t -> { });
-            List<Sequence> pair = List.of(generator.start(Stories260K.greedy(BOS, 6)),
-                    generator.start(Stories260K.greedy(new int[] {1, 403}, 6)));
+            Sequence alone = generator.generate(Requests.greedy(BOS, 6), t -> { });
+            List<Sequence> pair = List.of(generator.start(Requests.greedy(BOS, 6)),
+                    generator.start(Requests.greedy(new int[] {Shipped.BOS, 403}, 6)));
             while (pair.stream().anyMatch(s -> !s.isFinished())) {
                 generator.step(pair);
             }
@@ -152,14 +152,14 @@ class ConfidenceExitsTest {
         model.useExitHeads(ExitHeads.of(random(1, 11, 0), random(2, 12, 2)));
         Map<Integer, Float> thresholds = Map.of(1, 0.75f, 2, 0.98f);
         ExecutionPlan plan = confidence(List.of(), thresholds, 1);
-        int[] text = Stories260K.goldenText(80);
+        int[] text = Shipped.greedyText(80);
         List<PositionScore> scores;
         List<PositionScore> batched;
         try (PlanScorer scorer = new PlanScorer(model, 2, 128)) {
             scores = scorer.score(plan, text);
             // Beside another text, rows leave the batch at different layers.
-            int[] other = Arrays.copyOfRange(Stories260K.goldenText(150), 69, 150);
-            other[0] = 1;
+            int[] other = Arrays.copyOfRange(Shipped.greedyText(150), 69, 150);
+            other[0] = Shipped.BOS;
             batched = scorer.score(plan, List.of(other, text), 1).get(1);
         }
         Reference propagating = reference(text, thresholds, true);
@@ -185,7 +185,7 @@ class ConfidenceExitsTest {
         // Both exits and full-depth tokens occur, so deeper layers read exited positions.
         assertThat(exits[1]).isGreaterThan(5);
         assertThat(exits[2]).isGreaterThan(5);
-        assertThat(exits[4]).isGreaterThan(5);
+        assertThat(exits[LAST]).isGreaterThan(5);
         // Without propagation the deeper layers would attend to empty cache entries.
         assertThat(worstWithout).isGreaterThan(0.05);
     }
@@ -209,7 +209,7 @@ class ConfidenceExitsTest {
         ExitHeads heads = model.exitHeads();
         try (KvCache cache = model.newCache(1, 128)) {
             float[] first = model.prefill(cache, 0, 0, new int[] {text[0]});
-            record(ref, 0, first, 4, Float.NaN, text[1], vocab);
+            record(ref, 0, first, LAST, Float.NaN, text[1], vocab);
             for (int p = 1; p < n; p++) {
                 try (NDManager scope = model.newScope()) {
                     Rows rows = model.decodeRows(scope, cache, new int[] {0}, new int[] {p});
@@ -292,13 +292,13 @@ class ConfidenceExitsTest {
         model.useExitHeads(ExitHeads.of(random(0, 20, 0), random(1, 21, 1), random(2, 22, 0)));
         // Layer 0's threshold is below the minimum exit layer and layer 3 is skipped.
         ExecutionPlan plan = confidence(List.of(3), Map.of(0, 0.1f, 1, 0.6f, 2, 0.6f), 1);
-        int[][] prompts = {{1}, {1, 403, 407}, {1, 300, 301, 302}};
+        int[][] prompts = {BOS, {Shipped.BOS, 403, 407}, {Shipped.BOS, 300, 301, 302}};
         int[] maxTokens = {40, 9, 25};
         List<Sequence> alone = new ArrayList<>();
         try (Generator generator = new Generator(model, 1, 128)) {
             generator.setPlan(plan);
             for (int i = 0; i < 3; i++) {
-                alone.add(generator.generate(Stories260K.greedy(prompts[i], maxTokens[i]),
+                alone.add(generator.generate(Requests.greedy(prompts[i], maxTokens[i]),
                         t -> { }));
             }
         }
@@ -306,7 +306,7 @@ class ConfidenceExitsTest {
             generator.setPlan(plan);
             List<Sequence> batch = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
-                batch.add(generator.start(Stories260K.greedy(prompts[i], maxTokens[i])));
+                batch.add(generator.start(Requests.greedy(prompts[i], maxTokens[i])));
             }
             while (batch.stream().anyMatch(s -> !s.isFinished())) {
                 generator.step(batch);
@@ -319,10 +319,10 @@ class ConfidenceExitsTest {
                 for (int t = 1; t < together.generatedCount(); t++) {
                     TokenReport r = together.report(t);
                     assertThat(r.exitLayer()).isEqualTo(alone.get(i).report(t).exitLayer());
-                    assertThat(r.exitLayer()).isIn(1, 2, 4);
+                    assertThat(r.exitLayer()).isIn(1, 2, LAST);
                     assertThat(r.layersExecuted())
                             .isEqualTo(plan.keptLayers(0, r.exitLayer() + 1).length);
-                    if (r.exitLayer() < 4) {
+                    if (r.exitLayer() < LAST) {
                         assertThat(r.confidence()).isGreaterThanOrEqualTo(0.6f);
                     } else {
                         assertThat(r.confidence()).isLessThan(0.6f);
@@ -332,7 +332,7 @@ class ConfidenceExitsTest {
             }
             assertThat(exits[1]).isPositive();
             assertThat(exits[2]).isPositive();
-            assertThat(exits[4]).isPositive();
+            assertThat(exits[LAST]).isPositive();
             batch.forEach(generator::release);
         }
     }
@@ -347,12 +347,12 @@ class ConfidenceExitsTest {
                     .hasMessage("the plan exits at layer 3 but the model has no exit head there"
                             + " (it has heads for layers [1])");
             // Thresholds below the minimum exit layer or at the last layer need no head.
-            generator.setPlan(confidence(List.of(), Map.of(0, 0.9f, 1, 0.9f, 4, 0.5f), 1));
+            generator.setPlan(confidence(List.of(), Map.of(0, 0.9f, 1, 0.9f, LAST, 0.5f), 1));
         }
         assertThatThrownBy(() -> model.useExitHeads(ExitHeads.of(
                 new ExitHead(2, new float[8], 0f))))
                 .isInstanceOf(CheckpointException.class)
-                .hasMessage("exit head for layer 2 reads width 8 but the model's width is 64");
+                .hasMessage("exit head for layer 2 reads width 8 but the model's width is 128");
     }
 
     @Test
@@ -362,12 +362,12 @@ class ConfidenceExitsTest {
         int[] unsampled;
         try (Generator generator = new Generator(model, 1, 128)) {
             generator.setPlan(plan);
-            unsampled = generator.generate(Stories260K.greedy(BOS, 41), t -> { }).generated();
+            unsampled = generator.generate(Requests.greedy(BOS, 41), t -> { }).generated();
         }
         try (Generator generator = new Generator(model, 1, 128)) {
             generator.setPlan(plan);
             generator.setInfluenceSampling(0.25);
-            Sequence s = generator.generate(Stories260K.greedy(BOS, 41), t -> { });
+            Sequence s = generator.generate(Requests.greedy(BOS, 41), t -> { });
             assertThat(s.generated()).isEqualTo(unsampled);
             int sampled = 0;
             for (int t = 1; t < 41; t++) {

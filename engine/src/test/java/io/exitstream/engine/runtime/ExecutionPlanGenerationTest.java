@@ -3,8 +3,6 @@ package io.exitstream.engine.runtime;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.google.gson.JsonArray;
-import io.exitstream.engine.SharedFixtures;
 import io.exitstream.engine.plan.ExecutionPlan;
 import io.exitstream.engine.plan.ExitPolicy;
 import java.util.ArrayList;
@@ -15,18 +13,18 @@ import org.junit.jupiter.api.Test;
 /** Static skip schedules in generation, and the per-token reports. */
 class ExecutionPlanGenerationTest {
 
-    private static final int[] BOS = {1};
-    private final LlamaModel model = Stories260K.LLAMA2C.model();
+    private static final int[] BOS = Shipped.BOS_PROMPT;
+    private final LlamaModel model = Shipped.model();
 
     @Test
     void theFullModelReportsEveryLayerAndTheLastExit() {
         try (Generator generator = new Generator(model, 1, 64)) {
-            Sequence s = generator.generate(Stories260K.greedy(BOS, 20), t -> { });
+            Sequence s = generator.generate(Requests.greedy(BOS, 20), t -> { });
             assertThat(s.plan()).isEqualTo(ExecutionPlan.full());
             assertThat(s.reports()).hasSize(20).allSatisfy(r -> {
                 assertThat(r.planVersion()).isZero();
-                assertThat(r.exitLayer()).isEqualTo(4);
-                assertThat(r.layersExecuted()).isEqualTo(5);
+                assertThat(r.exitLayer()).isEqualTo(Shipped.LAST);
+                assertThat(r.layersExecuted()).isEqualTo(Shipped.LAYERS);
                 assertThat(r.confidence()).isNaN();
                 assertThat(r.drafted()).isZero();
                 assertThat(r.accepted()).isZero();
@@ -39,22 +37,22 @@ class ExecutionPlanGenerationTest {
 
     @Test
     void skippedLayersDoNotRunAndChangeTheOutput() {
-        JsonArray golden = SharedFixtures.golden().getAsJsonArray("greedy_ids");
         try (Generator generator = new Generator(model, 1, 128)) {
             generator.setPlan(new ExecutionPlan(3, List.of(2), new ExitPolicy.None()));
-            Sequence middle = generator.generate(Stories260K.greedy(BOS, 60), t -> { });
+            Sequence middle = generator.generate(Requests.greedy(BOS, 60), t -> { });
             assertThat(middle.reports()).allSatisfy(r -> {
                 assertThat(r.planVersion()).isEqualTo(3);
-                assertThat(r.layersExecuted()).isEqualTo(4);
-                assertThat(r.exitLayer()).isEqualTo(4);
+                assertThat(r.layersExecuted()).isEqualTo(Shipped.LAYERS - 1);
+                assertThat(r.exitLayer()).isEqualTo(Shipped.LAST);
             });
-            assertThat(middle.generated()).isNotEqualTo(Stories260K.goldenPrefix(golden, 60));
+            assertThat(middle.generated()).isNotEqualTo(Shipped.greedyIds(60));
 
-            generator.setPlan(new ExecutionPlan(4, List.of(1, 4), new ExitPolicy.None()));
-            Sequence lastSkipped = generator.generate(Stories260K.greedy(BOS, 60), t -> { });
+            generator.setPlan(new ExecutionPlan(4, List.of(1, Shipped.LAST),
+                    new ExitPolicy.None()));
+            Sequence lastSkipped = generator.generate(Requests.greedy(BOS, 60), t -> { });
             assertThat(lastSkipped.reports()).allSatisfy(r -> {
-                assertThat(r.layersExecuted()).isEqualTo(3);
-                assertThat(r.exitLayer()).isEqualTo(3);
+                assertThat(r.layersExecuted()).isEqualTo(Shipped.LAYERS - 2);
+                assertThat(r.exitLayer()).isEqualTo(Shipped.LAST - 1);
             });
             assertThat(lastSkipped.generated()).isNotEqualTo(middle.generated());
         }
@@ -66,16 +64,16 @@ class ExecutionPlanGenerationTest {
         int[] fullAlone;
         int[] skippingAlone;
         try (Generator generator = new Generator(model, 1, 128)) {
-            fullAlone = generator.generate(Stories260K.greedy(BOS, 30), t -> { }).generated();
+            fullAlone = generator.generate(Requests.greedy(BOS, 30), t -> { }).generated();
             generator.setPlan(skipping);
-            skippingAlone = generator.generate(Stories260K.greedy(BOS, 30), t -> { }).generated();
+            skippingAlone = generator.generate(Requests.greedy(BOS, 30), t -> { }).generated();
         }
         try (Generator generator = new Generator(model, 2, 128)) {
             List<Sequence> batch = new ArrayList<>();
-            batch.add(generator.start(Stories260K.greedy(BOS, 30)));
+            batch.add(generator.start(Requests.greedy(BOS, 30)));
             generator.step(batch);
             generator.setPlan(skipping);
-            batch.add(generator.start(Stories260K.greedy(BOS, 30)));
+            batch.add(generator.start(Requests.greedy(BOS, 30)));
             while (batch.stream().anyMatch(s -> !s.isFinished())) {
                 generator.step(batch);
             }
@@ -91,9 +89,9 @@ class ExecutionPlanGenerationTest {
     void plansTheGeneratorCannotRunAreRefusedAndTheOldPlanStays() {
         try (Generator generator = new Generator(model, 1, 64)) {
             assertThatThrownBy(() -> generator.setPlan(
-                    new ExecutionPlan(1, List.of(7), new ExitPolicy.None())))
+                    new ExecutionPlan(1, List.of(8), new ExitPolicy.None())))
                     .isInstanceOf(IllegalArgumentException.class)
-                    .hasMessage("skipped layer 7 is outside the model's layers 0..4");
+                    .hasMessage("skipped layer 8 is outside the model's layers 0..7");
             TreeMap<Integer, Float> thresholds = new TreeMap<>();
             thresholds.put(2, 0.9f);
             assertThatThrownBy(() -> generator.setPlan(new ExecutionPlan(1, List.of(),

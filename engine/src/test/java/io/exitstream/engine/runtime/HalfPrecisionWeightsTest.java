@@ -2,6 +2,8 @@ package io.exitstream.engine.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.exitstream.engine.CpuAssumptions;
+import io.exitstream.engine.ShippedModel;
 import io.exitstream.engine.checkpoint.HuggingFaceCheckpoint;
 import io.exitstream.engine.checkpoint.ModelFormat;
 import io.exitstream.engine.checkpoint.TensorDType;
@@ -33,17 +35,17 @@ class HalfPrecisionWeightsTest {
     @ParameterizedTest
     @EnumSource(value = TensorDType.class, names = "F32", mode = Mode.EXCLUDE)
     void halfPrecisionCheckpointsLoadAndRunCloseToFp32(TensorDType dtype) {
-        LlamaWeights full = Stories260K.LLAMA2C.weights();
+        LlamaWeights full = ShippedModel.weights();
         Path dir = tmp.resolve(dtype.name());
         HuggingFaceCheckpoint.write(full, dir, dtype);
         float[] expected;
         float[] actual;
         try (LlamaModel model = LlamaModel.load(full); KvCache cache = model.newCache(1, 8)) {
-            expected = model.prefill(cache, 0, 0, new int[] {1, 403, 407, 261});
+            expected = model.prefill(cache, 0, 0, new int[] {Shipped.BOS, 403, 407, 261});
         }
         try (LlamaModel model = LlamaModel.load(ModelFormat.load(dir));
                 KvCache cache = model.newCache(1, 8)) {
-            actual = model.prefill(cache, 0, 0, new int[] {1, 403, 407, 261});
+            actual = model.prefill(cache, 0, 0, new int[] {Shipped.BOS, 403, 407, 261});
         }
         assertThat(actual).isNotEqualTo(expected);
         double maxError = 0;
@@ -59,8 +61,9 @@ class HalfPrecisionWeightsTest {
 
     @Test
     void bfloat16RuntimeWeightsPredictLikeFloat32() {
-        LlamaWeights weights = Stories260K.LLAMA2C.weights();
-        int[] prompt = {1, 403, 407, 261, 378, 432};
+        CpuAssumptions.assumeBfloat16();
+        LlamaWeights weights = ShippedModel.weights();
+        int[] prompt = {Shipped.BOS, 403, 407, 261, 378, 432};
         float[] expected;
         float[] actual;
         try (LlamaModel model = LlamaModel.load(weights); KvCache cache = model.newCache(1, 8)) {
@@ -87,7 +90,8 @@ class HalfPrecisionWeightsTest {
      */
     @Test
     void bfloat16ConfidenceExitsPropagateThroughPackedMatrices() {
-        LlamaWeights weights = Stories260K.LLAMA2C.weights();
+        CpuAssumptions.assumeBfloat16();
+        LlamaWeights weights = ShippedModel.weights();
         int dim = weights.config().dim();
         try (LlamaModel model = LlamaModel.load(weights, WeightType.BFLOAT16)) {
             model.useExitHeads(ExitHeads.of(new ExitHead(1, new float[dim], 20f)));
@@ -95,16 +99,16 @@ class HalfPrecisionWeightsTest {
             try (Generator generator = new Generator(model, 1, 64)) {
                 generator.setPlan(new ExecutionPlan(7, List.of(),
                         new ExitPolicy.Confidence(new TreeMap<>(Map.of(1, 0.9f)), 1)));
-                Sequence s = generator.generate(Stories260K.greedy(new int[] {1}, 20), t -> { });
+                Sequence s = generator.generate(Requests.greedy(Shipped.BOS_PROMPT, 20), t -> { });
                 assertThat(s.reports().subList(1, 20))
                         .allSatisfy(r -> assertThat(r.exitLayer()).isEqualTo(1));
                 exiting = s.generated();
             }
             try (Generator generator = new Generator(model, 1, 64)) {
-                generator.setPlan(new ExecutionPlan(1, List.of(2, 3, 4),
+                generator.setPlan(new ExecutionPlan(1, List.of(2, 3, 4, 5, 6, 7),
                         new ExitPolicy.None()));
                 int[] shallow = generator.generate(
-                        Stories260K.greedy(new int[] {1, exiting[0]}, 19), t -> { }).generated();
+                        Requests.greedy(new int[] {Shipped.BOS, exiting[0]}, 19), t -> { }).generated();
                 assertThat(shallow).isEqualTo(Arrays.copyOfRange(exiting, 1, 20));
             }
         }

@@ -14,18 +14,18 @@ import org.junit.jupiter.api.Test;
 /** Teacher-forced scoring reproduces what the model computes position by position. */
 class PlanScorerTest {
 
-    private final LlamaModel model = Stories260K.model();
+    private final LlamaModel model = Shipped.model();
 
     @Test
     void theFullPlanGivesTheFullModelsLogProbabilitiesAndGreedyTokens() {
-        int[] tokens = Stories260K.goldenText(120);
+        int[] tokens = Shipped.greedyText(120);
         List<PositionScore> scores;
-        try (PlanScorer scorer = new PlanScorer(model, 1, 512)) {
+        try (PlanScorer scorer = new PlanScorer(model, 1, 256)) {
             scores = scorer.score(ExecutionPlan.full(), tokens);
         }
         assertThat(scores).hasSize(120);
         int vocab = model.config().vocabSize();
-        try (KvCache cache = model.newCache(1, 512)) {
+        try (KvCache cache = model.newCache(1, 256)) {
             for (int p = 0; p < 120; p++) {
                 float[] logits = model.decode(cache, new int[] {0}, new int[] {p},
                         new int[] {tokens[p]});
@@ -36,8 +36,8 @@ class PlanScorerTest {
                 assertThat(score.argmax()).as("position %d", p).isEqualTo(tokens[p + 1]);
                 assertThat(score.logProb()).as("position %d", p)
                         .isCloseTo(logSoftmax(logits, vocab, tokens[p + 1]), within(1e-4));
-                assertThat(score.exitLayer()).isEqualTo(4);
-                assertThat(score.layersExecuted()).isEqualTo(5);
+                assertThat(score.exitLayer()).isEqualTo(Shipped.LAST);
+                assertThat(score.layersExecuted()).isEqualTo(Shipped.LAYERS);
                 assertThat(score.confidence()).isNaN();
                 assertThat(score.blockInfluence()).isNull();
             }
@@ -47,8 +47,8 @@ class PlanScorerTest {
     @Test
     void sequencesScoredTogetherScoreAsTheyWouldAlone() {
         ExecutionPlan skipping = new ExecutionPlan(2, List.of(1), new ExitPolicy.None());
-        List<int[]> texts = List.of(Stories260K.goldenText(30),
-                new int[] {1, 403, 407, 300, 301}, Stories260K.goldenText(12));
+        List<int[]> texts = List.of(Shipped.greedyText(30),
+                new int[] {Shipped.BOS, 403, 407, 300, 301}, Shipped.greedyText(12));
         try (PlanScorer scorer = new PlanScorer(model, 2, 64)) {
             List<List<PositionScore>> together = scorer.score(skipping, texts, 3);
             assertThat(together).hasSize(3);
@@ -62,7 +62,7 @@ class PlanScorerTest {
                     PositionScore t = together.get(i).get(p);
                     assertThat(t.argmax()).isEqualTo(a.argmax());
                     assertThat(t.logProb()).isCloseTo(a.logProb(), within(1e-4));
-                    assertThat(t.layersExecuted()).isEqualTo(4);
+                    assertThat(t.layersExecuted()).isEqualTo(Shipped.LAYERS - 1);
                 }
             }
         }
@@ -70,8 +70,8 @@ class PlanScorerTest {
 
     @Test
     void measuredInfluenceIsOneMinusTheCosineOfEachRunLayersInputAndOutput() {
-        int[] tokens = Stories260K.goldenText(12);
-        int[] kept = {0, 1, 3, 4};
+        int[] tokens = Shipped.greedyText(12);
+        int[] kept = {0, 1, 3, 4, 5, 6, 7};
         List<PositionScore> scores;
         try (PlanScorer scorer = new PlanScorer(model, 1, 64)) {
             scorer.measureInfluence(true);
@@ -83,7 +83,7 @@ class PlanScorerTest {
             model.prefill(cache, 0, 0, new int[] {tokens[0]}, kept);
             for (int p = 1; p < 12; p++) {
                 float[] influence = scores.get(p).blockInfluence();
-                assertThat(influence).hasSize(5);
+                assertThat(influence).hasSize(Shipped.LAYERS);
                 assertThat(influence[2]).isNaN();
                 try (NDManager scope = model.newScope()) {
                     Rows rows = model.decodeRows(scope, cache, new int[] {0}, new int[] {p});

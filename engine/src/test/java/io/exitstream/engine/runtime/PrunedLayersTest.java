@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import io.exitstream.engine.CpuAssumptions;
 import io.exitstream.engine.GarbageCollection;
+import io.exitstream.engine.ShippedModel;
 import io.exitstream.engine.checkpoint.CheckpointException;
 import io.exitstream.engine.checkpoint.HuggingFaceCheckpoint;
 import io.exitstream.engine.checkpoint.Llama2cCheckpoint;
@@ -27,6 +29,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.stream.IntStream;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -38,22 +41,31 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class PrunedLayersTest {
 
-    /** stories260K: 8 query heads over 4 KV heads of size 8, FFN 172, 5 layers. */
-    private static final int[][] KEPT_KV_HEADS = {{0, 2}, {0, 1, 2, 3}, {3}, {1, 2, 3}, {0, 1}};
-    private static final int[] FFN_WIDTHS = {100, 172, 40, 130, 172};
+    /** The shipped model: 8 query heads over 4 KV heads of size 16, FFN 384, 8 layers. */
+    private static final int[][] KEPT_KV_HEADS = {{0, 2}, {0, 1, 2, 3}, {3}, {1, 2, 3}, {0, 1},
+        {2}, {0, 1, 2, 3}, {1, 3}};
+    private static final int[] FFN_WIDTHS = {100, 384, 40, 130, 384, 200, 8, 384};
+    private static final int[] PROMPT = {Shipped.BOS, 403, 407};
 
-    private static final LlamaWeights FULL = Stories260K.LLAMA2C.weights();
-    private static final LlamaWeights NARROW = narrow(FULL, FFN_WIDTHS);
-    private static final LlamaWeights ZEROED = zeroed(FULL, FFN_WIDTHS);
+    private static LlamaWeights full;
+    private static LlamaWeights narrowWeights;
+    private static LlamaWeights zeroedWeights;
+
+    @BeforeAll
+    static void prune() {
+        full = ShippedModel.weights();
+        narrowWeights = narrow(full, FFN_WIDTHS);
+        zeroedWeights = zeroed(full, FFN_WIDTHS);
+    }
 
     @Test
     void narrowLayersGiveTheZeroedModelsLogitsAlone() {
-        try (LlamaModel narrow = LlamaModel.load(NARROW);
-                LlamaModel zeroed = LlamaModel.load(ZEROED)) {
-            assertThat(narrow.config().parameterCount())
+        try (LlamaModel narrow = LlamaModel.load(narrowWeights);
+                LlamaModel zeroed = LlamaModel.load(zeroedWeights)) {
+            assertThat(narrowWeights.config().parameterCount())
                     .isLessThan(zeroed.config().parameterCount());
-            float[][] expected = greedyLogits(zeroed, new int[][] {{1, 403, 407}}, 20)[0];
-            float[][] actual = greedyLogits(narrow, new int[][] {{1, 403, 407}}, 20)[0];
+            float[][] expected = greedyLogits(zeroed, new int[][] {PROMPT}, 20)[0];
+            float[][] actual = greedyLogits(narrow, new int[][] {PROMPT}, 20)[0];
             for (int step = 0; step < expected.length; step++) {
                 assertClose(actual[step], expected[step], "step " + step);
             }
@@ -64,12 +76,12 @@ class PrunedLayersTest {
     void aLayerNarrowedToOneNeuronKeepsItsWeightsThroughAGarbageCollection() throws Exception {
         // Loading stages the matrices in Java buffers that are freed after it, so every device
         // matrix must be a copy: a [dim, 1] matrix transposed is already contiguous.
-        int[] widths = {100, 172, 1, 130, 172};
-        try (LlamaModel narrow = LlamaModel.load(narrow(FULL, widths));
-                LlamaModel zeroed = LlamaModel.load(zeroed(FULL, widths))) {
+        int[] widths = {100, 384, 1, 130, 384, 200, 8, 384};
+        try (LlamaModel narrow = LlamaModel.load(narrow(full, widths));
+                LlamaModel zeroed = LlamaModel.load(zeroed(full, widths))) {
             List<ByteBuffer> reused = GarbageCollection.collectAndReuse();
-            float[][] expected = greedyLogits(zeroed, new int[][] {{1, 403, 407}}, 4)[0];
-            float[][] actual = greedyLogits(narrow, new int[][] {{1, 403, 407}}, 4)[0];
+            float[][] expected = greedyLogits(zeroed, new int[][] {PROMPT}, 4)[0];
+            float[][] actual = greedyLogits(narrow, new int[][] {PROMPT}, 4)[0];
             for (int step = 0; step < expected.length; step++) {
                 assertClose(actual[step], expected[step], "step " + step);
             }
@@ -79,11 +91,12 @@ class PrunedLayersTest {
 
     @Test
     void narrowLayersRunWithBfloat16Weights() {
+        CpuAssumptions.assumeBfloat16();
         // bf16 matrices are laid out [out, in] where float32 ones are [in, out].
-        try (LlamaModel narrow = LlamaModel.load(NARROW, WeightType.BFLOAT16);
-                LlamaModel zeroed = LlamaModel.load(ZEROED, WeightType.BFLOAT16)) {
-            float[][] expected = greedyLogits(zeroed, new int[][] {{1, 403, 407}}, 8)[0];
-            float[][] actual = greedyLogits(narrow, new int[][] {{1, 403, 407}}, 8)[0];
+        try (LlamaModel narrow = LlamaModel.load(narrowWeights, WeightType.BFLOAT16);
+                LlamaModel zeroed = LlamaModel.load(zeroedWeights, WeightType.BFLOAT16)) {
+            float[][] expected = greedyLogits(zeroed, new int[][] {PROMPT}, 8)[0];
+            float[][] actual = greedyLogits(narrow, new int[][] {PROMPT}, 8)[0];
             for (int step = 0; step < expected.length; step++) {
                 for (int v = 0; v < expected[step].length; v++) {
                     assertThat(actual[step][v]).as("step %d logit %d", step, v)
@@ -95,9 +108,10 @@ class PrunedLayersTest {
 
     @Test
     void narrowLayersDecodeInBatchesOfDifferentLengths() {
-        int[][] prompts = {{1, 403, 407}, {1, 300, 301, 302, 303, 304, 305}, {1}};
-        try (LlamaModel narrow = LlamaModel.load(NARROW);
-                LlamaModel zeroed = LlamaModel.load(ZEROED)) {
+        int[][] prompts = {PROMPT, {Shipped.BOS, 300, 301, 302, 303, 304, 305},
+            Shipped.BOS_PROMPT};
+        try (LlamaModel narrow = LlamaModel.load(narrowWeights);
+                LlamaModel zeroed = LlamaModel.load(zeroedWeights)) {
             float[][][] expected = greedyLogits(zeroed, prompts, 12);
             float[][][] actual = greedyLogits(narrow, prompts, 12);
             for (int s = 0; s < prompts.length; s++) {
@@ -112,28 +126,28 @@ class PrunedLayersTest {
     @Test
     void confidenceExitsPropagateIntoNarrowLayers() {
         // Rows leave after layer 1 or 2 and CALM's state propagation writes the keys and values
-        // of the narrower layers 2 to 4 from their exit states.
+        // of the narrower layers 2 to 7 from their exit states.
         ExitHeads heads = ExitHeads.of(randomHead(1, 11), randomHead(2, 12));
         ExecutionPlan plan = new ExecutionPlan(1, List.of(),
                 new ExitPolicy.Confidence(new TreeMap<>(Map.of(1, 0.6f, 2, 0.8f)), 1));
-        int[] text = Stories260K.goldenText(60);
-        int[] other = Arrays.copyOfRange(Stories260K.goldenText(120), 40, 120);
-        other[0] = 1;
+        int[] text = Shipped.greedyText(60);
+        int[] other = Arrays.copyOfRange(Shipped.greedyText(120), 40, 120);
+        other[0] = Shipped.BOS;
         List<List<PositionScore>> expected;
         List<List<PositionScore>> actual;
-        try (LlamaModel zeroed = LlamaModel.load(ZEROED);
+        try (LlamaModel zeroed = LlamaModel.load(zeroedWeights);
                 PlanScorer scorer = new PlanScorer(zeroed, 2, 128)) {
             zeroed.useExitHeads(heads);
             expected = scorer.score(plan, List.of(other, text), 1);
         }
-        try (LlamaModel narrow = LlamaModel.load(NARROW);
+        try (LlamaModel narrow = LlamaModel.load(narrowWeights);
                 PlanScorer scorer = new PlanScorer(narrow, 2, 128)) {
             narrow.useExitHeads(heads);
             actual = scorer.score(plan, List.of(other, text), 1);
         }
         assertThat(expected.get(1).stream().map(PositionScore::exitLayer).distinct())
                 .as("the heads make rows leave at both exits and at the end")
-                .contains(1, 2, 4);
+                .contains(1, 2, Shipped.LAST);
         for (int s = 0; s < 2; s++) {
             for (int p = 0; p < expected.get(s).size(); p++) {
                 PositionScore e = expected.get(s).get(p);
@@ -148,24 +162,24 @@ class PrunedLayersTest {
 
     @Test
     void hasEachLayersWidthsAndSavesThemInTheHuggingFaceFormatOnly(@TempDir Path dir) {
-        ModelConfig c = NARROW.config();
+        ModelConfig c = narrowWeights.config();
         assertThat(c.uniform()).isFalse();
         assertThat(c.layer(2)).isEqualTo(new LayerShape(2, 1, 40));
-        assertThat(c.headSize()).isEqualTo(8);
-        assertThat(c.parameterCount()).isEqualTo(IntStream.range(0, 5)
-                .mapToLong(l -> NARROW.wq()[l].length + NARROW.wk()[l].length
-                        + NARROW.wv()[l].length + NARROW.wo()[l].length + NARROW.w1()[l].length
-                        + NARROW.w2()[l].length + NARROW.w3()[l].length + 2L * c.dim())
-                .sum() + NARROW.tokenEmbedding().length + c.dim());
+        assertThat(c.headSize()).isEqualTo(16);
+        assertThat(c.parameterCount()).isEqualTo(IntStream.range(0, Shipped.LAYERS)
+                .mapToLong(l -> narrowWeights.wq()[l].length + narrowWeights.wk()[l].length
+                        + narrowWeights.wv()[l].length + narrowWeights.wo()[l].length + narrowWeights.w1()[l].length
+                        + narrowWeights.w2()[l].length + narrowWeights.w3()[l].length + 2L * c.dim())
+                .sum() + narrowWeights.tokenEmbedding().length + c.dim());
 
         Path hf = dir.resolve("hf");
-        HuggingFaceCheckpoint.write(NARROW, hf, TensorDType.F32);
+        HuggingFaceCheckpoint.write(narrowWeights, hf, TensorDType.F32);
         LlamaWeights reloaded = ModelFormat.load(hf);
         assertThat(reloaded.config()).isEqualTo(c);
-        assertThat(reloaded.wo()[2]).containsExactly(NARROW.wo()[2]);
-        assertThat(reloaded.wk()[3]).containsExactly(NARROW.wk()[3]);
+        assertThat(reloaded.wo()[2]).containsExactly(narrowWeights.wo()[2]);
+        assertThat(reloaded.wk()[3]).containsExactly(narrowWeights.wk()[3]);
 
-        assertThatThrownBy(() -> Llama2cCheckpoint.write(NARROW, dir.resolve("model.bin")))
+        assertThatThrownBy(() -> Llama2cCheckpoint.write(narrowWeights, dir.resolve("model.bin")))
                 .isInstanceOf(CheckpointException.class)
                 .hasMessageContaining("one head count and one FFN width for every layer");
     }
@@ -205,7 +219,7 @@ class PrunedLayersTest {
 
     private static ExitHead randomHead(int layer, long seed) {
         Random random = new Random(seed);
-        float[] weight = new float[FULL.config().dim()];
+        float[] weight = new float[full.config().dim()];
         for (int i = 0; i < weight.length; i++) {
             weight[i] = (float) random.nextGaussian() * 0.25f;
         }

@@ -3,8 +3,6 @@ package io.exitstream.engine.runtime;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.offset;
 
-import com.google.gson.JsonArray;
-import io.exitstream.engine.SharedFixtures;
 import io.exitstream.engine.plan.ExecutionPlan;
 import io.exitstream.engine.plan.ExitPolicy;
 import io.exitstream.engine.sampling.Sampler;
@@ -19,9 +17,9 @@ import org.junit.jupiter.params.provider.CsvSource;
 /** Self-speculative decoding emits exactly the full model's tokens, or its distribution. */
 class SelfSpeculationTest {
 
-    private static final int[] BOS = {1};
+    private static final int[] BOS = Shipped.BOS_PROMPT;
     private static final int[] NO_STOP = {};
-    private final LlamaModel model = Stories260K.LLAMA2C.model();
+    private final LlamaModel model = Shipped.model();
 
     @ParameterizedTest(name = "exit layer {0}, {1} drafts, skipping {2}")
     @CsvSource({"2, 4, ''", "3, 3, ''", "0, 2, ''", "1, 5, '3'"})
@@ -29,21 +27,15 @@ class SelfSpeculationTest {
             String skipped) {
         List<Integer> skip = skipped.isEmpty() ? List.of() : List.of(Integer.valueOf(skipped));
         int[] expected;
-        try (Generator generator = new Generator(model, 1, 512)) {
+        try (Generator generator = new Generator(model, 1, 256)) {
             generator.setPlan(new ExecutionPlan(1, skip, new ExitPolicy.None()));
-            expected = generator.generate(Stories260K.greedy(BOS, 200), t -> { }).generated();
+            expected = generator.generate(Requests.greedy(BOS, 200), t -> { }).generated();
         }
-        if (skip.isEmpty()) {
-            JsonArray golden = SharedFixtures.golden().getAsJsonArray("greedy_ids");
-            for (int i = 0; i < 200; i++) {
-                assertThat(expected[i]).isEqualTo(golden.get(i).getAsInt());
-            }
-        }
-        try (Generator generator = new Generator(model, 1, 512)) {
+        try (Generator generator = new Generator(model, 1, 256)) {
             generator.setPlan(new ExecutionPlan(5, skip,
                     new ExitPolicy.SelfSpeculative(exitLayer, drafts)));
             List<Integer> streamed = new ArrayList<>();
-            Sequence s = generator.generate(Stories260K.greedy(BOS, 200), streamed::add);
+            Sequence s = generator.generate(Requests.greedy(BOS, 200), streamed::add);
             assertThat(s.finishReason()).isEqualTo(FinishReason.LENGTH);
             assertThat(s.generated()).isEqualTo(expected);
             assertThat(streamed).hasSize(200);
@@ -54,7 +46,7 @@ class SelfSpeculationTest {
             int draftedTotal = 0;
             for (TokenReport r : reports.subList(1, reports.size())) {
                 assertThat(r.planVersion()).isEqualTo(5);
-                assertThat(r.layersExecuted()).isEqualTo(5 - skip.size());
+                assertThat(r.layersExecuted()).isEqualTo(Shipped.LAYERS - skip.size());
                 accepted += r.accepted();
                 draftedTotal += r.drafted();
                 if (r.accepted() == 1) {
@@ -62,7 +54,7 @@ class SelfSpeculationTest {
                     assertThat(r.confidence()).isBetween(0f, 1f);
                 } else {
                     assertThat(r.drafted()).isBetween(1, drafts);
-                    assertThat(r.exitLayer()).isEqualTo(4);
+                    assertThat(r.exitLayer()).isEqualTo(Shipped.LAST);
                     corrections++;
                 }
             }
@@ -78,12 +70,12 @@ class SelfSpeculationTest {
 
     @Test
     void manySequencesSpeculateTogetherAsTheyWouldAlone() {
-        int[][] prompts = {{1}, {1, 403, 407}, {1, 300, 301, 302}};
+        int[][] prompts = {BOS, {Shipped.BOS, 403, 407}, {Shipped.BOS, 300, 301, 302}};
         int[] maxTokens = {40, 9, 25};
         int[][] alone = new int[3][];
         try (Generator generator = new Generator(model, 1, 128)) {
             for (int i = 0; i < 3; i++) {
-                alone[i] = generator.generate(Stories260K.greedy(prompts[i], maxTokens[i]), t -> { })
+                alone[i] = generator.generate(Requests.greedy(prompts[i], maxTokens[i]), t -> { })
                         .generated();
             }
         }
@@ -92,7 +84,7 @@ class SelfSpeculationTest {
                     new ExitPolicy.SelfSpeculative(2, 4)));
             List<Sequence> batch = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
-                batch.add(generator.start(Stories260K.greedy(prompts[i], maxTokens[i])));
+                batch.add(generator.start(Requests.greedy(prompts[i], maxTokens[i])));
             }
             while (batch.stream().anyMatch(s -> !s.isFinished())) {
                 generator.step(batch);
@@ -107,23 +99,23 @@ class SelfSpeculationTest {
 
     @Test
     void stopTokensMaxTokensAndTheContextEndAsInNormalGeneration() {
-        JsonArray golden = SharedFixtures.golden().getAsJsonArray("greedy_ids");
-        int stop = golden.get(3).getAsInt();
+        int stop = Shipped.greedyIds(4)[3];
         try (Generator generator = new Generator(model, 1, 16)) {
             generator.setPlan(new ExecutionPlan(1, List.of(),
                     new ExitPolicy.SelfSpeculative(1, 4)));
             Sequence stopped = generator.generate(new GenerationRequest(BOS,
                     SamplingParams.greedy(), 100, new int[] {stop}), t -> { });
             assertThat(stopped.finishReason()).isEqualTo(FinishReason.STOP);
-            assertThat(stopped.generated()).hasSize(3);
+            assertThat(stopped.generated()).hasSize(Shipped.firstGreedyIndexOf(stop));
 
-            Sequence full = generator.generate(Stories260K.greedy(new int[] {1, 403, 407}, 100), t -> { });
+            Sequence full = generator.generate(
+                    Requests.greedy(new int[] {Shipped.BOS, 403, 407}, 100), t -> { });
             assertThat(full.finishReason()).isEqualTo(FinishReason.LENGTH);
             assertThat(full.generatedCount()).isEqualTo(16 - 3 + 1);
 
-            Sequence capped = generator.generate(Stories260K.greedy(BOS, 7), t -> { });
+            Sequence capped = generator.generate(Requests.greedy(BOS, 7), t -> { });
             assertThat(capped.finishReason()).isEqualTo(FinishReason.LENGTH);
-            assertThat(capped.generated()).containsExactly(Stories260K.goldenPrefix(golden, 7));
+            assertThat(capped.generated()).containsExactly(Shipped.greedyIds(7));
             assertThat(generator.freeSlots()).isEqualTo(1);
         }
     }
@@ -131,7 +123,7 @@ class SelfSpeculationTest {
     @Test
     void sampledSpeculationIsSeededAndKeepsTheFullModelsDistribution() {
         // Top-k keeps the exact distribution small enough to enumerate: 8 x 8 continuations.
-        int[] prompt = {1, 403, 407};
+        int[] prompt = {Shipped.BOS, 403, 407};
         int draws = 1200;
         int vocab = model.config().vocabSize();
         ExecutionPlan plan = new ExecutionPlan(1, List.of(),

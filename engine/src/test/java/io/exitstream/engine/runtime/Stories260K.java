@@ -7,7 +7,6 @@ import io.exitstream.engine.checkpoint.Llama2cCheckpoint;
 import io.exitstream.engine.checkpoint.ModelFormat;
 import io.exitstream.engine.checkpoint.TensorDType;
 import io.exitstream.engine.model.LlamaWeights;
-import io.exitstream.engine.sampling.SamplingParams;
 import io.exitstream.engine.tokenizer.Llama2cTokenizer;
 import io.exitstream.engine.tokenizer.Tokenizer;
 import io.exitstream.engine.tokenizer.TokenizerFiles;
@@ -59,11 +58,6 @@ enum Stories260K {
             converted = dir;
         }
         return converted;
-    }
-
-    /** Greedy decoding of {@code prompt} for up to {@code maxTokens}, with no stop token. */
-    static GenerationRequest greedy(int[] prompt, int maxTokens) {
-        return new GenerationRequest(prompt, SamplingParams.greedy(), maxTokens, new int[0]);
     }
 
     /** The first {@code n} ids of a golden id array. */

@@ -12,7 +12,11 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -20,12 +24,45 @@ class Llama2cTokenizerTest {
 
     private static final int TOK512_VOCAB = 512;
     private static final int LLAMA2_VOCAB = 32000;
+    /** The pieces of the small vocabulary after its 259 special and byte tokens. */
+    private static final String[] SMALL_PIECES = {" ", "a", "b", " a", "ab", " ab"};
+    private static final int SMALL_VOCAB = 259 + SMALL_PIECES.length;
 
     @TempDir
     Path temp;
 
     static Llama2cTokenizer tok512() {
         return Llama2cTokenizer.load(SharedFixtures.tok512(), TOK512_VOCAB);
+    }
+
+    /**
+     * A small llama2.c vocabulary written here, for what any such file shows (the header,
+     * truncation, special tokens): tok512's layout of {@code <unk>}, BOS, EOS and the 256 byte
+     * tokens, then {@link #SMALL_PIECES} with rising scores.
+     */
+    private Path smallVocabulary() throws IOException {
+        ByteArrayOutputStream pieces = new ByteArrayOutputStream();
+        List<String> all = new ArrayList<>(
+                List.of("<unk>", "\n<s>\n", "\n</s>\n"));
+        for (int b = 0; b < 256; b++) {
+            all.add(String.format("<0x%02X>", b));
+        }
+        all.addAll(List.of(SMALL_PIECES));
+        for (int id = 0; id < all.size(); id++) {
+            byte[] piece = all.get(id).getBytes(StandardCharsets.UTF_8);
+            pieces.writeBytes(littleEndian(Float.floatToIntBits(id < 259 ? 0f : -1000f + id)));
+            pieces.writeBytes(littleEndian(piece.length));
+            pieces.writeBytes(piece);
+        }
+        ByteArrayOutputStream file = new ByteArrayOutputStream();
+        file.writeBytes(littleEndian(7));
+        file.writeBytes(pieces.toByteArray());
+        return Files.write(temp.resolve("small.bin"), file.toByteArray());
+    }
+
+    private static byte[] littleEndian(int value) {
+        return ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN)
+                .putInt(value).array();
     }
 
     /** Decodes like run.c prints: each token after the one before, starting after BOS. */
@@ -84,9 +121,11 @@ class Llama2cTokenizerTest {
     }
 
     @Test
-    void emptyTextHasNoDummyPrefix() {
-        assertThat(tok512().encode("", true, true)).containsExactly(1, 2);
-        assertThat(tok512().encode("", false, false)).isEmpty();
+    void emptyTextHasNoDummyPrefix() throws IOException {
+        Llama2cTokenizer tokenizer = Llama2cTokenizer.load(smallVocabulary(), SMALL_VOCAB);
+        assertThat(tokenizer.encode("", true, true)).containsExactly(1, 2);
+        assertThat(tokenizer.encode("", false, false)).isEmpty();
+        assertThat(tokenizer.encode("ab", true, false)).containsExactly(1, 259 + 5);
     }
 
     @Test
@@ -102,8 +141,8 @@ class Llama2cTokenizerTest {
     }
 
     @Test
-    void bosAndEosDecodeToNothingAndSpaceIsKeptAfterOtherTokens() {
-        Llama2cTokenizer tokenizer = tok512();
+    void bosAndEosDecodeToNothingAndSpaceIsKeptAfterOtherTokens() throws IOException {
+        Llama2cTokenizer tokenizer = Llama2cTokenizer.load(smallVocabulary(), SMALL_VOCAB);
         int space = tokenizer.encode(" a", false, false)[0];
 
         assertThat(tokenizer.decodeBytes(0, 1)).isEmpty();
@@ -127,15 +166,15 @@ class Llama2cTokenizerTest {
 
     @Test
     void truncatedFileIsRejectedWithItsName() throws IOException {
-        byte[] bytes = Files.readAllBytes(SharedFixtures.tok512());
-        Path truncated = temp.resolve("tok512-cut.bin");
+        byte[] bytes = Files.readAllBytes(smallVocabulary());
+        Path truncated = temp.resolve("small-cut.bin");
         Files.write(truncated, Arrays.copyOf(bytes, bytes.length - 3));
 
-        assertThatThrownBy(() -> Llama2cTokenizer.load(truncated, TOK512_VOCAB))
+        assertThatThrownBy(() -> Llama2cTokenizer.load(truncated, SMALL_VOCAB))
                 .isInstanceOf(CheckpointException.class)
                 .hasMessageContaining(truncated.toString())
                 .hasMessageContaining("truncated")
-                .hasMessageContaining("token 511 of 512")
+                .hasMessageContaining("token " + (SMALL_VOCAB - 1) + " of " + SMALL_VOCAB)
                 .hasMessageNotContaining("\n");
     }
 
@@ -152,23 +191,23 @@ class Llama2cTokenizerTest {
 
     @Test
     void tokenLongerThanMaxTokenLengthIsCorrupt() throws IOException {
-        byte[] bytes = Files.readAllBytes(SharedFixtures.tok512());
+        byte[] bytes = Files.readAllBytes(smallVocabulary());
         Path corrupt = temp.resolve("corrupt.bin");
         bytes[0] = 2; // max_token_length 2, yet "<unk>" has 5 bytes
         Files.write(corrupt, bytes);
 
-        assertThatThrownBy(() -> Llama2cTokenizer.load(corrupt, TOK512_VOCAB))
+        assertThatThrownBy(() -> Llama2cTokenizer.load(corrupt, SMALL_VOCAB))
                 .isInstanceOf(CheckpointException.class)
                 .hasMessageContaining("corrupt")
                 .hasMessageContaining("token 0 has length 5");
     }
 
     @Test
-    void tokenizerLargerThanTheModelVocabularyIsRejected() {
-        Path tok512 = SharedFixtures.tok512();
-        assertThatThrownBy(() -> Llama2cTokenizer.load(tok512, 300))
+    void tokenizerLargerThanTheModelVocabularyIsRejected() throws IOException {
+        Path small = smallVocabulary();
+        assertThatThrownBy(() -> Llama2cTokenizer.load(small, SMALL_VOCAB - 2))
                 .isInstanceOf(CheckpointException.class)
-                .hasMessageContaining("after its 300 tokens");
+                .hasMessageContaining("after its " + (SMALL_VOCAB - 2) + " tokens");
     }
 
     @Test
