@@ -77,10 +77,6 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (!source.given()) {
-            throw new ParameterException(spec.commandLine(),
-                    "name the model: --model PATH or --shape SHAPE");
-        }
         if (againstFull && !planOption.given()) {
             throw new ParameterException(spec.commandLine(),
                     "--against-full compares a plan with the full model: give the plan with"

@@ -25,8 +25,9 @@ import picocli.CommandLine.Option;
         description = "Continue a prompt; text goes to stdout, tokens/s to stderr.")
 final class GenerateCommand implements Callable<Integer> {
 
-    @Option(names = "--model", required = true, paramLabel = "PATH",
-            description = "llama2.c .bin checkpoint or Hugging Face model directory.")
+    @Option(names = "--model", paramLabel = "PATH",
+            description = "llama2.c .bin checkpoint or Hugging Face model directory (default:"
+                    + " the shipped models/" + DefaultModel.NAME + ").")
     private Path model;
 
     @Option(names = "--tokenizer", paramLabel = "PATH",
@@ -69,6 +70,7 @@ final class GenerateCommand implements Callable<Integer> {
         if (maxTokens <= 0) {
             throw new IllegalArgumentException("-n must be positive, got " + maxTokens);
         }
+        Path model = DefaultModel.orDefault(this.model);
         LlamaWeights weights = ModelFormat.load(model);
         Tokenizer tokenizer = TokenizerFiles.load(model, tokenizerPath,
                 weights.config().vocabSize());

@@ -10,14 +10,14 @@ import picocli.CommandLine.Option;
 /** Where a command's weights come from: a checkpoint on disk or a synthetic shape in memory. */
 final class ModelSource {
 
-    // Optional to the parser so that `bench serve` and `bench telemetry` parse without bench's
-    // own model; commands that need one check given().
+    // Optional: without --model or --shape the command runs the shipped model.
     @ArgGroup(exclusive = true, multiplicity = "0..1")
     private Choice choice;
 
     private static final class Choice {
         @Option(names = "--model", paramLabel = "PATH",
-                description = "llama2.c .bin checkpoint or Hugging Face model directory.")
+                description = "llama2.c .bin checkpoint or Hugging Face model directory"
+                        + " (default: the shipped models/" + DefaultModel.NAME + ").")
         private Path model;
 
         @Option(names = "--shape", paramLabel = "SHAPE",
@@ -30,23 +30,22 @@ final class ModelSource {
             description = "Seed of the random weights with --shape (default: ${DEFAULT-VALUE}).")
     private long weightSeed;
 
-    /** Whether --model or --shape was given. */
-    boolean given() {
-        return choice != null;
-    }
-
     LlamaWeights weights() {
-        return choice.model != null
-                ? ModelFormat.load(choice.model)
-                : SyntheticModels.random(SyntheticModels.shape(choice.shape), weightSeed);
+        return isSynthetic()
+                ? SyntheticModels.random(SyntheticModels.shape(choice.shape), weightSeed)
+                : ModelFormat.load(path());
     }
 
-    /** The checkpoint's path, or null for synthetic weights. */
+    /** The checkpoint's path (the shipped model's if none was given), or null with --shape. */
     Path path() {
-        return choice.model;
+        return isSynthetic() ? null : DefaultModel.orDefault(choice == null ? null : choice.model);
     }
 
     String describe() {
-        return choice.model != null ? choice.model.toString() : "synthetic " + choice.shape;
+        return isSynthetic() ? "synthetic " + choice.shape : path().toString();
+    }
+
+    private boolean isSynthetic() {
+        return choice != null && choice.shape != null;
     }
 }
