@@ -49,7 +49,7 @@ class BadInputTest {
                 Case.post("missing prompt", "{\"max_tokens\": 5}", 400, "prompt is required"),
                 Case.post("prompt of wrong type", "{\"prompt\": 5}", 400, "non-empty string"),
                 Case.post("token id outside the vocabulary", "{\"prompt\": [1, 9999]}", 400,
-                        "token ids in 0..511"),
+                        "token ids in 0..2047"),
                 Case.post("max_tokens of wrong type", "{\"prompt\": \"a\", \"max_tokens\": \"9\"}",
                         400, "max_tokens must be an integer"),
                 Case.post("temperature of wrong type",

@@ -2,8 +2,7 @@ package io.exitstream.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.exitstream.engine.SharedFixtures;
-import io.exitstream.engine.tokenizer.TokenizerFiles;
+import io.exitstream.engine.ShippedModel;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
 import java.net.http.HttpResponse;
@@ -14,51 +13,51 @@ import java.util.stream.IntStream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** Completions over real HTTP against stories260K, checked against run.c's output. */
+/**
+ * Completions over real HTTP against the shipped model, checked against what the engine alone
+ * writes for the same prompt. (Run.c's reference texts are checked by
+ * {@code CompletionsGoldenTest}.)
+ */
 class CompletionsTest {
 
+    private static final String PROMPT = "Lily went to the park with her dog";
+
     private static TestServer server;
-    private static String prompt;
-    private static String goldenContinuation;
-    private static int goldenTokens;
+    /** The engine's greedy continuation of PROMPT, up to its EOS (at most 120 tokens). */
+    private static EngineGreedy.Continuation expected;
 
     @BeforeAll
     static void start() {
         server = TestServer.shared();
-        com.google.gson.JsonObject golden = SharedFixtures.golden().getAsJsonArray("prompted")
-                .get(0).getAsJsonObject();
-        prompt = golden.get("prompt").getAsString();
-        goldenContinuation = golden.get("greedy_text").getAsString().substring(prompt.length());
-        int promptTokens = TokenizerFiles.load(SharedFixtures.stories260K(), null, 512)
-                .encode(prompt, true, false).length;
-        // run.c's steps count every position, the prompt's (BOS included) too.
-        goldenTokens = golden.get("total_positions").getAsInt() - promptTokens + 1;
+        expected = EngineGreedy.of(PROMPT, 120);
     }
 
     private static String greedy(int maxTokens, String extra) {
-        return "{\"model\": \"stories260K\", \"prompt\": " + Json.encode(prompt)
+        return "{\"model\": \"" + TestServer.MODEL + "\", \"prompt\": " + Json.encode(PROMPT)
                 + ", \"max_tokens\": " + maxTokens + ", \"temperature\": 0" + extra + "}";
     }
 
     @Test
-    void greedyCompletionContinuesLikeRunC() {
-        HttpResponse<String> response = server.post("/v1/completions", greedy(goldenTokens, ""));
+    void greedyCompletionContinuesLikeTheEngine() {
+        int tokens = expected.tokens();
+        HttpResponse<String> response = server.post("/v1/completions", greedy(tokens, ""));
 
         assertThat(response.statusCode()).isEqualTo(200);
         JsonObject body = new JsonObject(response.body());
         assertThat(body.getString("object")).isEqualTo("text_completion");
         assertThat(body.getString("id")).startsWith("cmpl-");
-        assertThat(body.getString("model")).isEqualTo("stories260K");
+        assertThat(body.getString("model")).isEqualTo(TestServer.MODEL);
         JsonObject choice = body.getJsonArray("choices").getJsonObject(0);
-        assertThat(choice.getString("text")).isEqualTo(goldenContinuation);
-        assertThat(choice.getString("finish_reason")).isEqualTo("length");
+        assertThat(choice.getString("text")).isEqualTo(expected.text());
+        assertThat(choice.getString("finish_reason")).isIn("length", "stop");
         assertThat(choice.containsKey("logprobs")).isTrue();
         assertThat(choice.getJsonObject("exitstream").getJsonArray("exit_layers"))
-                .hasSize(goldenTokens).allMatch(layer -> layer.equals(4));
+                .hasSize(tokens).allMatch(layer -> layer.equals(7));
         JsonObject usage = body.getJsonObject("usage");
-        assertThat(usage.getInteger("completion_tokens")).isEqualTo(goldenTokens);
+        assertThat(usage.getInteger("completion_tokens")).isEqualTo(tokens);
+        assertThat(usage.getInteger("prompt_tokens")).isEqualTo(expected.promptTokens());
         assertThat(usage.getInteger("total_tokens"))
-                .isEqualTo(usage.getInteger("prompt_tokens") + goldenTokens);
+                .isEqualTo(usage.getInteger("prompt_tokens") + tokens);
     }
 
     @Test
@@ -84,7 +83,7 @@ class CompletionsTest {
             text.append(choice.getString("text"));
             exits += choice.getJsonObject("exitstream").getJsonArray("exit_layers").size();
         }
-        assertThat(text.toString()).isEqualTo(plain).isEqualTo(goldenContinuation.substring(0,
+        assertThat(text.toString()).isEqualTo(plain).isEqualTo(expected.text().substring(0,
                 plain.length()));
         assertThat(exits).isEqualTo(40);
         JsonObject last = chunks.get(chunks.size() - 2).getJsonArray("choices").getJsonObject(0);
@@ -96,8 +95,8 @@ class CompletionsTest {
 
     @Test
     void concurrentRequestsBeyondTheBatchEachGetTheirSingleOutput() {
-        List<String> prompts = List.of(prompt, "Once upon a time", "The cat", "Tom had a red",
-                "One day, a little girl", prompt);
+        List<String> prompts = List.of(PROMPT, "Once upon a time", "The cat", "Tom had a red",
+                "One day, a little girl", PROMPT);
         List<String> alone = prompts.stream().map(CompletionsTest::complete).toList();
 
         List<CompletableFuture<String>> together = new ArrayList<>();
@@ -106,24 +105,27 @@ class CompletionsTest {
         }
 
         assertThat(together.stream().map(CompletableFuture::join).toList()).isEqualTo(alone);
-        assertThat(alone.get(0)).isEqualTo(goldenContinuation.substring(0, alone.get(0).length()));
+        assertThat(alone.get(0)).isEqualTo(expected.text().substring(0, alone.get(0).length()));
     }
 
     @Test
     void stopStringEndsTheTextBeforeIt() {
-        HttpResponse<String> response = server.post("/v1/completions",
-                greedy(goldenTokens, ", \"stop\": [\"box\", \"zebra\"]"));
+        // The continuation's fourth word, wherever it first occurs, with a string never written.
+        String word = expected.text().trim().split("\\W+")[3];
+        HttpResponse<String> response = server.post("/v1/completions", greedy(expected.tokens(),
+                ", \"stop\": [" + Json.encode(word) + ", \"zebra\"]"));
 
         JsonObject choice = new JsonObject(response.body()).getJsonArray("choices")
                 .getJsonObject(0);
-        assertThat(choice.getString("text")).isEqualTo(". She saw a big ");
+        assertThat(choice.getString("text"))
+                .isEqualTo(expected.text().substring(0, expected.text().indexOf(word)));
         assertThat(choice.getString("finish_reason")).isEqualTo("stop");
     }
 
     @Test
     void ignoreEosGeneratesExactlyMaxTokens() {
-        // Greedy stories260K ends this story well before 400 tokens unless told to go on.
-        String stopping = "{\"prompt\": \"The end.\", \"max_tokens\": 400, \"temperature\": 0";
+        // Greedy decoding ends this story well before 200 tokens unless told to go on.
+        String stopping = "{\"prompt\": \"The end.\", \"max_tokens\": 200, \"temperature\": 0";
         Completion natural = Completion.ofJson(server.post("/v1/completions", stopping + "}")
                 .body());
         Completion forced = Completion.ofJson(server.post("/v1/completions",
@@ -131,18 +133,17 @@ class CompletionsTest {
 
         assertThat(natural.finishReason()).isEqualTo("stop");
         assertThat(forced.finishReason()).isEqualTo("length");
-        assertThat(forced.completionTokens()).isEqualTo(400);
+        assertThat(forced.completionTokens()).isEqualTo(200);
     }
 
     @Test
     void tokenIdPromptsWork() {
-        int[] ids = TokenizerFiles.load(SharedFixtures.stories260K(), null, 512)
-                .encode(prompt, true, false);
+        int[] ids = ShippedModel.tokenizer().encode(PROMPT, true, false);
         String body = "{\"prompt\": " + Json.encode(IntStream.of(ids).boxed().toList())
                 + ", \"max_tokens\": 20, \"temperature\": 0}";
 
         assertThat(text(server.post("/v1/completions", body)))
-                .isEqualTo(goldenContinuation.substring(0, text(server.post("/v1/completions",
+                .isEqualTo(expected.text().substring(0, text(server.post("/v1/completions",
                         greedy(20, ""))).length()));
     }
 
@@ -153,7 +154,7 @@ class CompletionsTest {
 
         assertThat(response.headers().firstValue("X-Request-Id")).hasValue("abc-123");
         assertThat(new JsonObject(response.body()).getJsonArray("data").getJsonObject(0)
-                .getString("id")).isEqualTo("stories260K");
+                .getString("id")).isEqualTo(TestServer.MODEL);
     }
 
     @Test
@@ -164,7 +165,7 @@ class CompletionsTest {
         assertThat(server.get("/health/ready").statusCode()).isEqualTo(200);
         String metrics = server.get("/metrics").body();
         assertThat(metrics).contains(
-                "exitstream_time_to_first_token_seconds_bucket{model=\"stories260K\"",
+                "exitstream_time_to_first_token_seconds_bucket{model=\"" + TestServer.MODEL + "\"",
                 "exitstream_inter_token_latency_seconds", "exitstream_request_duration_seconds",
                 "exitstream_queue_wait_seconds", "exitstream_requests_running",
                 "exitstream_requests_waiting", "exitstream_tokens_generated_total",

@@ -39,7 +39,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class KafkaLinkTest {
 
-    private static final String MODEL = "stories260K";
+    private static final String MODEL = TestServer.MODEL;
     private static final String GREEDY = "{\"prompt\": \"Once upon a time\", \"temperature\": 0,"
             + " \"max_tokens\": ";
 
@@ -88,8 +88,8 @@ class KafkaLinkTest {
             assertThat(event.getPosition()).isEqualTo(i);
             assertThat(event.getModelId()).isEqualTo(MODEL);
             assertThat(event.getPlanVersion()).isZero();
-            assertThat(event.getExitLayer()).isEqualTo(exitLayers.get(i)).isEqualTo(4);
-            assertThat(event.getLayersExecuted()).isEqualTo(5);
+            assertThat(event.getExitLayer()).isEqualTo(exitLayers.get(i)).isEqualTo(7);
+            assertThat(event.getLayersExecuted()).isEqualTo(8);
             assertThat(event.getBatchSize()).isBetween(1, 4);
             assertThat(event.getStepLatencyNanos()).isPositive();
             assertThat(event.getDrafted()).isZero();
@@ -108,7 +108,7 @@ class KafkaLinkTest {
         assertThat(events.get(0).getBlockInfluenceList()).isEmpty();
         for (TokenEvent event : sampled) {
             // 1 - cosine: every layer of the full model ran, so every value is a number.
-            assertThat(event.getBlockInfluenceList()).hasSize(5)
+            assertThat(event.getBlockInfluenceList()).hasSize(8)
                     .allMatch(v -> v >= 0 && v <= 2, "in [0, 2]");
         }
     }
@@ -177,7 +177,7 @@ class KafkaLinkTest {
         assertThat(telemetry.await(id, 6, Duration.ofSeconds(30)))
                 .allSatisfy(event -> {
                     assertThat(event.getPlanVersion()).isEqualTo(5);
-                    assertThat(event.getLayersExecuted()).isEqualTo(4);
+                    assertThat(event.getLayersExecuted()).isEqualTo(7);
                 });
     }
 

@@ -41,7 +41,7 @@ class LivePageTest {
 
     private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
     private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
-    /** Drafts leave at layer 2, verified tokens at layer 4: two colours on the page. */
+    /** Drafts leave at layer 2, verified tokens at layer 7: two colours on the page. */
     private static final String SPECULATIVE = "{\"version\": 3, \"skipped_layers\": [],"
             + " \"exit\": {\"type\": \"self_speculative\", \"exit_layer\": 2,"
             + " \"draft_tokens\": 2}}";
@@ -95,12 +95,12 @@ class LivePageTest {
 
         List<WebElement> tokens = browser.findElements(By.cssSelector("#output span.tok"));
         assertThat(tokens).isNotEmpty().allSatisfy(token -> {
-            assertThat(token.getAttribute("data-exit-layer")).isIn("2", "4");
+            assertThat(token.getAttribute("data-exit-layer")).isIn("2", "7");
             assertThat(token.getCssValue("background-color")).isNotEqualTo("rgba(0, 0, 0, 0)");
         });
         Set<String> layers = tokens.stream().map(t -> t.getAttribute("data-exit-layer"))
                 .collect(Collectors.toSet());
-        assertThat(layers).containsExactlyInAnyOrder("2", "4");
+        assertThat(layers).containsExactlyInAnyOrder("2", "7");
         Set<String> colours = tokens.stream().map(t -> t.getCssValue("background-color"))
                 .collect(Collectors.toSet());
         assertThat(colours).hasSize(2);

@@ -2,7 +2,7 @@ package io.exitstream.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.exitstream.engine.SharedFixtures;
+import io.exitstream.engine.ShippedModel;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -14,7 +14,7 @@ class LoadFailureTest {
 
     @Test
     void requestsAreRefusedWithTheReasonAndReadinessStaysDown() throws Exception {
-        ServerOptions options = ServerOptions.of(SharedFixtures.stories260K(), null,
+        ServerOptions options = ServerOptions.of(ShippedModel.dir(), null,
                 "127.0.0.1", 0).withLoader(weights -> {
                     throw new IllegalStateException("out of device memory");
                 });

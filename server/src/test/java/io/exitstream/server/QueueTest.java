@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 /** Admission limits on a server with one slot and a queue of one. */
 class QueueTest {
 
-    private static final String LONG = "{\"prompt\": \"Once upon a time\", \"max_tokens\": 480,"
+    private static final String LONG = "{\"prompt\": \"Once upon a time\", \"max_tokens\": 240,"
             + " \"temperature\": 0}";
 
     private static TestServer server;
@@ -73,11 +73,11 @@ class QueueTest {
 
         long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
         while (!server.get("/metrics").body()
-                .contains("exitstream_requests_running{model=\"stories260K\"} 0")) {
+                .contains("exitstream_requests_running{model=\"" + TestServer.MODEL + "\"} 0")) {
             assertThat(System.nanoTime()).as("the slot is still taken").isLessThan(deadline);
             Thread.sleep(20);
         }
-        // A request that is admitted at once finishes long before 480 tokens could have.
+        // A request that is admitted at once finishes long before 240 tokens could have.
         HttpResponse<String> next = server.post("/v1/completions",
                 "{\"prompt\": \"Once\", \"max_tokens\": 3}");
         assertThat(next.statusCode()).isEqualTo(200);

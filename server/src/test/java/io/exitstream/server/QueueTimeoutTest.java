@@ -30,7 +30,7 @@ class QueueTimeoutTest {
     void waitingPastTheTimeoutGets503() {
         CompletableFuture<HttpResponse<String>> first = CompletableFuture.supplyAsync(
                 () -> server.post("/v1/completions", "{\"prompt\": \"Once upon a time\","
-                        + " \"max_tokens\": 480, \"temperature\": 0}"));
+                        + " \"max_tokens\": 240, \"temperature\": 0}"));
         waitUntilRunning();
 
         HttpResponse<String> second = server.post("/v1/completions",
@@ -44,7 +44,7 @@ class QueueTimeoutTest {
     private static void waitUntilRunning() {
         long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
         while (!server.get("/metrics").body()
-                .contains("exitstream_requests_running{model=\"stories260K\"} 1")) {
+                .contains("exitstream_requests_running{model=\"" + TestServer.MODEL + "\"} 1")) {
             assertThat(System.nanoTime()).as("the first request never ran").isLessThan(deadline);
             Thread.onSpinWait();
         }

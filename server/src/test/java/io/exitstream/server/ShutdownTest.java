@@ -17,7 +17,7 @@ class ShutdownTest {
 
     // EOS ignored, so that a request always outlives a short grace period, however fast the
     // machine.
-    private static final String LONG = "{\"prompt\": \"Once upon a time\", \"max_tokens\": 480,"
+    private static final String LONG = "{\"prompt\": \"Once upon a time\", \"max_tokens\": 240,"
             + " \"temperature\": 0, \"ignore_eos\": true";
     private static final String STREAM = LONG
             + ", \"stream\": true, \"stream_options\": {\"include_usage\": true}}";

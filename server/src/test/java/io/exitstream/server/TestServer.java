@@ -1,6 +1,6 @@
 package io.exitstream.server;
 
-import io.exitstream.engine.SharedFixtures;
+import io.exitstream.engine.ShippedModel;
 import io.exitstream.engine.runtime.LlamaModel;
 import io.exitstream.engine.runtime.Torch;
 import java.io.IOException;
@@ -9,11 +9,15 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.function.UnaryOperator;
 
-/** A real server on a free loopback port serving stories260K, and a client for it. */
+/** A real server on a free loopback port serving the shipped model, and a client for it. */
 final class TestServer implements AutoCloseable {
+
+    /** The model id the server gives the shipped model: its directory's name. */
+    static final String MODEL = ShippedModel.NAME;
 
     private static TestServer shared;
 
@@ -33,11 +37,16 @@ final class TestServer implements AutoCloseable {
         return shared;
     }
 
-    /** A server of its own; skips the test when ../shared is absent. Waits until ready. */
+    /** A server of its own on the shipped model. Waits until ready. */
     static TestServer start(UnaryOperator<ServerOptions> settings) {
+        return start(ShippedModel.dir(), settings);
+    }
+
+    /** A server of its own on {@code model}. Waits until ready. */
+    static TestServer start(Path model, UnaryOperator<ServerOptions> settings) {
         // One PyTorch thread: the model is tiny, and the test machine's cores are shared.
         ServerOptions options = settings.apply(
-                ServerOptions.of(SharedFixtures.stories260K(), null, "127.0.0.1", 0)
+                ServerOptions.of(model, null, "127.0.0.1", 0)
                         .withLoader(weights -> {
                             Torch.setThreads(1);
                             return LlamaModel.load(weights);
@@ -86,9 +95,9 @@ final class TestServer implements AutoCloseable {
         return server;
     }
 
-    /** The value of one of stories260K's gauges or counters on /metrics. */
+    /** The value of one of the model's gauges or counters on /metrics. */
     double metric(String name) {
-        String prefix = name + "{model=\"stories260K\"} ";
+        String prefix = name + "{model=\"" + MODEL + "\"} ";
         return get("/metrics").body().lines().filter(line -> line.startsWith(prefix))
                 .mapToDouble(line -> Double.parseDouble(line.substring(prefix.length())))
                 .findFirst().orElseThrow(() -> new AssertionError(name + " is not on /metrics"));
