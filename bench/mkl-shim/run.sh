@@ -2,7 +2,7 @@
 # MKL's vendor check answered "Intel" (a preloaded mkl_serv_intel_cpu_true returning 1, so MKL
 # takes its AVX-512 kernels on this AMD host) against MKL as shipped: `exitstream bench` on a
 # synthetic checkpoint, float32, alternated ROUNDS times; JSON per run beside this script.
-#   EXITSTREAM_CLI=DIR bash docs/bench/mkl-shim/run.sh ROUNDS SHAPE BATCHES
+#   EXITSTREAM_CLI=DIR bash bench/mkl-shim/run.sh ROUNDS SHAPE BATCHES
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 cd "$here/../../.."

@@ -8,11 +8,11 @@
 # "runc BEFORE ours OURS runc AFTER ratio R" line per pair, then the median ratio.
 # Needs gcc with OpenMP.
 # EXITSTREAM_CLI=DIR (a copy of cli/target's jar and lib) keeps one build while sources change.
-#   bash docs/bench/runc/side-by-side.sh 6 s15M float32 > docs/bench/runc/s15M-DATE.txt
+#   bash bench/runc/side-by-side.sh 6 s15M float32 > bench/runc/s15M-DATE.txt
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 pairs="${1:-6}" shape="${2:-s15M}" weights="${3:-float32}"
-gcc -Ofast -march=native -fopenmp -o /tmp/exitstream-runc docs/bench/runc/run.c -lm
+gcc -Ofast -march=native -fopenmp -o /tmp/exitstream-runc bench/runc/run.c -lm
 [ -f "/tmp/$shape.bin" ] || ./exitstream synth --shape "$shape" --format llama2c --out "/tmp/$shape.bin"
 runc() {
   for _ in 1 2 3; do OMP_NUM_THREADS=2 /tmp/exitstream-runc "/tmp/$shape.bin" 128; done \

@@ -18,7 +18,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 SHARED=${EXITSTREAM_SHARED:-../shared}
 MODEL=models/exitstream-stories-8L
-OUT=docs/bench/default-model
+OUT=bench/default-model
 WORK=${EXITSTREAM_WORK:-$(mktemp -d)}
 SAMPLE=$SHARED/data/tinystories-valid-sample.txt
 mkdir -p "$OUT" "$MODEL"
@@ -62,13 +62,13 @@ fi
   --agreement 0.95 --delta 0.1 --threads 1 > "$OUT/analyze-skip-0.95-stories260K.json"
 
 # 5. Bits per byte of both models; quality and decode speed of ours under each plan.
-#    stories260K's early-exit figures come from docs/bench/early-exit.sh (same sample,
+#    stories260K's early-exit figures come from bench/early-exit.sh (same sample,
 #    same eval flags).
 ./exitstream bpb --model "$MODEL" --text "$SAMPLE" --threads 1 > "$OUT/bpb-ours.json"
 ./exitstream bpb --model "$SHARED/models/stories260K.bin" --text "$SAMPLE" --threads 1 \
   > "$OUT/bpb-stories260K.json"
 for plan in full confidence-0.95 skip-0.95 self-speculative-e3-k2; do
-  plan_file=docs/bench/plans/$plan.json
+  plan_file=bench/plans/$plan.json
   [ -f "$MODEL/plans/$plan.json" ] && plan_file=$MODEL/plans/$plan.json
   ./exitstream eval --model "$MODEL" --plan "$plan_file" --data "$SAMPLE" --batch 1,8 \
     --tokens 128 --runs 5 --threads 1 > "$OUT/eval-$plan.json"

@@ -3,13 +3,13 @@
 # the same machine and models, at batch 1 and 16. BEFORE and AFTER are directories holding
 # exitstream-cli.jar and lib/, copied from cli/target after
 # `mvn -q package -pl cli -am -DskipTests` at each commit.
-#   bash docs/bench/batch1/run.sh /tmp/before-cli /tmp/after-cli 1 6   # about 25 minutes
+#   bash bench/batch1/run.sh /tmp/before-cli /tmp/after-cli 1 6   # about 25 minutes
 # Writes OUT/{before,after}-MODEL-ROUND.json, OUT (the fifth argument) by default
-# docs/bench/batch1.
+# bench/batch1.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 SHARED=${EXITSTREAM_SHARED:-../shared}
-OUT=${5:-docs/bench/batch1}
+OUT=${5:-bench/batch1}
 mkdir -p "$OUT"
 declare -A build=([before]=$1 [after]=$2)
 for shape in s15M s110M; do

@@ -4,13 +4,13 @@
 # cosine schedule fitted to them): the shipped flags with --lr 2e-3 and with --lr LR (default
 # 4e-3), evaluating every exit on the held-out stories every 100 steps. Writes here, per arm,
 # its train.json and loss.png, and the bits per byte on the TinyStories sample.
-#   bash docs/bench/training/lr/run.sh CLI CORPUS.jsonl [LR] [STEPS]   # ~25 min for 600 steps
+#   bash bench/training/lr/run.sh CLI CORPUS.jsonl [LR] [STEPS]   # ~25 min for 600 steps
 # CLI: a copy of cli/target's exitstream-cli.jar and lib/ (see EXITSTREAM_CLI in README.md).
 set -euo pipefail
 cd "$(dirname "$0")/../../../.."
 export EXITSTREAM_CLI=$1
 corpus=$2 lr=${3:-4e-3} steps=${4:-600}
-here=docs/bench/training/lr
+here=bench/training/lr
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 arm() {

@@ -6,11 +6,11 @@
 # A checkpoint resumes only with the settings it was made with, so each arm's copy of it is
 # told the new ones (--steps 3300, and B's teacher). Writes A/ and B/ here: train.json and
 # the bits per byte on the TinyStories sample and on HELDOUT.txt (teacher stories never trained on).
-#   bash docs/bench/training/kd-late/run.sh CLI CHECKPOINT_DIR CORPUS.jsonl HELDOUT.txt  # ~20 min
+#   bash bench/training/kd-late/run.sh CLI CHECKPOINT_DIR CORPUS.jsonl HELDOUT.txt  # ~20 min
 set -euo pipefail
 cd "$(dirname "$0")/../../../.."
 cli=$1 checkpoint=$2 corpus=$3 heldout=$4
-here=docs/bench/training/kd-late
+here=bench/training/kd-late
 teacher=../shared/models/stories260K.bin
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

@@ -2,12 +2,12 @@
 # Reproduces every figure of docs/early-exit.md on stories260K: the skip schedule and the exit
 # heads are learnt from text the model writes itself; every plan is then evaluated on the
 # TinyStories sample in ../shared/data, which no step before evaluation reads.
-# Writes docs/bench/early-exit/*.json, the plans under docs/bench/early-exit/plans and the
-# sweep chart docs/bench/early-exit-sweep.png, then prints the table. About 10 minutes.
+# Writes bench/early-exit/*.json, the plans under bench/early-exit/plans and the
+# sweep chart bench/early-exit-sweep.png, then prints the table. About 10 minutes.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 SHARED=${EXITSTREAM_SHARED:-../shared}
-OUT=docs/bench/early-exit
+OUT=bench/early-exit
 # calibrate writes the exit heads beside the model: work on a copy, never in ../shared.
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
@@ -35,12 +35,12 @@ mkdir -p "$OUT/plans"
   "${THREADS[@]}" > "$OUT/calibrate.json"
 
 # 3. Every plan on the evaluation sample: quality, and decode speed at batch 1 and 8.
-cp docs/bench/plans/full.json docs/bench/plans/self-speculative-e3-k1.json \
-  docs/bench/plans/self-speculative-e3-k2.json "$OUT/plans/"
+cp bench/plans/full.json bench/plans/self-speculative-e3-k1.json \
+  bench/plans/self-speculative-e3-k2.json "$OUT/plans/"
 for plan in "${PLANS[@]}"; do
   extra=()
   if [ "$plan" = confidence-0.95 ]; then
-    extra=(--sweep --png docs/bench/early-exit-sweep.png)
+    extra=(--sweep --png bench/early-exit-sweep.png)
   fi
   ./exitstream eval --model "$MODEL" --plan "$OUT/plans/$plan.json" --data "$SAMPLE" \
     --batch 1,8 --tokens 128 --runs 5 "${THREADS[@]}" "${extra[@]}" > "$OUT/eval-$plan.json"

@@ -3,16 +3,16 @@
 # the shipped model's recipe (models/exitstream-stories-8L/README.md) on the same corpus. Each
 # build is a copy of cli/target/exitstream-cli.jar and cli/target/lib made with
 # `mvn -q package -pl cli -am -DskipTests` at its commit. Writes
-# docs/bench/training/{base,new}-ROUND.json (each run's train.json) and prints tokens/s and
+# bench/training/{base,new}-ROUND.json (each run's train.json) and prints tokens/s and
 # peak memory per run. BASE_FLAGS and NEW_FLAGS add train options to one side, BASE_ENV and
 # NEW_ENV environment variables (the same build may then stand on both sides); OUT sets where
 # the JSON goes. The JVM is started directly, without the launcher's environment.
-#   [ROUNDS=5] [STEPS=30] bash docs/bench/training/run.sh /tmp/base-cli /tmp/new-cli CORPUS.jsonl TOKENIZER.json
-#   BASE_FLAGS= NEW_FLAGS="--matmul bfloat16" bash docs/bench/training/run.sh B B CORPUS TOKENIZER
+#   [ROUNDS=5] [STEPS=30] bash bench/training/run.sh /tmp/base-cli /tmp/new-cli CORPUS.jsonl TOKENIZER.json
+#   BASE_FLAGS= NEW_FLAGS="--matmul bfloat16" bash bench/training/run.sh B B CORPUS TOKENIZER
 #   # about 12 minutes on two cores
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
-OUT=${OUT:-docs/bench/training}
+OUT=${OUT:-bench/training}
 mkdir -p "$OUT"
 declare -A build=([base]=$1 [new]=$2)
 declare -A flags=([base]=${BASE_FLAGS:-} [new]=${NEW_FLAGS:-})

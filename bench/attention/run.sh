@@ -2,12 +2,12 @@
 # Decode attention A/B: the CLI built before the SDPA commit (BASE) against the one after it
 # (SDPA), alternated three times, same machine, same models. Each build is a copy of
 # cli/target/exitstream-cli.jar and cli/target/lib made with `mvn -q package -pl cli -am
-# -DskipTests` at the commit. Writes docs/bench/attention/{base,sdpa}-MODEL-ROUND.json.
-#   bash docs/bench/attention/run.sh /tmp/base-cli /tmp/sdpa-cli   # about 5 minutes
+# -DskipTests` at the commit. Writes bench/attention/{base,sdpa}-MODEL-ROUND.json.
+#   bash bench/attention/run.sh /tmp/base-cli /tmp/sdpa-cli   # about 5 minutes
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 SHARED=${EXITSTREAM_SHARED:-../shared}
-OUT=docs/bench/attention
+OUT=bench/attention
 declare -A build=([base]=$1 [sdpa]=$2)
 [ -f /tmp/s15M.bin ] || ./exitstream synth --shape s15M --out /tmp/s15M.bin
 run() {
