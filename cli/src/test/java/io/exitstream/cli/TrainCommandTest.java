@@ -21,8 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The whole recipe of the shipped model, in miniature: stories sampled from a teacher (the
- * shipped model itself here; stories260K made it), a byte-level BPE trained on them, a small Llama trained with LayerSkip, resumed, and served
- * text by the engine.
+ * shipped model itself here; stories260K made it), a byte-level BPE trained on them, a small
+ * Llama trained with LayerSkip, resumed, and served text by the engine.
  */
 class TrainCommandTest {
 
