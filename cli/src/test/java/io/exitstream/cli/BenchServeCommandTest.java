@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import io.exitstream.engine.SharedFixtures;
+import io.exitstream.engine.ShippedModel;
 import org.junit.jupiter.api.Test;
 
 class BenchServeCommandTest {
@@ -13,7 +13,7 @@ class BenchServeCommandTest {
     @Test
     void servesStreamingClientsPerConcurrencyAndComparesWithTheEngine() {
         CliRun run = CliRun.of("bench", "serve", "--model",
-                SharedFixtures.stories260K().toString(), "--concurrency", "1,3",
+                ShippedModel.dir().toString(), "--concurrency", "1,3",
                 "--requests", "4", "--tokens", "8", "--threads", "1", "--engine-runs", "1");
 
         assertThat(run.exitCode()).as(run.err()).isZero();
@@ -37,7 +37,7 @@ class BenchServeCommandTest {
     @Test
     void aServerThatIsNotThereIsOneLineAndExitCode1() {
         CliRun run = CliRun.of("bench", "serve", "--model",
-                SharedFixtures.stories260K().toString(), "--url", "http://127.0.0.1:1");
+                ShippedModel.dir().toString(), "--url", "http://127.0.0.1:1");
 
         assertThat(run.exitCode()).isEqualTo(1);
         assertThat(run.err().lines()).singleElement().asString()

@@ -4,18 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import io.exitstream.engine.SharedFixtures;
+import io.exitstream.engine.ShippedModel;
+import io.exitstream.engine.model.ModelConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * analyze, calibrate and eval on a copy of stories260K (calibrate writes its heads beside the
- * model, never into {@code ../shared}).
+ * analyze, calibrate and eval on a copy of the shipped model (calibrate writes its heads beside
+ * the model, never into the repository's own).
  */
 class CompressionCommandsTest {
 
@@ -31,14 +31,13 @@ class CompressionCommandsTest {
     Path tmp;
 
     private Path model;
+    private ModelConfig config;
     private Path text;
 
     @BeforeEach
     void copyModel() throws IOException {
-        model = tmp.resolve("stories260K.bin");
-        Files.copy(SharedFixtures.stories260K(), model, StandardCopyOption.REPLACE_EXISTING);
-        Files.copy(SharedFixtures.tok512(), tmp.resolve("tok512.bin"),
-                StandardCopyOption.REPLACE_EXISTING);
+        model = ShippedModelCopy.into(tmp.resolve("model"));
+        config = ShippedModel.weights().config();
         text = Files.writeString(tmp.resolve("text.txt"), TEXT);
     }
 
@@ -49,8 +48,8 @@ class CompressionCommandsTest {
                 text.toString(), "--budget", "0.5", "--out", plan.toString(), "--threads", "1");
         assertThat(analyze.exitCode()).as(analyze.err()).isZero();
         JsonObject report = JsonParser.parseString(analyze.out()).getAsJsonObject();
-        assertThat(report.getAsJsonArray("layers")).hasSize(5);
-        assertThat(report.getAsJsonArray("ranking")).hasSize(5);
+        assertThat(report.getAsJsonArray("layers")).hasSize(config.layers());
+        assertThat(report.getAsJsonArray("ranking")).hasSize(config.layers());
         assertThat(analyze.err()).contains("influence").contains("proposed schedule skips");
         assertThat(plan).exists();
 
@@ -78,12 +77,13 @@ class CompressionCommandsTest {
                 "--self-generate", "16", "--seq-len", "96", "--rank", "4", "--epochs", "1",
                 "--threads", "1");
         assertThat(calibrate.exitCode()).as(calibrate.err()).isZero();
-        Path heads = tmp.resolve("stories260K.exits.safetensors");
-        Path plan = tmp.resolve("stories260K.exits.plan.json");
+        Path heads = model.resolve("exit_heads.safetensors");
+        Path plan = model.resolve("exit_heads.plan.json");
         assertThat(heads).exists();
         assertThat(plan).exists();
         JsonObject report = JsonParser.parseString(calibrate.out()).getAsJsonObject();
-        assertThat(report.getAsJsonArray("layers")).hasSize(4);
+        // A head after every layer but the last.
+        assertThat(report.getAsJsonArray("layers")).hasSize(config.layers() - 1);
 
         Path png = tmp.resolve("sweep.png");
         CliRun eval = CliRun.of("eval", "--model", model.toString(), "--plan", plan.toString(),
@@ -142,7 +142,7 @@ class CompressionCommandsTest {
         assertOneLine(CliRun.of("analyze", "--model", m, "--data", t, "--budget", "-1"), 1,
                 "--budget must be >= 0");
         assertOneLine(CliRun.of("analyze", "--model", m, "--data", t, "--seq-len", "1"), 1,
-                "--seq-len must be in 2..512");
+                "--seq-len must be in 2.." + config.contextLength());
         assertOneLine(CliRun.of("analyze", "--model", m, "--data", t, "--agreement", "1"), 1,
                 "--agreement must be in (0, 1), got 1.0");
         assertOneLine(CliRun.of("analyze", "--model", m, "--data", t, "--agreement", "0.9",

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonObject;
 import io.exitstream.engine.SharedFixtures;
+import io.exitstream.engine.ShippedModel;
 import io.exitstream.engine.exits.ExitHead;
 import io.exitstream.engine.exits.ExitHeads;
 import io.exitstream.engine.tokenizer.TokenizerFiles;
@@ -18,6 +19,20 @@ class GenerateCommandTest {
     @TempDir
     Path tmp;
 
+    @Test
+    void greedyGenerationPrintsThePromptsContinuationAndTheSpeed() {
+        String[] args = {"generate", "--model", ShippedModel.dir().toString(),
+            "--prompt", "Once upon a time", "-n", "8", "--temperature", "0"};
+        CliRun run = CliRun.of(args);
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.out()).startsWith("Once upon a time").endsWith("\n")
+                .isEqualTo(CliRun.of(args).out());
+        assertThat(run.out().length()).isGreaterThan("Once upon a time\n".length());
+        assertThat(run.err())
+                .containsPattern("generate: 8 tokens in [0-9.]+ s, [0-9.]+ tokens/s");
+    }
+
+    /** stories260K's greedy text is run.c's, in {@code ../shared}'s golden outputs. */
     @Test
     void greedyGenerationPrintsRunCsTextAndTheSpeed() {
         JsonObject golden = SharedFixtures.golden().getAsJsonArray("prompted").get(0)
@@ -34,7 +49,7 @@ class GenerateCommandTest {
 
     @Test
     void theSameSeedGivesTheSameText() {
-        String[] args = {"generate", "--model", SharedFixtures.stories260K().toString(),
+        String[] args = {"generate", "--model", ShippedModel.dir().toString(),
             "--prompt", "Once upon a time", "-n", "40", "--temperature", "0.9", "--seed", "7"};
         CliRun first = CliRun.of(args);
         CliRun second = CliRun.of(args);
@@ -44,6 +59,35 @@ class GenerateCommandTest {
         assertThat(CliRun.of(args).out()).isNotEqualTo(first.out());
     }
 
+    @Test
+    void aModelConvertedEitherWayGeneratesTheSameText() {
+        Path bin = SyntheticLlama2c.write(tmp.resolve("synthetic.bin"));
+        Path hf = tmp.resolve("synthetic-hf");
+        CliRun convert = CliRun.of("convert", "--model", bin.toString(), "--out", hf.toString());
+        assertThat(convert.exitCode()).as(convert.err()).isZero();
+        assertThat(hf.resolve("config.json")).exists();
+        assertThat(hf.resolve("tokenizer.json")).exists();
+
+        CliRun original = greedy(bin);
+        assertThat(original.exitCode()).as(original.err()).isZero();
+        assertThat(original.out()).startsWith("Lily went to the park");
+        CliRun converted = greedy(hf);
+        assertThat(converted.exitCode()).as(converted.err()).isZero();
+        assertThat(converted.out()).isEqualTo(original.out());
+
+        Path back = tmp.resolve("back/model.bin");
+        CliRun roundTrip = CliRun.of("convert", "--model", hf.toString(), "--out", back.toString());
+        assertThat(roundTrip.exitCode()).as(roundTrip.err()).isZero();
+        assertThat(SyntheticLlama2c.tokenizerOf(back)).exists();
+        assertThat(greedy(back).out()).isEqualTo(original.out());
+    }
+
+    private static CliRun greedy(Path model) {
+        return CliRun.of("generate", "--model", model.toString(), "--prompt",
+                "Lily went to the park", "-n", "12", "--temperature", "0");
+    }
+
+    /** stories260K converted generates run.c's text, in {@code ../shared}'s golden outputs. */
     @Test
     void aConvertedHuggingFaceModelGeneratesTheSameText() {
         Path hf = tmp.resolve("stories260K-hf");
@@ -69,9 +113,10 @@ class GenerateCommandTest {
 
     @Test
     void badInputGetsOneClearLineAndExitCodeOne() throws IOException {
-        Path model = SharedFixtures.stories260K();
+        Path model = ShippedModel.dir();
+        Path bin = SyntheticLlama2c.write(tmp.resolve("synthetic.bin"));
         Path truncated = tmp.resolve("truncated.bin");
-        Files.write(truncated, java.util.Arrays.copyOf(Files.readAllBytes(model), 500_000));
+        Files.write(truncated, java.util.Arrays.copyOf(Files.readAllBytes(bin), 500_000));
         Path notAModel = tmp.resolve("notes.txt");
         Files.writeString(notAModel, "hello");
         Path mistral = tmp.resolve("gpt");
@@ -82,7 +127,7 @@ class GenerateCommandTest {
         assertOneLineError(CliRun.of("generate", "--model", tmp.resolve("absent.bin").toString()),
                 "model not found");
         assertOneLineError(CliRun.of("generate", "--model", truncated.toString(),
-                "--tokenizer", SharedFixtures.tok512().toString()), "truncated");
+                "--tokenizer", SyntheticLlama2c.tokenizerOf(bin).toString()), "truncated");
         assertOneLineError(CliRun.of("generate", "--model", notAModel.toString()), "neither");
         assertOneLineError(CliRun.of("generate", "--model", mistral.toString()), "GPT2LMHeadModel");
         assertOneLineError(CliRun.of("generate", "--model", model.toString(),
@@ -94,13 +139,13 @@ class GenerateCommandTest {
 
     @Test
     void aConfidencePlanExitsThroughTheHeadsBesideTheModel() throws IOException {
-        Path model = Files.copy(SharedFixtures.stories260K(), tmp.resolve("m.bin"));
+        Path model = SyntheticLlama2c.write(tmp.resolve("m.bin"));
         Path plan = Files.writeString(tmp.resolve("plan.json"), """
                 {"version": 2, "exit": {"type": "confidence", "thresholds": {"1": 0.5},
                  "min_exit_layer": 1}}
                 """);
         String[] args = {"generate", "--model", model.toString(), "--tokenizer",
-            SharedFixtures.tok512().toString(), "-n", "20", "--temperature", "0",
+            SyntheticLlama2c.tokenizerOf(model).toString(), "-n", "20", "--temperature", "0",
             "--plan", plan.toString()};
         assertOneLineError(CliRun.of(args), "m.exits.safetensors not found");
 

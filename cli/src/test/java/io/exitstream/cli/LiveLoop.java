@@ -1,6 +1,6 @@
 package io.exitstream.cli;
 
-import io.exitstream.engine.SharedFixtures;
+import io.exitstream.engine.ShippedModel;
 import io.exitstream.engine.checkpoint.ModelFormat;
 import io.exitstream.engine.model.LlamaWeights;
 import io.exitstream.engine.runtime.LlamaModel;
@@ -27,13 +27,14 @@ import org.apache.kafka.common.serialization.Deserializer;
 import picocli.CommandLine;
 
 /**
- * The adaptive loop in one JVM on a test's broker: the server serving stories260K with
+ * The adaptive loop in one JVM on a test's broker: the server serving the shipped model with
  * telemetry and schedule updates, the re-scheduler beside it (as {@code up} runs it, with the
  * given reschedule flags), and greedy completions over HTTP as traffic.
  */
 final class LiveLoop implements AutoCloseable {
 
-    static final String MODEL = "stories260K";
+    /** The model's name in the API and in telemetry, its directory's. */
+    static final String MODEL = ShippedModel.NAME;
 
     private final String bootstrap;
     private final ExitstreamServer server;
@@ -51,13 +52,13 @@ final class LiveLoop implements AutoCloseable {
     }
 
     /**
-     * Starts server and re-scheduler, then traffic; skips the test without ../shared.
+     * Starts server and re-scheduler, then traffic.
      *
      * @param rescheduleFlags as {@code exitstream reschedule} takes them
      */
     static LiveLoop start(String bootstrap, Path stateDir, String... rescheduleFlags)
             throws InterruptedException {
-        Path model = SharedFixtures.stories260K();
+        Path model = ShippedModel.dir();
         Torch.setThreads(1);
         RescheduleOptions options = CommandLine.populateCommand(new RescheduleOptions(
                 Duration.ofSeconds(60), Duration.ofSeconds(10), () -> stateDir),

@@ -3,10 +3,11 @@ package io.exitstream.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.Timestamp;
-import io.exitstream.engine.SharedFixtures;
+import io.exitstream.engine.ShippedModel;
 import io.exitstream.protos.ProtobufSerde;
 import io.exitstream.protos.Topics;
 import io.exitstream.protos.v1.TokenEvent;
+import io.exitstream.server.ExitstreamServer;
 import io.exitstream.testkit.Broker;
 import io.exitstream.testkit.KafkaBroker;
 import java.io.IOException;
@@ -67,7 +68,8 @@ class RescheduleCommandTest {
     @Timeout(value = 3, unit = TimeUnit.MINUTES)
     void decidesOnAClosedWindowOfTelemetryAndCountsIt(Broker broker, @TempDir Path state)
             throws Exception {
-        Path model = SharedFixtures.stories260K();
+        Path model = ShippedModel.dir();
+        String name = ExitstreamServer.modelName(model);
         int metricsPort;
         try (ServerSocket socket = new ServerSocket(0)) {
             metricsPort = socket.getLocalPort();
@@ -79,8 +81,8 @@ class RescheduleCommandTest {
                 "--metrics-port", Integer.toString(metricsPort)));
         command.start();
         try {
-            sendWindowOfFullModelTokens(broker.bootstrapServers());
-            String rejected = "exitstream_schedule_decisions_total{model=\"stories260K\","
+            sendWindowOfFullModelTokens(broker.bootstrapServers(), name);
+            String rejected = "exitstream_schedule_decisions_total{model=\"" + name + "\","
                     + "outcome=\"rejected\"} 1.0";
             assertThat(awaitMetrics(metricsPort, rejected)).contains(rejected);
         } finally {
@@ -90,11 +92,11 @@ class RescheduleCommandTest {
     }
 
     /**
-     * 40 tokens of stories260K's full model in the current 10 s window, where layer 2 has the
-     * least block influence, then one token 10 s later that closes the window. Skipping layer 2
-     * of stories260K costs far more agreement than the default budget allows.
+     * 40 tokens of the shipped model's full 8 layers in the current 10 s window, where layers 1
+     * and 2 have the least block influence, then one token 10 s later that closes the window.
+     * Skipping two of its early layers costs far more agreement than the default budget allows.
      */
-    private static void sendWindowOfFullModelTokens(String bootstrap) {
+    private static void sendWindowOfFullModelTokens(String bootstrap, String model) {
         Properties config = new Properties();
         config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         long now = System.currentTimeMillis();
@@ -103,15 +105,16 @@ class RescheduleCommandTest {
                 Serdes.String().serializer(), ProtobufSerde.tokenEvents().serializer())) {
             for (int i = 0; i <= 40; i++) {
                 long millis = i < 40 ? start + 100L * i : start + 10_500;
-                TokenEvent.Builder event = TokenEvent.newBuilder().setModelId("stories260K")
-                        .setExitLayer(4).setLayersExecuted(5).setConfidence(Float.NaN)
+                TokenEvent.Builder event = TokenEvent.newBuilder().setModelId(model)
+                        .setExitLayer(7).setLayersExecuted(8).setConfidence(Float.NaN)
                         .setStepLatencyNanos(6_000_000).setBatchSize(1)
                         .setTime(Timestamp.newBuilder().setSeconds(millis / 1000)
                                 .setNanos((int) (millis % 1000) * 1_000_000));
-                for (float influence : new float[] {0.9f, 0.3f, 0.05f, 0.1f, 0.8f}) {
+                for (float influence : new float[] {0.9f, 0.1f, 0.05f, 0.3f, 0.3f, 0.3f, 0.3f,
+                    0.8f}) {
                     event.addBlockInfluence(influence);
                 }
-                producer.send(new ProducerRecord<>(Topics.TELEMETRY, "stories260K",
+                producer.send(new ProducerRecord<>(Topics.TELEMETRY, model,
                         event.build()));
             }
             producer.flush();

@@ -2,7 +2,7 @@ package io.exitstream.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.exitstream.engine.SharedFixtures;
+import io.exitstream.engine.ShippedModel;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -55,7 +55,7 @@ class ServeCommandTest {
     @Test
     void aKafkaSettingKafkaRefusesIsOneLineAndExitCode1(@TempDir Path tmp) throws Exception {
         Path config = Files.writeString(tmp.resolve("client.properties"), "buffer.memory=lots\n");
-        CliRun run = CliRun.of("serve", "--model", SharedFixtures.stories260K().toString(),
+        CliRun run = CliRun.of("serve", "--model", ShippedModel.dir().toString(),
                 "--port", "0", "--kafka", "127.0.0.1:9", "--kafka-config", config.toString());
 
         assertThat(run.exitCode()).isEqualTo(1);
@@ -70,7 +70,7 @@ class ServeCommandTest {
         Path plan = Files.writeString(tmp.resolve("plan.json"),
                 "{\"version\": 2, \"skipped_layers\": [9], \"exit\": {\"type\": \"none\"}}");
 
-        CliRun run = CliRun.of("serve", "--model", SharedFixtures.stories260K().toString(),
+        CliRun run = CliRun.of("serve", "--model", ShippedModel.dir().toString(),
                 "--plan", plan.toString(), "--port", "0");
 
         assertThat(run.exitCode()).isEqualTo(1);

@@ -8,11 +8,12 @@ import io.exitstream.engine.plan.ExitPolicy;
 import io.exitstream.engine.runtime.LlamaModel;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Exit heads trained on text stories260K wrote itself, and a threshold certified on held-out
+ * Exit heads trained on text the shipped model wrote itself, and a threshold certified on held-out
  * sequences of it.
  */
 class CalibrationTest {
@@ -27,15 +28,18 @@ class CalibrationTest {
                 new ExitHeadTrainer.Options(4, 2, 3e-3f, 1)).train(Stories.model(),
                 split.train(), Progress.NONE);
 
-        assertThat(trained.heads().byLayer().keySet()).containsExactly(0, 1, 2, 3);
+        // A head after every layer but the last, which has the model's own.
+        List<Integer> exits = IntStream.range(0, Stories.layers() - 1).boxed().toList();
+        assertThat(trained.heads().byLayer().keySet()).containsExactlyElementsOf(exits);
         for (ExitHead head : trained.heads().byLayer().values()) {
             assertThat(head.rank()).isEqualTo(4);
-            assertThat(head.dim()).isEqualTo(64);
+            assertThat(head.dim()).isEqualTo(Stories.weights().config().dim());
         }
         // Deeper exits are closer to the full model.
         List<ExitHeadTrainer.LayerStats> stats = trained.stats();
-        assertThat(stats.get(3).kl()).isLessThan(stats.get(0).kl());
-        assertThat(stats.get(3).agreement()).isGreaterThan(stats.get(0).agreement());
+        ExitHeadTrainer.LayerStats deepest = stats.get(stats.size() - 1);
+        assertThat(deepest.kl()).isLessThan(stats.get(0).kl());
+        assertThat(deepest.agreement()).isGreaterThan(stats.get(0).agreement());
 
         Path file = dir.resolve("model.exits.safetensors");
         trained.heads().write(file);
@@ -47,7 +51,7 @@ class CalibrationTest {
             ThresholdCalibration.Target target = new ThresholdCalibration.Target(0.9, 0.1);
             try (PlanEvaluator heldOut = new PlanEvaluator(model, split.heldOut())) {
                 ThresholdCalibration.Result result = ThresholdCalibration.calibrate(heldOut,
-                        Stories.weights().finalNorm(), List.of(0, 1, 2, 3), 0, target, 1,
+                        Stories.weights().finalNorm(), exits, 0, target, 1,
                         Progress.NONE);
 
                 assertThat(result.plan()).isNotNull();
@@ -61,13 +65,13 @@ class CalibrationTest {
                 ThresholdCalibration.Test strictest = tests.get(0);
                 assertThat(strictest.quality()).isSameAs(heldOut.fullQuality());
                 PlanEvaluator.Quality scored = heldOut.quality(ThresholdCalibration.plan(
-                        List.of(0, 1, 2, 3), 0, strictest.threshold(), 1));
-                assertThat(scored.meanLayers()).isEqualTo(5.0);
+                        exits, 0, strictest.threshold(), 1));
+                assertThat(scored.meanLayers()).isEqualTo(Stories.layers());
                 assertThat(scored.agreement()).isEqualTo(1.0);
 
                 PlanEvaluator.Quality quality = heldOut.quality(result.plan());
                 assertThat(quality.agreement()).isGreaterThanOrEqualTo(0.9);
-                assertThat(quality.meanLayers()).isLessThanOrEqualTo(5.0);
+                assertThat(quality.meanLayers()).isLessThanOrEqualTo(Stories.layers());
             }
         }
     }

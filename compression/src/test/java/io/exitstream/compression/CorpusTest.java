@@ -29,7 +29,7 @@ class CorpusTest {
 
         assertThat(byParagraph.sequences()).hasSize(2);
         assertThat(byLine.sequences()).hasSize(3);
-        assertThat(byParagraph.sequences().get(0)[0]).isEqualTo(1);
+        assertThat(byParagraph.sequences().get(0)[0]).isEqualTo(Stories.tokenizer().bosId());
         assertThat(Corpus.read(lines, Stories.tokenizer(), 4).sequences())
                 .allSatisfy(s -> assertThat(s).hasSizeLessThanOrEqualTo(4));
     }
@@ -49,7 +49,7 @@ class CorpusTest {
         assertThat(again.sequences()).usingElementComparator(java.util.Arrays::compare)
                 .containsExactlyElementsOf(corpus.sequences());
         assertThat(corpus.sequences()).allSatisfy(s -> {
-            assertThat(s[0]).isEqualTo(1);
+            assertThat(s[0]).isEqualTo(Stories.tokenizer().bosId());
             assertThat(s).hasSizeBetween(2, 128);
         });
 

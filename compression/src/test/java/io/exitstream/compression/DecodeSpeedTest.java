@@ -7,17 +7,18 @@ import io.exitstream.engine.runtime.Generator;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** Timing greedy decodes of stories260K, and warming up before timing them. */
+/** Timing greedy decodes of the shipped model, and warming up before timing them. */
 class DecodeSpeedTest {
 
-    private static final List<int[]> PROMPTS = List.of(new int[] {1}, new int[] {1, 200});
+    private final int bos = Stories.tokenizer().bosId();
+    private final List<int[]> prompts = List.of(new int[] {bos}, new int[] {bos, 200});
 
     @Test
     void aRunTimesEveryTokenAfterThePrefillsOwn() {
         try (Generator generator = new Generator(Stories.model(), 2, 17)) {
-            DecodeSpeed.Run run = DecodeSpeed.time(generator, PROMPTS, 8);
+            DecodeSpeed.Run run = DecodeSpeed.time(generator, prompts, 8);
             assertThat(run.tokens()).isEqualTo(2 * 8);
-            assertThat(run.meanLayers()).isEqualTo(5.0);
+            assertThat(run.meanLayers()).isEqualTo(Stories.layers());
             assertThat(run.tokensPerSecond()).isPositive();
         }
     }
@@ -25,7 +26,7 @@ class DecodeSpeedTest {
     @Test
     void theWarmUpRunsUntilTheProcessHasDecodedForItsSeconds() {
         try (Generator generator = new Generator(Stories.model(), 2, 17)) {
-            Runnable run = () -> DecodeSpeed.time(generator, PROMPTS, 8);
+            Runnable run = () -> DecodeSpeed.time(generator, prompts, 8);
             double target = DecodeSpeed.decodingSeconds() + 0.3;
 
             int runs = DecodeSpeed.warmUp(run, target);
@@ -48,7 +49,7 @@ class DecodeSpeedTest {
             int[] runs = {0};
             double[] busyUntil = {0};
             Runnable run = () -> {
-                DecodeSpeed.time(generator, PROMPTS, 8);
+                DecodeSpeed.time(generator, prompts, 8);
                 if (++runs[0] <= 20) {
                     compiled[0] += 200;
                     busyUntil[0] = DecodeSpeed.decodingSeconds();
@@ -69,7 +70,7 @@ class DecodeSpeedTest {
         try (Generator generator = new Generator(Stories.model(), 2, 17)) {
             long[] compiled = {0};
             Runnable run = () -> {
-                DecodeSpeed.time(generator, PROMPTS, 8);
+                DecodeSpeed.time(generator, prompts, 8);
                 compiled[0] += 200;
             };
             double start = DecodeSpeed.decodingSeconds();

@@ -8,7 +8,7 @@ import io.exitstream.engine.plan.ExitPolicy;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The evaluator against the full model on stories260K's own text. */
+/** The evaluator against the full model on the shipped model's own text. */
 class PlanEvaluatorTest {
 
     @Test
@@ -20,7 +20,7 @@ class PlanEvaluatorTest {
 
             assertThat(full.agreement()).isEqualTo(1.0);
             assertThat(full.disagreements()).isZero();
-            assertThat(full.meanLayers()).isEqualTo(5.0);
+            assertThat(full.meanLayers()).isEqualTo(Stories.layers());
             assertThat(full.tokens()).isEqualTo(Stories.generated().predictions());
             // Decoded one token at a time here, in one prefill pass per sequence there.
             assertThat(full.perplexity()).isCloseTo(prefillPerplexity,
@@ -35,7 +35,7 @@ class PlanEvaluatorTest {
             PlanEvaluator.Quality skip = evaluator.quality(
                     new ExecutionPlan(1, List.of(2), new ExitPolicy.None()));
 
-            assertThat(skip.meanLayers()).isEqualTo(4.0);
+            assertThat(skip.meanLayers()).isEqualTo(Stories.layers() - 1);
             assertThat(skip.agreement()).isLessThan(1.0).isGreaterThan(0.2);
             assertThat(skip.perplexityChange()).isPositive();
         }

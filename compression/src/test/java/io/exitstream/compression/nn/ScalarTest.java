@@ -8,8 +8,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import io.exitstream.engine.GarbageCollection;
-import io.exitstream.engine.SharedFixtures;
-import io.exitstream.engine.checkpoint.ModelFormat;
+import io.exitstream.engine.ShippedModel;
 import io.exitstream.engine.model.LlamaWeights;
 import java.nio.ByteBuffer;
 import java.util.List;
@@ -36,8 +35,8 @@ class ScalarTest {
     @Test
     void theLanguageModelsGradientsIgnoreACollectionBetweenForwardAndBackward()
             throws Exception {
-        LlamaWeights weights = ModelFormat.load(SharedFixtures.stories260K());
-        int[] tokens = {1, 403, 407, 261, 378, 297, 432, 280, 500, 30, 290};
+        LlamaWeights weights = ShippedModel.weights();
+        int[] tokens = ShippedModel.tokenizer().encode(TorchLlamaTest.TEXT, true, false);
         assertThat(gradients(weights, tokens, true))
                 .isDeepEqualTo(gradients(weights, tokens, false));
     }

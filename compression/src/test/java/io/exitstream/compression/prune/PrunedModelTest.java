@@ -11,7 +11,7 @@ import io.exitstream.compression.Corpus;
 import io.exitstream.compression.ModelFiles;
 import io.exitstream.compression.Progress;
 import io.exitstream.compression.nn.TorchLlama;
-import io.exitstream.engine.SharedFixtures;
+import io.exitstream.engine.ShippedModel;
 import io.exitstream.engine.checkpoint.ModelFormat;
 import io.exitstream.engine.model.LayerShape;
 import io.exitstream.engine.model.LlamaWeights;
@@ -22,7 +22,7 @@ import io.exitstream.engine.runtime.KvCache;
 import io.exitstream.engine.runtime.LlamaModel;
 import io.exitstream.engine.runtime.Torch;
 import io.exitstream.engine.sampling.SamplingParams;
-import io.exitstream.engine.tokenizer.TokenizerFiles;
+import io.exitstream.engine.tokenizer.Tokenizer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -33,22 +33,26 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Pruned stories260K models saved to disk load in the engine and compute what was pruned. */
+/**
+ * Pruned copies of the shipped model saved to disk load in the engine and compute what was
+ * pruned.
+ */
 class PrunedModelTest {
 
-    private static final int[] PROMPT = {1, 403, 407, 261, 378, 297, 432, 280};
-
+    private static int[] prompt;
     private static LlamaWeights dense;
     private static ActivationStats stats;
 
     @BeforeAll
     static void calibrate() {
         Torch.setThreads(1);
-        dense = ModelFormat.load(SharedFixtures.stories260K());
+        // A copy of its own: pruning must not touch the weights other tests share.
+        dense = ModelFormat.load(ShippedModel.dir());
+        Tokenizer tokenizer = ShippedModel.tokenizer();
+        prompt = tokenizer.encode("Once upon a time, Tom had a", true, false);
         Corpus corpus;
         try (LlamaModel model = LlamaModel.load(dense)) {
-            corpus = Corpus.generate(model, TokenizerFiles.load(SharedFixtures.stories260K(),
-                    null, 512), 4, 32, 1);
+            corpus = Corpus.generate(model, tokenizer, 4, 32, 1);
         }
         stats = Calibration.collect(dense, corpus, Progress.NONE);
     }
@@ -57,10 +61,13 @@ class PrunedModelTest {
     void ffnPrunedModelRoundTripsWithIdenticalLogits(@TempDir Path dir) {
         PruneResult result = Pruner.prune(dense,
                 new PruneTarget(Criterion.FFN_WANDA, 0.2, null), stats);
-        assertThat(result.weights().config().hiddenDim()).isEqualTo(172 - 54);
+        // 20% of the parameters at 3 x dim x layers per neuron taken from every layer.
+        ModelConfig c = dense.config();
+        long neurons = Math.round(0.2 * c.parameterCount() / (3.0 * c.dim() * c.layers()));
+        assertThat(result.weights().config().hiddenDim()).isEqualTo(c.hiddenDim() - neurons);
         assertThat(result.report().get("removed_fraction").getAsDouble()).isBetween(0.19, 0.21);
 
-        ModelFiles.write(result.weights(), SharedFixtures.stories260K(), null, dir);
+        ModelFiles.write(result.weights(), ShippedModel.dir(), null, dir);
         assertThat(dir.resolve("tokenizer.json")).exists();
         LlamaWeights loaded = ModelFormat.load(dir);
         assertThat(loaded.config()).isEqualTo(result.weights().config());
@@ -72,30 +79,38 @@ class PrunedModelTest {
 
     @Test
     void headPruningRemovesTheWeakestGroupsAcrossLayersAndRoundTrips(@TempDir Path dir) {
-        // 10% of 260032 parameters at 3072 per key/value head with its 2 query heads: 8 groups.
+        // 10% of the parameters in groups of a key/value head with its query heads, each
+        // (2 x group + 2) x headSize x dim parameters.
+        ModelConfig d = dense.config();
+        long groupParameters = (2L * d.groupSize() + 2) * d.headSize() * d.dim();
+        int removedGroups = (int) Math.round(0.1 * d.parameterCount() / groupParameters);
+        assertThat(removedGroups).as("groups removed").isGreaterThan(1);
         PruneResult result = Pruner.prune(dense, new PruneTarget(Criterion.HEADS, 0.1, null),
                 stats);
         ModelConfig c = result.weights().config();
         int[] heads = c.layerShapes().stream().mapToInt(LayerShape::heads).toArray();
-        assertThat(IntStream.of(heads).sum()).isEqualTo(40 - 16);
-        assertThat(IntStream.of(heads).boxed()).allSatisfy(h -> assertThat(h).isBetween(2, 8));
+        assertThat(IntStream.of(heads).sum())
+                .isEqualTo(d.layers() * d.heads() - removedGroups * d.groupSize());
+        assertThat(IntStream.of(heads).boxed()).allSatisfy(h ->
+                assertThat(h).isBetween(d.groupSize(), d.heads()));
         assertThat(IntStream.of(heads).distinct().count()).as("head counts differ by layer")
                 .isGreaterThan(1);
         assertThat(c.layerShapes()).allSatisfy(shape -> {
-            assertThat(shape.groupSize()).isEqualTo(2);
-            assertThat(shape.hiddenDim()).isEqualTo(172);
+            assertThat(shape.groupSize()).isEqualTo(d.groupSize());
+            assertThat(shape.hiddenDim()).isEqualTo(d.hiddenDim());
         });
         assertThat(result.report().get("removed_fraction").getAsDouble())
-                .isCloseTo(8 * 3072 / 260032.0, within(1e-9));
+                .isCloseTo((double) removedGroups * groupParameters / d.parameterCount(),
+                        within(1e-9));
 
         // Every removed group scores no higher than any kept group that was not its layer's
         // only protection (each layer's best group always stays).
         List<HeadPruning.Group> groups = HeadPruning.groups(dense, stats);
-        int[][] kept = HeadPruning.keep(dense.config(), groups, 8);
+        int[][] kept = HeadPruning.keep(d, groups, removedGroups);
         double highestRemoved = groups.stream()
                 .filter(g -> IntStream.of(kept[g.layer()]).noneMatch(k -> k == g.index()))
                 .mapToDouble(HeadPruning.Group::score).max().orElseThrow();
-        for (int l = 0; l < 5; l++) {
+        for (int l = 0; l < d.layers(); l++) {
             int layer = l;
             List<HeadPruning.Group> keptHere = groups.stream().filter(g -> g.layer() == layer
                     && IntStream.of(kept[layer]).anyMatch(k -> k == g.index()))
@@ -104,7 +119,7 @@ class PrunedModelTest {
                     assertThat(g.score()).isGreaterThanOrEqualTo(highestRemoved));
         }
 
-        ModelFiles.write(result.weights(), SharedFixtures.stories260K(), null, dir);
+        ModelFiles.write(result.weights(), ShippedModel.dir(), null, dir);
         LlamaWeights loaded = ModelFormat.load(dir);
         assertThat(loaded.config()).isEqualTo(c);
         try (LlamaModel inMemory = LlamaModel.load(result.weights());
@@ -112,13 +127,13 @@ class PrunedModelTest {
                 Generator generator = new Generator(fromDisk, 1, 64)) {
             float[] logits = prefillLogits(inMemory);
             assertThat(prefillLogits(fromDisk)).containsExactly(logits);
-            var sequence = generator.generate(new GenerationRequest(PROMPT,
+            var sequence = generator.generate(new GenerationRequest(prompt,
                     SamplingParams.greedy(), 20, new int[0]), token -> { });
             assertThat(sequence.generatedCount()).isEqualTo(20);
             // Distillation's training graph computes the same narrow model.
             try (NDManager manager = NDManager.newBaseManager();
                     TorchLlama llama = TorchLlama.of(loaded, manager)) {
-                NDArray ids = manager.create(PROMPT, new Shape(1, PROMPT.length));
+                NDArray ids = manager.create(prompt, new Shape(1, prompt.length));
                 float[] all = llama.forward(ids, TorchLlama.Probe.NONE).toFloatArray();
                 float[] last = Arrays.copyOfRange(all, all.length - logits.length, all.length);
                 for (int v = 0; v < logits.length; v++) {
@@ -135,12 +150,13 @@ class PrunedModelTest {
         PruneResult both = Pruner.prune(heads.weights(),
                 new PruneTarget(Criterion.FFN_MAGNITUDE, null, 72), null);
         assertThat(both.weights().config().layerShapes()).allSatisfy(shape ->
-                assertThat(shape.hiddenDim()).isEqualTo(100));
+                assertThat(shape.hiddenDim()).isEqualTo(dense.config().hiddenDim() - 72));
         assertThat(both.weights().config().layerShapes().stream().map(LayerShape::heads))
                 .containsExactlyElementsOf(heads.weights().config().layerShapes().stream()
                         .map(LayerShape::heads).toList());
         try (LlamaModel model = LlamaModel.load(both.weights())) {
-            assertThat(prefillLogits(model)).hasSize(512).doesNotContain(Float.NaN);
+            assertThat(prefillLogits(model)).hasSize(dense.config().vocabSize())
+                    .doesNotContain(Float.NaN);
         }
     }
 
@@ -150,18 +166,18 @@ class PrunedModelTest {
                 stats);
         int[] kept = result.report().getAsJsonArray("kept_layers").asList().stream()
                 .mapToInt(e -> e.getAsInt()).toArray();
-        assertThat(kept).hasSize(4);
-        ModelFiles.write(result.weights(), SharedFixtures.stories260K(), null, dir);
+        assertThat(kept).hasSize(dense.config().layers() - 1);
+        ModelFiles.write(result.weights(), ShippedModel.dir(), null, dir);
         try (LlamaModel pruned = LlamaModel.load(ModelFormat.load(dir));
                 LlamaModel full = LlamaModel.load(dense)) {
-            assertThat(pruned.config().layers()).isEqualTo(4);
+            assertThat(pruned.config().layers()).isEqualTo(dense.config().layers() - 1);
             // Running the dense model through the kept layers is what the pruned model is.
             try (KvCache cache = full.newCache(1, 16)) {
                 assertThat(prefillLogits(pruned))
-                        .containsExactly(full.prefill(cache, 0, 0, PROMPT, kept));
+                        .containsExactly(full.prefill(cache, 0, 0, prompt, kept));
             }
             try (Generator generator = new Generator(pruned, 1, 64)) {
-                var sequence = generator.generate(new GenerationRequest(PROMPT,
+                var sequence = generator.generate(new GenerationRequest(prompt,
                         SamplingParams.greedy(), 20, new int[0]), token -> { });
                 assertThat(sequence.generatedCount()).isEqualTo(20);
             }
@@ -187,7 +203,7 @@ class PrunedModelTest {
             }
             assertThat(zeros).isEqualTo(2);
         }
-        ModelFiles.write(twoFour.weights(), SharedFixtures.stories260K(), null, dir);
+        ModelFiles.write(twoFour.weights(), ShippedModel.dir(), null, dir);
         ModelFiles.writeJson(twoFour.report(), dir.resolve("pruning.json"));
         assertThat(Files.readString(dir.resolve("pruning.json")))
                 .contains("\"sparsity_per_projection\"");
@@ -196,7 +212,7 @@ class PrunedModelTest {
 
     private static float[] prefillLogits(LlamaModel model) {
         try (KvCache cache = model.newCache(1, 16)) {
-            return model.prefill(cache, 0, 0, PROMPT);
+            return model.prefill(cache, 0, 0, prompt);
         }
     }
 }

@@ -9,8 +9,8 @@ class DraftProbeTest {
 
     @Test
     void draftsFromTheLastKeptLayerAreAlwaysAcceptedAndShallowerOnesLessOften() {
-        DraftProbe probe = Stories260KProbe.drafts();
-        int last = Stories260KProbe.model().config().layers() - 1;
+        DraftProbe probe = ShippedModelProbe.drafts();
+        int last = ShippedModelProbe.model().config().layers() - 1;
 
         assertThat(probe.rate(List.of(), last)).isEqualTo(1.0);
         assertThat(probe.rate(List.of(), 0)).isLessThan(probe.rate(List.of(), last - 1));
@@ -20,6 +20,6 @@ class DraftProbeTest {
 
     @Test
     void aSkippedLayerCannotDraft() {
-        assertThat(Stories260KProbe.drafts().rate(List.of(2), 2)).isNaN();
+        assertThat(ShippedModelProbe.drafts().rate(List.of(2), 2)).isNaN();
     }
 }

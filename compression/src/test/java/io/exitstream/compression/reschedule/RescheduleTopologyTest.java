@@ -154,7 +154,7 @@ class RescheduleTopologyTest {
     void aTooAggressiveCandidateIsRejectedByTheRealModelWithItsReasons() {
         // Allow skipping every middle layer: the planner takes layers 2, 3 and 1.
         start(new PlannerLimits(3, 1.0, 1, 0), GateBudget.defaults(),
-                Stories260KProbe.evaluator()::quality);
+                ShippedModelProbe.evaluator()::quality);
         send(Telemetry.fullModelTraffic(0, 40));
         closeWindowStartingAt(0);
 

@@ -5,39 +5,35 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import com.google.gson.JsonObject;
+import io.exitstream.compression.Stories;
 import io.exitstream.compression.nn.TorchLlama.MatmulPrecision;
 import io.exitstream.compression.nn.TrainingCheckpoint;
 import io.exitstream.engine.GarbageCollection;
-import io.exitstream.engine.SharedFixtures;
+import io.exitstream.engine.ShippedModel;
 import io.exitstream.engine.model.LlamaWeights;
 import io.exitstream.engine.model.ModelConfig;
 import io.exitstream.engine.runtime.Torch;
 import io.exitstream.engine.tokenizer.Tokenizer;
-import io.exitstream.engine.tokenizer.TokenizerFiles;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A tiny Llama trained from scratch on three real TinyStories stories with stories260K's
+ * A tiny Llama trained from scratch on three stories the shipped model wrote, with its
  * tokenizer: it learns them, exits train where the recipe asks, and a resumed run matches.
  */
 class LayerSkipTrainerTest {
 
-    private static final ModelConfig TINY = ModelConfig.llama2c(32, 64, 4, 4, 2, 512, 32, true);
-
+    private static ModelConfig tiny;
     private static TokenWindows train;
 
     @BeforeAll
-    static void data() throws Exception {
+    static void data() {
         Torch.setThreads(1);
-        Tokenizer tokenizer = TokenizerFiles.load(SharedFixtures.stories260K(), null, 512);
-        List<String> stories = Files.readAllLines(
-                SharedFixtures.shared().resolve("data/tinystories-valid-sample.txt"));
-        train = TokenWindows.pack(stories.subList(0, 3), tokenizer, 32, 1);
+        Tokenizer tokenizer = ShippedModel.tokenizer();
+        tiny = ModelConfig.llama2c(32, 64, 4, 4, 2, tokenizer.vocabSize(), 32, true);
+        train = TokenWindows.pack(Stories.texts(3), tokenizer, 32, 1);
     }
 
     private static LayerSkipOptions options(int steps, double layerDrop, double exitScale) {
@@ -51,7 +47,7 @@ class LayerSkipTrainerTest {
     }
 
     private static double[] trainAndScore(LayerSkipOptions options) {
-        try (LayerSkipTrainer trainer = new LayerSkipTrainer(Initialization.of(TINY, 7), null,
+        try (LayerSkipTrainer trainer = new LayerSkipTrainer(Initialization.of(tiny, 7), null,
                 options)) {
             trainer.train(train, options.steps(), step -> { });
             return trainer.heldOutLoss(train, train.count());
@@ -61,7 +57,7 @@ class LayerSkipTrainerTest {
     @Test
     void trainingFromScratchLearnsItsText() {
         double[] losses = trainAndScore(options(200, 0.1, 0.5));
-        assertThat(losses[TINY.layers() - 1]).isLessThan(2.5);
+        assertThat(losses[tiny.layers() - 1]).isLessThan(2.5);
     }
 
     @Test
@@ -69,7 +65,7 @@ class LayerSkipTrainerTest {
         double[] float32 = trainAndScore(options(200, 0.1, 0.5));
         double[] bfloat16 = trainAndScore(options(200, 0.1, 0.5, MatmulPrecision.BFLOAT16));
         assertThat(bfloat16).isNotEqualTo(float32);
-        for (int l = 0; l < TINY.layers(); l++) {
+        for (int l = 0; l < tiny.layers(); l++) {
             assertThat(bfloat16[l]).as("exit %d", l).isCloseTo(float32[l], within(0.1));
         }
     }
@@ -80,7 +76,7 @@ class LayerSkipTrainerTest {
         double[] lastLayerOnly = trainAndScore(options(200, 0, 0));
         // Layer 1's output read through the shared head: trained for it, it predicts well.
         assertThat(withExits[1]).isLessThan(lastLayerOnly[1] - 0.3);
-        assertThat(withExits[1]).isLessThan(withExits[TINY.layers() - 1] + 1);
+        assertThat(withExits[1]).isLessThan(withExits[tiny.layers() - 1] + 1);
     }
 
     @Test
@@ -88,13 +84,13 @@ class LayerSkipTrainerTest {
         LayerSkipOptions options = options(6, 0.5, 1);
         double[] uninterrupted;
         LlamaWeights uninterruptedWeights;
-        try (LayerSkipTrainer whole = new LayerSkipTrainer(Initialization.of(TINY, 7), null,
+        try (LayerSkipTrainer whole = new LayerSkipTrainer(Initialization.of(tiny, 7), null,
                 options)) {
             whole.train(train, options.steps(), step -> { });
             uninterrupted = whole.heldOutLoss(train, train.count());
             uninterruptedWeights = whole.weights();
         }
-        try (LayerSkipTrainer first = new LayerSkipTrainer(Initialization.of(TINY, 7), null,
+        try (LayerSkipTrainer first = new LayerSkipTrainer(Initialization.of(tiny, 7), null,
                 options)) {
             first.train(train, 3, step -> { });
             TrainingCheckpoint.save(out, first.weights(), first.optimizerState(),
@@ -138,7 +134,7 @@ class LayerSkipTrainerTest {
     void aTeacherWithAnotherVocabularyIsRefused() {
         LlamaWeights teacher = Initialization.of(
                 ModelConfig.llama2c(32, 64, 2, 4, 2, 256, 32, true), 1);
-        assertThatThrownBy(() -> new LayerSkipTrainer(Initialization.of(TINY, 7), teacher,
+        assertThatThrownBy(() -> new LayerSkipTrainer(Initialization.of(tiny, 7), teacher,
                 options(1, 0, 1))).hasMessageContaining("same tokenizer");
     }
 }
