@@ -6,6 +6,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import io.exitstream.engine.CpuAssumptions;
 import io.exitstream.engine.checkpoint.ModelFormat;
 import io.exitstream.engine.exits.ExitHead;
 import io.exitstream.engine.exits.ExitHeads;
@@ -70,6 +71,7 @@ class BenchAndSynthCommandTest {
 
     @Test
     void benchReportsTheWeightTypeItRanWith() {
+        CpuAssumptions.assumeBfloat16();
         CliRun run = CliRun.of("bench", "--shape", TINY, "--warm-up", "0",
                 "--batch", "2", "--tokens", "4",
                 "--prompt-tokens", "4", "--runs", "1", "--weights", "bf16");

@@ -2,6 +2,7 @@ package io.exitstream.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.exitstream.engine.ShippedModel;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -32,11 +33,13 @@ class CpuFeaturesCommandTest {
     @Test
     void bfloat16WeightsOnAnAvx2MachineAreOneLineAndExitOne() {
         System.setProperty("exitstream.cpu.flags", AVX2_ONLY);
+        String model = ShippedModel.dir().toString();
         String[][] commands = {
-            {"generate", "--weights", "bfloat16", "-n", "2"},
-            {"bench", "--weights", "bfloat16", "--tokens", "2", "--runs", "1", "--warm-up", "0"},
+            {"generate", "--model", model, "--weights", "bfloat16", "-n", "2"},
+            {"bench", "--model", model, "--weights", "bfloat16", "--tokens", "2", "--runs", "1",
+                "--warm-up", "0"},
             // Refused before the server starts: it would otherwise stay up without a model.
-            {"serve", "--weights", "bfloat16", "--port", "0"},
+            {"serve", "--model", model, "--weights", "bfloat16", "--port", "0"},
         };
         for (String[] args : commands) {
             String command = args[0];

@@ -7,6 +7,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.exitstream.compression.nn.TrainingCheckpoint;
 import io.exitstream.compression.train.JsonLines;
+import io.exitstream.engine.CpuAssumptions;
 import io.exitstream.engine.ShippedModel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -63,6 +64,7 @@ class TrainCommandTest {
 
     @Test
     void trainsWithBfloat16ProductsAndSaysSoInItsReport() throws Exception {
+        CpuAssumptions.assumeBfloat16();
         Path out = tmp.resolve("bfloat16");
         CliRun run = train(out, "32", "--matmul", "bfloat16");
         assertThat(run.exitCode()).as(run.err()).isZero();

@@ -8,6 +8,7 @@ import com.google.gson.JsonObject;
 import io.exitstream.compression.Stories;
 import io.exitstream.compression.nn.TorchLlama.MatmulPrecision;
 import io.exitstream.compression.nn.TrainingCheckpoint;
+import io.exitstream.engine.CpuAssumptions;
 import io.exitstream.engine.GarbageCollection;
 import io.exitstream.engine.ShippedModel;
 import io.exitstream.engine.model.LlamaWeights;
@@ -62,6 +63,7 @@ class LayerSkipTrainerTest {
 
     @Test
     void bfloat16ProductsLearnTheTextAsFloat32OnesDo() {
+        CpuAssumptions.assumeBfloat16();
         double[] float32 = trainAndScore(options(200, 0.1, 0.5));
         double[] bfloat16 = trainAndScore(options(200, 0.1, 0.5, MatmulPrecision.BFLOAT16));
         assertThat(bfloat16).isNotEqualTo(float32);
