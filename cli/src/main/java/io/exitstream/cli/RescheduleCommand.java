@@ -58,9 +58,15 @@ final class RescheduleCommand implements Callable<Integer> {
     private RescheduleOptions reschedule;
 
     @Option(names = "--metrics-port", paramLabel = "PORT",
-            description = "Serve Prometheus metrics at http://127.0.0.1:PORT/metrics (default:"
-                    + " none).")
+            description = "Serve Prometheus metrics at http://HOST:PORT/metrics, HOST from"
+                    + " --metrics-host (default: none).")
     private Integer metricsPort;
+
+    @Option(names = "--metrics-host", defaultValue = "127.0.0.1", paramLabel = "HOST",
+            description = "Address the metrics endpoint listens on; 0.0.0.0 where Prometheus"
+                    + " scrapes from elsewhere, as in a Kubernetes pod (default:"
+                    + " ${DEFAULT-VALUE}).")
+    private String metricsHost;
 
     @Mixin
     private RuntimeOptions runtime;
@@ -96,7 +102,7 @@ final class RescheduleCommand implements Callable<Integer> {
         }, "exitstream-reschedule-stop");
         try {
             metrics = metricsPort == null ? null
-                    : MetricsEndpoint.start("127.0.0.1", metricsPort, registry);
+                    : MetricsEndpoint.start(metricsHost, metricsPort, registry);
             Runtime.getRuntime().addShutdownHook(stop);
             System.err.printf("reschedule: model %s, %d ms windows, application %s on %s%s%n",
                     live.modelId(), reschedule.window().toMillis(), live.applicationId(),
