@@ -7,6 +7,9 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import io.exitstream.protos.Topics;
+import io.exitstream.testkit.Broker;
+import io.exitstream.testkit.KafkaBroker;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -28,6 +31,11 @@ import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,10 +44,14 @@ import org.junit.jupiter.api.io.TempDir;
  * Every PromQL expression of every dashboard panel and variable in {@code grafana/dashboards},
  * and every rule in {@code grafana/rules}, evaluated by a real Prometheus (Debian's, from the
  * PATH) that scrapes a real server under a little traffic: each must parse, and each one over
- * metrics the server serves must return data. Skipped, saying so, where no {@code prometheus}
- * is installed ({@code .ci/run} installs it).
+ * metrics the server serves must return data. The server sends telemetry to a real broker and
+ * is sent one bad schedule record, so that the loop's server-side panels have data too; the
+ * re-scheduler's and Kafka Exporter's metrics are not scraped here, so their panels only have
+ * to parse. Skipped, saying so, where no {@code prometheus} is installed ({@code .ci/run}
+ * installs it).
  */
 @Timeout(300)
+@KafkaBroker
 class PrometheusQueriesTest {
 
     private static final String JOB = "exitstream-server";
@@ -53,20 +65,23 @@ class PrometheusQueriesTest {
     private int prometheusPort;
 
     @Test
-    void everyDashboardAndRuleExpressionParsesAndReturnsData(@TempDir Path dir)
+    void everyDashboardAndRuleExpressionParsesAndReturnsData(@TempDir Path dir, Broker broker)
             throws Exception {
         Path prometheus = onPath("prometheus");
         assumeTrue(prometheus != null, "skipped: no prometheus on the PATH (Debian: apt-get"
                 + " install prometheus; .ci/run does)");
         Path root = ShippedModelServer.model().getParent().getParent();
-        try (ShippedModelServer server = ShippedModelServer.start()) {
+        try (ShippedModelServer server = ShippedModelServer.start(
+                KafkaOptions.of(broker.bootstrapServers()))) {
             Process process = startPrometheus(prometheus, root, server.port(), dir);
             try {
                 awaitData("up{job=\"" + JOB + "\"} == 1", Duration.ofSeconds(60));
                 server.traffic(3);
+                sendUnreadableSchedule(broker.bootstrapServers());
                 // Rates need samples after the traffic too; rules need an evaluation.
                 awaitData("exitstream_api_responses_total{status=\"405\"}",
                         Duration.ofSeconds(30));
+                awaitData("exitstream_schedule_records_rejected_total", Duration.ofSeconds(30));
                 Thread.sleep(3_000);
                 check(root, "127.0.0.1:" + server.port());
             } finally {
@@ -80,7 +95,8 @@ class PrometheusQueriesTest {
 
     private void check(Path root, String instance) throws Exception {
         Set<String> served = servedNames();
-        assertThat(served).contains("exitstream_tokens_generated_total", "jvm_threads_live_threads");
+        assertThat(served).contains("exitstream_tokens_generated_total", "jvm_threads_live_threads",
+                "exitstream_telemetry_sent_total", "exitstream_schedule_records_rejected_total");
         Map<String, String> expressions = dashboardExpressions(root.resolve("grafana/dashboards"));
         expressions.putAll(ruleExpressions());
         assertThat(expressions).hasSizeGreaterThan(40);
@@ -167,6 +183,16 @@ class PrometheusQueriesTest {
         }
         assertThat(groups).hasSize(2);
         return expressions;
+    }
+
+    /** A record on the schedules topic that is no SkipSchedule: the server counts it. */
+    private static void sendUnreadableSchedule(String bootstrap) throws Exception {
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap),
+                new StringSerializer(), new ByteArraySerializer())) {
+            producer.send(new ProducerRecord<>(Topics.SCHEDULES, ShippedModelServer.MODEL,
+                    new byte[] {(byte) 0xff, 1, 2})).get();
+        }
     }
 
     /** Every metric name Prometheus holds from the server's scrapes. */
