@@ -76,13 +76,14 @@ def main():
     parser.add_argument("--prometheus", required=True)
     parser.add_argument("--minutes", type=float, default=10)
     parser.add_argument("--step", type=int, default=5)
+    parser.add_argument("--end", type=float, help="unix time of the right edge (default: now)")
     parser.add_argument("--var", action="append", default=[])
     parser.add_argument("dashboard")
     parser.add_argument("png")
     args = parser.parse_args()
     variables = dict(v.split("=", 1) for v in args.var)
     board = json.load(open(args.dashboard))
-    end = time.time()
+    end = args.end or time.time()
     start = end - args.minutes * 60
     panels = board["panels"]
     cols = 2

@@ -3,6 +3,7 @@ package io.exitstream.cli;
 import io.exitstream.engine.model.LlamaWeights;
 import io.exitstream.engine.tokenizer.Tokenizer;
 import io.exitstream.server.ExitstreamServer;
+import io.exitstream.server.JvmMetrics;
 import io.exitstream.server.KafkaOptions;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -85,10 +86,13 @@ final class RescheduleCommand implements Callable<Integer> {
         String id = modelId != null ? modelId : ExitstreamServer.modelName(input.model);
         int seqLen = input.seqLen(weights);
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        // --max-skip is checked against the model's layers once it is loaded.
-        LiveRescheduler live = usage(() -> reschedule.start(id, weights, tokenizer, seqLen,
-                runtime.load(weights), bootstrap, kafka, registry));
-        return run(live, registry);
+        // The JVM dashboard shows the re-scheduler's JVM beside the servers'.
+        try (JvmMetrics jvm = JvmMetrics.bindTo(registry)) {
+            // --max-skip is checked against the model's layers once it is loaded.
+            LiveRescheduler live = usage(() -> reschedule.start(id, weights, tokenizer, seqLen,
+                    runtime.load(weights), bootstrap, kafka, registry));
+            return run(live, registry);
+        }
     }
 
     /** Runs until the process is stopped or the application fails. */

@@ -5,13 +5,6 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
-import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
-import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
-import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
-import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
@@ -49,7 +42,7 @@ public final class ServerMetrics implements AutoCloseable {
 
     private final PrometheusMeterRegistry registry =
             new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    private final JvmGcMetrics gc = new JvmGcMetrics();
+    private final JvmMetrics jvm;
     private final String model;
     private final Tags tags;
     /** Micrometer holds a function counter's source weakly: these keep them alive. */
@@ -103,13 +96,7 @@ public final class ServerMetrics implements AutoCloseable {
                 "Layers that ran for one generated token", 0, layers);
         exitLayer = integers("exitstream.token.exit.layer",
                 "Layer (from 0) whose output chose a generated token", 0, layers - 1);
-        new JvmMemoryMetrics().bindTo(registry);
-        gc.bindTo(registry);
-        new JvmThreadMetrics().bindTo(registry);
-        new ClassLoaderMetrics().bindTo(registry);
-        new ProcessorMetrics().bindTo(registry);
-        new UptimeMetrics().bindTo(registry);
-        new FileDescriptorMetrics().bindTo(registry);
+        jvm = JvmMetrics.bindTo(registry);
     }
 
     private static Duration[] millis(long... bounds) {
@@ -230,6 +217,6 @@ public final class ServerMetrics implements AutoCloseable {
     /** Stops listening for GC notifications. */
     @Override
     public void close() {
-        gc.close();
+        jvm.close();
     }
 }

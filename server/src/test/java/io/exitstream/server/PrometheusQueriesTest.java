@@ -106,7 +106,8 @@ class PrometheusQueriesTest {
         for (Map.Entry<String, String> entry : expressions.entrySet()) {
             String expr = entry.getValue()
                     .replace("$__rate_interval", "20s").replace("$__range", "5m")
-                    .replace("$model", ShippedModelServer.MODEL).replace("$instance", instance);
+                    .replace("$model", ShippedModelServer.MODEL).replace("$instance", instance)
+                    .replace("$job", JOB);
             JsonObject answer = query(expr);
             if (!"success".equals(answer.get("status").getAsString())) {
                 failures.add(entry.getKey() + ": " + answer.get("error") + " in " + expr);
