@@ -38,12 +38,14 @@ class UpCommandTest {
         String modelId = DefaultModel.NAME;
         int port = freePort();
         int kafkaPort = freePort();
+        int rescheduleMetricsPort = freePort();
         Process up = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java")
                 .toString(), "-Xmx1g", "-Dai.djl.offline=true", "-Dexitstream.home=" + home,
                 "-Djava.io.tmpdir=" + javaTmp,
                 "-cp", System.getProperty("java.class.path"), Exitstream.class.getName(),
                 "up", "--port", String.valueOf(port),
                 "--kafka-port", String.valueOf(kafkaPort), "--threads", "1",
+                "--reschedule-metrics-port", String.valueOf(rescheduleMetricsPort),
                 // The re-scheduler's flags, as reschedule takes them: short windows.
                 "--window", "2s", "--grace", "0s", "--calibration-sequences", "2")
                 .redirectErrorStream(true).redirectOutput(tmp.resolve("up.log").toFile())
@@ -72,6 +74,11 @@ class UpCommandTest {
             }
             assertThat(decisions).as("a decision on %s", Topics.DECISIONS).isNotEmpty()
                     .allSatisfy(d -> assertThat(d.getModelId()).isEqualTo(modelId));
+            // And counted where Prometheus scrapes the re-scheduler.
+            assertThat(http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                            + rescheduleMetricsPort + "/metrics")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body())
+                    .contains("exitstream_schedule_decisions_total{model=\"" + modelId + "\"");
             assertThat(javaTmp).as("up's temporary files while it runs")
                     .isDirectoryContaining(p -> p.getFileName().toString()
                             .startsWith("exitstream-up-streams"));
