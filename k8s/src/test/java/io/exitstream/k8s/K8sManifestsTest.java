@@ -261,7 +261,7 @@ class K8sManifestsTest {
                 .filter(dir -> !dir.isEmpty()).map(dir -> Path.of(dir, "kubectl"))
                 .filter(Files::isExecutable).findFirst().orElse(null);
         assumeTrue(kubectl != null, "skipped: no kubectl on the PATH to render the overlays"
-                + " (the manifest files themselves are parsed by everyManifestFileParsesAsItsType)");
+                + " (everyManifestFileParsesAsItsType still parses the manifest files)");
         Process process = new ProcessBuilder(kubectl.toString(), "kustomize",
                 K8S.resolve("overlays").resolve(overlay).toString())
                 .redirectError(ProcessBuilder.Redirect.PIPE).start();

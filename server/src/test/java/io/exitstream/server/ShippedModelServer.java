@@ -46,18 +46,12 @@ final class ShippedModelServer implements AutoCloseable {
                 + Path.of("").toAbsolutePath());
     }
 
-    /** Starts the server without Kafka and waits (at most 60 s) until it is ready. */
+    /** Starts the server and waits (at most 60 s) until it is ready. */
     static ShippedModelServer start() {
-        return start(null);
-    }
-
-    /** Starts the server, linked to Kafka unless {@code kafka} is null, and waits for it. */
-    static ShippedModelServer start(KafkaOptions kafka) {
         Path model = model();
         String plan = read(model.resolve("plans/confidence-0.95.json"));
         ServerOptions options = ServerOptions.of(model, null, "127.0.0.1", 0)
                 .withBatching(MAX_BATCH, 64, Duration.ofSeconds(30))
-                .withKafka(kafka)
                 .withPlan(config -> ExecutionPlan.parse(plan, config))
                 .withLoader(weights -> {
                     // One PyTorch thread: the model is small and the machine's cores shared.

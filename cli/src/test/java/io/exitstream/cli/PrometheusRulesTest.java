@@ -1,4 +1,4 @@
-package io.exitstream.server;
+package io.exitstream.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -32,7 +32,7 @@ class PrometheusRulesTest {
         promtool = PrometheusQueriesTest.onPath("promtool");
         assumeTrue(promtool != null, "skipped: no promtool on the PATH (Debian: apt-get install"
                 + " prometheus; .ci/run does)");
-        rules = ShippedModelServer.model().getParent().getParent().resolve("grafana/rules");
+        rules = UpProcess.checkout().resolve("grafana/rules");
     }
 
     @Test

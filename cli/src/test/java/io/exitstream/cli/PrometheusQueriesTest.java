@@ -1,4 +1,4 @@
-package io.exitstream.server;
+package io.exitstream.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -8,8 +8,6 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.exitstream.protos.Topics;
-import io.exitstream.testkit.Broker;
-import io.exitstream.testkit.KafkaBroker;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -27,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -43,18 +42,18 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Every PromQL expression of every dashboard panel and variable in {@code grafana/dashboards},
  * and every rule in {@code grafana/rules}, evaluated by a real Prometheus (Debian's, from the
- * PATH) that scrapes a real server under a little traffic: each must parse, and each one over
- * metrics the server serves must return data. The server sends telemetry to a real broker and
- * is sent one bad schedule record, so that the loop's server-side panels have data too; the
- * re-scheduler's and Kafka Exporter's metrics are not scraped here, so their panels only have
- * to parse. Skipped, saying so, where no {@code prometheus} is installed ({@code .ci/run}
+ * PATH) that scrapes {@code exitstream up} (server, broker, re-scheduler) under a little
+ * traffic: each must parse, and each one over metrics the processes serve must return data.
+ * The server is also sent one unreadable schedule record, so that its rejected-records panel
+ * has data. Only the Kafka Exporter's consumer lag is not scraped here: its panel only has to
+ * parse. Skipped, saying so, where no {@code prometheus} is installed ({@code .ci/run}
  * installs it).
  */
 @Timeout(300)
-@KafkaBroker
 class PrometheusQueriesTest {
 
     private static final String JOB = "exitstream-server";
+    private static final String RESCHEDULER_JOB = "exitstream-rescheduler";
     /** Names that look like metrics in an expression (PromQL functions are followed by "("). */
     private static final Pattern METRIC = Pattern.compile(
             "\\b((?:exitstream|jvm|process|system|kafka)_[a-z0-9_]+)\\b(?!\\s*\\()");
@@ -65,38 +64,53 @@ class PrometheusQueriesTest {
     private int prometheusPort;
 
     @Test
-    void everyDashboardAndRuleExpressionParsesAndReturnsData(@TempDir Path dir, Broker broker)
+    void everyDashboardAndRuleExpressionParsesAndReturnsData(@TempDir Path dir)
             throws Exception {
         Path prometheus = onPath("prometheus");
         assumeTrue(prometheus != null, "skipped: no prometheus on the PATH (Debian: apt-get"
                 + " install prometheus; .ci/run does)");
-        Path root = ShippedModelServer.model().getParent().getParent();
-        try (ShippedModelServer server = ShippedModelServer.start(
-                KafkaOptions.of(broker.bootstrapServers()))) {
-            Process process = startPrometheus(prometheus, root, server.port(), dir);
+        Path root = UpProcess.checkout();
+        // The confidence-exit plan: tokens leave at several layers, so the heatmap has rows.
+        UpProcess up = UpProcess.start(dir, Files.createDirectory(dir.resolve("java-tmp")),
+                "--plan", root.resolve("models/exitstream-stories-8L/plans/confidence-0.95.json")
+                        .toString());
+        try {
+            Process process = startPrometheus(prometheus, root, up, dir);
             try {
                 awaitData("up{job=\"" + JOB + "\"} == 1", Duration.ofSeconds(60));
-                server.traffic(3);
-                sendUnreadableSchedule(broker.bootstrapServers());
+                awaitData("up{job=\"" + RESCHEDULER_JOB + "\"} == 1", Duration.ofSeconds(30));
+                // Traffic until the re-scheduler has judged a candidate and Prometheus saw it.
+                long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+                while (!hasData("exitstream_schedule_candidate_agreement_count")) {
+                    assertThat(System.nanoTime()).as("no decision in 120 s").isLessThan(deadline);
+                    HttpResponse<String> reply = up.complete(16);
+                    assertThat(reply.statusCode()).as(reply.body()).isEqualTo(200);
+                }
+                assertThat(up.get(up.port, "/v1/completions").statusCode()).isEqualTo(405);
+                sendUnreadableSchedule(up.bootstrap());
                 // Rates need samples after the traffic too; rules need an evaluation.
                 awaitData("exitstream_api_responses_total{status=\"405\"}",
                         Duration.ofSeconds(30));
                 awaitData("exitstream_schedule_records_rejected_total", Duration.ofSeconds(30));
                 Thread.sleep(3_000);
-                check(root, "127.0.0.1:" + server.port());
+                check(root, "127.0.0.1:" + up.port);
             } finally {
                 process.destroy();
-                if (!process.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) {
+                if (!process.waitFor(20, TimeUnit.SECONDS)) {
                     process.destroyForcibly();
                 }
             }
+        } finally {
+            assertThat(up.stop()).as("up stops on SIGTERM").isTrue();
         }
     }
 
     private void check(Path root, String instance) throws Exception {
         Set<String> served = servedNames();
         assertThat(served).contains("exitstream_tokens_generated_total", "jvm_threads_live_threads",
-                "exitstream_telemetry_sent_total", "exitstream_schedule_records_rejected_total");
+                "exitstream_telemetry_sent_total", "exitstream_schedule_records_rejected_total",
+                "exitstream_schedule_decisions_total",
+                "exitstream_schedule_candidate_agreement_count");
         Map<String, String> expressions = dashboardExpressions(root.resolve("grafana/dashboards"));
         expressions.putAll(ruleExpressions());
         assertThat(expressions).hasSizeGreaterThan(40);
@@ -106,7 +120,7 @@ class PrometheusQueriesTest {
         for (Map.Entry<String, String> entry : expressions.entrySet()) {
             String expr = entry.getValue()
                     .replace("$__rate_interval", "20s").replace("$__range", "5m")
-                    .replace("$model", ShippedModelServer.MODEL).replace("$instance", instance)
+                    .replace("$model", DefaultModel.NAME).replace("$instance", instance)
                     .replace("$job", JOB);
             JsonObject answer = query(expr);
             if (!"success".equals(answer.get("status").getAsString())) {
@@ -118,7 +132,7 @@ class PrometheusQueriesTest {
             if (hasData) {
                 withData++;
             } else if (served.containsAll(needed) && !entry.getKey().startsWith("alert ")) {
-                failures.add(entry.getKey() + ": no data, though the server serves " + needed
+                failures.add(entry.getKey() + ": no data, though Prometheus holds " + needed
                         + ": " + expr);
             }
         }
@@ -138,7 +152,8 @@ class PrometheusQueriesTest {
         for (Path file : files) {
             JsonObject board = JsonParser.parseString(Files.readString(file)).getAsJsonObject();
             String name = file.getFileName().toString();
-            for (JsonElement variable : board.getAsJsonObject("templating").getAsJsonArray("list")) {
+            JsonArray variables = board.getAsJsonObject("templating").getAsJsonArray("list");
+            for (JsonElement variable : variables) {
                 JsonObject v = variable.getAsJsonObject();
                 if (v.get("type").getAsString().equals("query")) {
                     Matcher m = LABEL_VALUES.matcher(v.get("definition").getAsString());
@@ -191,14 +206,14 @@ class PrometheusQueriesTest {
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap),
                 new StringSerializer(), new ByteArraySerializer())) {
-            producer.send(new ProducerRecord<>(Topics.SCHEDULES, ShippedModelServer.MODEL,
+            producer.send(new ProducerRecord<>(Topics.SCHEDULES, DefaultModel.NAME,
                     new byte[] {(byte) 0xff, 1, 2})).get();
         }
     }
 
-    /** Every metric name Prometheus holds from the server's scrapes. */
+    /** Every metric name Prometheus holds from the scrapes of server and re-scheduler. */
     private Set<String> servedNames() throws Exception {
-        JsonObject answer = query("count by (__name__) ({job=\"" + JOB + "\"})");
+        JsonObject answer = query("count by (__name__) ({job=~\"exitstream-.*\"})");
         Set<String> names = new TreeSet<>();
         for (JsonElement series : answer.getAsJsonObject("data").getAsJsonArray("result")) {
             names.add(series.getAsJsonObject().getAsJsonObject("metric").get("__name__")
@@ -217,7 +232,7 @@ class PrometheusQueriesTest {
         return names;
     }
 
-    private Process startPrometheus(Path binary, Path root, int serverPort, Path dir)
+    private Process startPrometheus(Path binary, Path root, UpProcess up, Path dir)
             throws IOException {
         try (ServerSocket socket = new ServerSocket(0)) {
             prometheusPort = socket.getLocalPort();
@@ -233,8 +248,11 @@ class PrometheusQueriesTest {
                   - job_name: %s
                     static_configs:
                       - targets: ['127.0.0.1:%d']
-                """.formatted(root.resolve("grafana/rules/exitstream.rules.yml"), JOB,
-                serverPort));
+                  - job_name: %s
+                    static_configs:
+                      - targets: ['127.0.0.1:%d']
+                """.formatted(root.resolve("grafana/rules/exitstream.rules.yml"), JOB, up.port,
+                RESCHEDULER_JOB, up.rescheduleMetricsPort));
         return new ProcessBuilder(binary.toString(), "--config.file=" + config,
                 "--storage.tsdb.path=" + dir.resolve("data"),
                 "--web.listen-address=127.0.0.1:" + prometheusPort, "--log.level=warn")
@@ -243,18 +261,18 @@ class PrometheusQueriesTest {
                 .start();
     }
 
+    private boolean hasData(String expr) throws Exception {
+        try {
+            return !query(expr).getAsJsonObject("data").getAsJsonArray("result").isEmpty();
+        } catch (IOException notUpYet) {
+            return false;
+        }
+    }
+
     /** Polls a query until it returns a series; Prometheus may still be starting. */
     private void awaitData(String expr, Duration timeout) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
-        while (true) {
-            try {
-                JsonObject answer = query(expr);
-                if (!answer.getAsJsonObject("data").getAsJsonArray("result").isEmpty()) {
-                    return;
-                }
-            } catch (IOException notUpYet) {
-                // Prometheus is not listening yet: poll again.
-            }
+        while (!hasData(expr)) {
             if (System.nanoTime() > deadline) {
                 throw new AssertionError("Prometheus had no " + expr + " after " + timeout);
             }
