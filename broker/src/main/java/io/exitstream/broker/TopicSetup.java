@@ -1,6 +1,7 @@
 package io.exitstream.broker;
 
 import io.exitstream.protos.Topics;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -23,14 +24,29 @@ public final class TopicSetup {
     private TopicSetup() {
     }
 
-    /** The topics, replication factor 1 (one broker); those that exist are left alone. */
+    /** Telemetry is only read by the next windows: a day covers a re-scheduler's outage. */
+    public static final Duration TELEMETRY_RETENTION = Duration.ofDays(1);
+    /** Decisions are the loop's audit trail: kept for a month. */
+    public static final Duration DECISIONS_RETENTION = Duration.ofDays(30);
+
+    /**
+     * The topics, replication factor 1 (one broker); those that exist are left alone. The
+     * Kubernetes manifests ({@code k8s/base/kafka/topics.yaml}) declare the same settings.
+     */
     public static List<NewTopic> topics() {
         return List.of(
-                new NewTopic(Topics.TELEMETRY, PARTITIONS, (short) 1),
+                new NewTopic(Topics.TELEMETRY, PARTITIONS, (short) 1).configs(
+                        deletedAfter(TELEMETRY_RETENTION)),
                 new NewTopic(Topics.SCHEDULES, PARTITIONS, (short) 1).configs(
                         Map.of(TopicConfig.CLEANUP_POLICY_CONFIG,
                                 TopicConfig.CLEANUP_POLICY_COMPACT)),
-                new NewTopic(Topics.DECISIONS, PARTITIONS, (short) 1));
+                new NewTopic(Topics.DECISIONS, PARTITIONS, (short) 1).configs(
+                        deletedAfter(DECISIONS_RETENTION)));
+    }
+
+    private static Map<String, String> deletedAfter(Duration retention) {
+        return Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE,
+                TopicConfig.RETENTION_MS_CONFIG, Long.toString(retention.toMillis()));
     }
 
     /**

@@ -3,6 +3,7 @@ package io.exitstream.cli;
 import io.exitstream.engine.model.LlamaWeights;
 import io.exitstream.engine.tokenizer.Tokenizer;
 import io.exitstream.server.ExitstreamServer;
+import io.exitstream.server.JvmMetrics;
 import io.exitstream.server.KafkaOptions;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -58,9 +59,15 @@ final class RescheduleCommand implements Callable<Integer> {
     private RescheduleOptions reschedule;
 
     @Option(names = "--metrics-port", paramLabel = "PORT",
-            description = "Serve Prometheus metrics at http://127.0.0.1:PORT/metrics (default:"
-                    + " none).")
+            description = "Serve Prometheus metrics at http://HOST:PORT/metrics, HOST from"
+                    + " --metrics-host (default: none).")
     private Integer metricsPort;
+
+    @Option(names = "--metrics-host", defaultValue = "127.0.0.1", paramLabel = "HOST",
+            description = "Address the metrics endpoint listens on; 0.0.0.0 where Prometheus"
+                    + " scrapes from elsewhere, as in a Kubernetes pod (default:"
+                    + " ${DEFAULT-VALUE}).")
+    private String metricsHost;
 
     @Mixin
     private RuntimeOptions runtime;
@@ -79,10 +86,13 @@ final class RescheduleCommand implements Callable<Integer> {
         String id = modelId != null ? modelId : ExitstreamServer.modelName(input.model);
         int seqLen = input.seqLen(weights);
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        // --max-skip is checked against the model's layers once it is loaded.
-        LiveRescheduler live = usage(() -> reschedule.start(id, weights, tokenizer, seqLen,
-                runtime.load(weights), bootstrap, kafka, registry));
-        return run(live, registry);
+        // The JVM dashboard shows the re-scheduler's JVM beside the servers'.
+        try (JvmMetrics jvm = JvmMetrics.bindTo(registry)) {
+            // --max-skip is checked against the model's layers once it is loaded.
+            LiveRescheduler live = usage(() -> reschedule.start(id, weights, tokenizer, seqLen,
+                    runtime.load(weights), bootstrap, kafka, registry));
+            return run(live, registry);
+        }
     }
 
     /** Runs until the process is stopped or the application fails. */
@@ -96,7 +106,7 @@ final class RescheduleCommand implements Callable<Integer> {
         }, "exitstream-reschedule-stop");
         try {
             metrics = metricsPort == null ? null
-                    : MetricsEndpoint.start("127.0.0.1", metricsPort, registry);
+                    : MetricsEndpoint.start(metricsHost, metricsPort, registry);
             Runtime.getRuntime().addShutdownHook(stop);
             System.err.printf("reschedule: model %s, %d ms windows, application %s on %s%s%n",
                     live.modelId(), reschedule.window().toMillis(), live.applicationId(),

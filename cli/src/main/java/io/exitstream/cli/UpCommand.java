@@ -53,6 +53,14 @@ final class UpCommand implements Callable<Integer> {
                     + " (default: ${DEFAULT-VALUE}).")
     private int kafkaPort;
 
+    @Option(names = "--reschedule-metrics-port", paramLabel = "PORT",
+            description = "Serve the re-scheduler's Prometheus metrics (schedule decisions) at"
+                    + " http://127.0.0.1:PORT/metrics (default: none).")
+    private Integer rescheduleMetricsPort;
+
+    /** The re-scheduler's metrics endpoint, when asked for. */
+    private MetricsEndpoint rescheduleMetrics;
+
     @Override
     public Integer call() throws Exception {
         serving.requireCpuSupport();
@@ -76,6 +84,7 @@ final class UpCommand implements Callable<Integer> {
             serving.serveUntilStopped("up", influenceSample.apply(KafkaOptions.of(bootstrap)),
                     () -> {
                         rescheduler.close();
+                        closeRescheduleMetrics();
                         deleteStreamsState();
                         kafka.close();
                     }, rescheduler::failure);
@@ -83,6 +92,7 @@ final class UpCommand implements Callable<Integer> {
             if (live != null) {
                 live.close();
             }
+            closeRescheduleMetrics();
             deleteStreamsState();
             kafka.close();
             throw e;
@@ -92,13 +102,24 @@ final class UpCommand implements Callable<Integer> {
 
     private LiveRescheduler startRescheduler(String bootstrap) throws Exception {
         LlamaWeights weights = serving.weights();
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         LiveRescheduler live = reschedule.start(serving.modelId(), weights,
                 serving.tokenizer(weights), Math.min(SEQ_LEN, weights.config().contextLength()),
-                serving.load(weights), bootstrap, new Properties(),
-                new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
-        System.err.printf("up: re-scheduler on %s, %d ms windows%n", live.modelId(),
-                reschedule.window().toMillis());
+                serving.load(weights), bootstrap, new Properties(), registry);
+        if (rescheduleMetricsPort != null) {
+            rescheduleMetrics = MetricsEndpoint.start("127.0.0.1", rescheduleMetricsPort,
+                    registry);
+        }
+        System.err.printf("up: re-scheduler on %s, %d ms windows%s%n", live.modelId(),
+                reschedule.window().toMillis(), rescheduleMetrics == null ? ""
+                        : ", metrics on :" + rescheduleMetrics.port() + "/metrics");
         return live;
+    }
+
+    private void closeRescheduleMetrics() {
+        if (rescheduleMetrics != null) {
+            rescheduleMetrics.close();
+        }
     }
 
     /** The broker starts empty, so the re-scheduler's state does too, and goes with it. */

@@ -299,6 +299,7 @@ public final class BatchScheduler {
         Active active = new Active(ticket, sequence,
                 new TextStream(tokenizer, prompt[prompt.length - 1], request.stops()));
         running.add(active);
+        metrics.prompt(prompt.length);
         publish(active, System.nanoTime() - start, 1);
     }
 
@@ -342,7 +343,8 @@ public final class BatchScheduler {
             TokenReport report = sequence.report(active.emitted++);
             String text = active.text.accept(report.token());
             long now = System.nanoTime();
-            metrics.token(report.exitLayer(), report.layersExecuted());
+            metrics.token(report.exitLayer(), report.layersExecuted(), report.drafted(),
+                    report.accepted());
             long interToken = 0;
             if (active.emitted == 1) {
                 metrics.firstToken(Duration.ofNanos(now - active.ticket.arrival));
@@ -388,13 +390,15 @@ public final class BatchScheduler {
         generator.cancel(active.sequence);
         generator.release(active.sequence);
         Ticket ticket = active.ticket;
-        metrics.requestDone(Duration.ofNanos(System.nanoTime() - ticket.arrival));
+        Duration elapsed = Duration.ofNanos(System.nanoTime() - ticket.arrival);
         if (ticket.cancelled) {
+            metrics.requestDone(elapsed, "cancelled");
             return;
         }
         String tail = active.text.finish();
         String reason = aborted ? "abort" : active.text.stopped()
                 || active.sequence.finishReason() == FinishReason.STOP ? "stop" : "length";
+        metrics.requestDone(elapsed, reason);
         ticket.listener.onFinish(tail, reason, ticket.request.promptTokens(), active.emitted);
     }
 

@@ -29,7 +29,7 @@ public final class ExitstreamServer implements AutoCloseable {
     private final HttpServer http;
     private final BatchScheduler scheduler;
     private final Duration shutdownGrace;
-    /** The Kafka telemetry producer and schedule consumer, those that run. */
+    /** The metrics' JVM listeners, the Kafka producer and consumer (those that run). */
     private final List<AutoCloseable> kafka;
 
     private ExitstreamServer(Vertx vertx, HttpServer http, BatchScheduler scheduler,
@@ -50,15 +50,16 @@ public final class ExitstreamServer implements AutoCloseable {
         ExecutionPlan plan = options.plan().apply(weights.config());
         plan.validate(weights.config());
         String name = modelName(options.model());
-        ServerMetrics metrics = new ServerMetrics(name);
+        ServerMetrics metrics = new ServerMetrics(name, weights.config().layers(),
+                options.maxBatch());
         KafkaOptions kafkaOptions = options.kafka();
-        List<AutoCloseable> kafka = new ArrayList<>();
+        List<AutoCloseable> kafka = new ArrayList<>(List.of(metrics));
         BatchScheduler scheduler;
         try {
             TokenTelemetry telemetry = TokenTelemetry.OFF;
             if (kafkaOptions != null && kafkaOptions.telemetry()) {
                 KafkaTelemetry producer = new KafkaTelemetry(name, kafkaOptions);
-                metrics.telemetryDrops(producer::dropped);
+                metrics.telemetry(producer::delivered, producer::dropped);
                 kafka.add(producer);
                 telemetry = producer;
             }
@@ -149,7 +150,7 @@ public final class ExitstreamServer implements AutoCloseable {
                 Thread.currentThread().interrupt();
             } catch (Exception e) {
                 System.getLogger(ExitstreamServer.class.getName()).log(
-                        System.Logger.Level.WARNING, "closing Kafka clients: " + e.getMessage());
+                        System.Logger.Level.WARNING, "closing: " + e.getMessage());
             }
         }
     }

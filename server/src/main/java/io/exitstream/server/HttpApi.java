@@ -42,6 +42,7 @@ final class HttpApi {
     Router router(long bodyLimit) {
         Router router = Router.router(vertx);
         router.route().handler(this::requestId);
+        router.route("/v1/*").handler(this::countResponse);
         router.post("/v1/*").handler(BodyHandler.create(false).setBodyLimit(bodyLimit));
         router.post("/v1/completions").handler(this::completions);
         router.post("/v1/chat/completions").handler(this::chatCompletions);
@@ -78,6 +79,12 @@ final class HttpApi {
     private void requestId(RoutingContext ctx) {
         String id = ctx.request().getHeader(REQUEST_ID);
         ctx.response().putHeader(REQUEST_ID, id != null ? id : UUID.randomUUID().toString());
+        ctx.next();
+    }
+
+    /** Counts the answer's status once it is sent, refusals (429, 503) included. */
+    private void countResponse(RoutingContext ctx) {
+        ctx.addEndHandler(done -> metrics.response(ctx.response().getStatusCode()));
         ctx.next();
     }
 

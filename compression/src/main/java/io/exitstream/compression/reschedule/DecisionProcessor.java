@@ -56,6 +56,7 @@ final class DecisionProcessor
                 .tag("outcome", accepted ? "accepted" : "rejected")
                 .register(registry)
                 .increment();
+        GateMetrics.record(registry, accepted ? "accepted" : "rejected", decision);
         context.forward(window.withKey(model).withValue(decision));
     }
 }
