@@ -3,6 +3,7 @@ package io.exitstream.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -26,12 +27,16 @@ class MetricsExpositionTest {
     private static final Pattern TYPE = Pattern.compile("# TYPE (\\S+) (\\S+)");
     private static final Pattern LE = Pattern.compile("le=\"([^\"]+)\"");
 
-    private static ShippedModelServer server;
+    private static final int LAYERS = 8;
+    private static final int MAX_BATCH = 4;
+
+    private static TestServer server;
     private static String metrics;
 
     @BeforeAll
     static void serveAndScrape() throws IOException, InterruptedException {
-        server = ShippedModelServer.start();
+        server = TestServer.start(options -> TestServer.confidenceExits()
+                .apply(options.withBatching(MAX_BATCH, 64, Duration.ofSeconds(30))));
         server.traffic(3);
         metrics = server.get("/metrics").body();
     }
@@ -65,11 +70,11 @@ class MetricsExpositionTest {
     @Test
     void integerHistogramsHaveABucketPerInteger() {
         assertThat(bounds("exitstream_token_exit_layer"))
-                .isEqualTo(integers(0, ShippedModelServer.LAYERS - 1));
+                .isEqualTo(integers(0, LAYERS - 1));
         assertThat(bounds("exitstream_layers_executed_per_token"))
-                .isEqualTo(integers(0, ShippedModelServer.LAYERS));
+                .isEqualTo(integers(0, LAYERS));
         assertThat(bounds("exitstream_batch_size"))
-                .isEqualTo(integers(1, ShippedModelServer.MAX_BATCH));
+                .isEqualTo(integers(1, MAX_BATCH));
     }
 
     @Test
@@ -82,7 +87,7 @@ class MetricsExpositionTest {
 
     @Test
     void countsTrafficByKind() {
-        String model = "model=\"" + ShippedModelServer.MODEL + "\"";
+        String model = "model=\"" + TestServer.MODEL + "\"";
         assertThat(metrics).containsPattern("exitstream_prompt_tokens_total\\{" + model
                 + "} [1-9]");
         assertThat(metrics).containsPattern("exitstream_requests_finished_total\\{"

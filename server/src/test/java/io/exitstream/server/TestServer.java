@@ -1,6 +1,8 @@
 package io.exitstream.server;
 
 import io.exitstream.engine.ShippedModel;
+import io.exitstream.engine.exits.ExitHeads;
+import io.exitstream.engine.plan.ExecutionPlan;
 import io.exitstream.engine.runtime.LlamaModel;
 import io.exitstream.engine.runtime.Torch;
 import java.io.IOException;
@@ -9,8 +11,11 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.UnaryOperator;
 
 /** A real server on a free loopback port serving the shipped model, and a client for it. */
@@ -52,14 +57,66 @@ final class TestServer implements AutoCloseable {
                             return LlamaModel.load(weights);
                         }));
         ExitstreamServer server = ExitstreamServer.start(options);
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (!server.isReady()) {
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("the server did not get ready in 30 s");
+            if (System.nanoTime() > deadline || server.failure().isPresent()) {
+                throw new IllegalStateException("the server did not get ready: "
+                        + server.failure().orElse("timed out after 60 s"));
             }
             sleep(10);
         }
         return new TestServer(server);
+    }
+
+    /**
+     * The shipped model under its certified confidence-exit plan, with its exit heads, so that
+     * tokens leave at several layers.
+     */
+    static UnaryOperator<ServerOptions> confidenceExits() {
+        Path model = ShippedModel.dir();
+        String plan = read(ShippedModel.plan("confidence-0.95.json"));
+        return options -> options
+                .withPlan(config -> ExecutionPlan.parse(plan, config))
+                .withLoader(weights -> {
+                    Torch.setThreads(1);
+                    LlamaModel loaded = LlamaModel.load(weights);
+                    loaded.useExitHeads(ExitHeads.read(ExitHeads.pathFor(model)));
+                    return loaded;
+                });
+    }
+
+    /**
+     * Sends {@code pairs} pairs of concurrent completions, so that steps batch, then one
+     * request the server refuses (a 405); fails unless every completion answered 200.
+     */
+    void traffic(int pairs) {
+        String body = "{\"model\": \"" + MODEL + "\", \"prompt\": \"Once upon a time\","
+                + " \"max_tokens\": 24, \"temperature\": 0.8, \"seed\": %d}";
+        for (int i = 0; i < pairs; i++) {
+            List<CompletableFuture<HttpResponse<String>>> pair = List.of(
+                    client.sendAsync(jsonPost("/v1/completions", body.formatted(2 * i)),
+                            HttpResponse.BodyHandlers.ofString()),
+                    client.sendAsync(jsonPost("/v1/completions", body.formatted(2 * i + 1)),
+                            HttpResponse.BodyHandlers.ofString()));
+            for (CompletableFuture<HttpResponse<String>> response : pair) {
+                int status = response.join().statusCode();
+                if (status != 200) {
+                    throw new AssertionError("a completion answered " + status);
+                }
+            }
+        }
+        int refused = get("/v1/completions").statusCode();
+        if (refused != 405) {
+            throw new AssertionError("GET /v1/completions answered " + refused);
+        }
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     HttpRequest.Builder request(String path) {
@@ -72,8 +129,12 @@ final class TestServer implements AutoCloseable {
     }
 
     HttpResponse<String> post(String path, String json) {
-        return send(request(path).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(json)).build());
+        return send(jsonPost(path, json));
+    }
+
+    private HttpRequest jsonPost(String path, String json) {
+        return request(path).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json)).build();
     }
 
     HttpResponse<String> send(HttpRequest request) {
