@@ -70,10 +70,13 @@ final class UpCommand implements Callable<Integer> {
             TopicSetup.create(kafka.bootstrapServers());
             String bootstrap = kafka.bootstrapServers();
             System.err.printf("up: Kafka on %s (topics created)%n", bootstrap);
-            live = startRescheduler(bootstrap);
+            // One registry: the server's /metrics shows the re-scheduler's decisions too.
+            PrometheusMeterRegistry metrics =
+                    new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            live = startRescheduler(bootstrap, metrics);
             LiveRescheduler rescheduler = live;
             serving.serveUntilStopped("up", influenceSample.apply(KafkaOptions.of(bootstrap)),
-                    () -> {
+                    metrics, () -> {
                         rescheduler.close();
                         deleteStreamsState();
                         kafka.close();
@@ -89,12 +92,12 @@ final class UpCommand implements Callable<Integer> {
         return 0;
     }
 
-    private LiveRescheduler startRescheduler(String bootstrap) throws Exception {
+    private LiveRescheduler startRescheduler(String bootstrap, PrometheusMeterRegistry metrics)
+            throws Exception {
         LlamaWeights weights = serving.weights();
         LiveRescheduler live = reschedule.start(serving.modelId(), weights,
                 serving.tokenizer(weights), Math.min(SEQ_LEN, weights.config().contextLength()),
-                serving.load(weights), bootstrap, new Properties(),
-                new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+                serving.load(weights), bootstrap, new Properties(), metrics);
         System.err.printf("up: re-scheduler on %s, %d ms windows%n", live.modelId(),
                 reschedule.window().toMillis());
         return live;

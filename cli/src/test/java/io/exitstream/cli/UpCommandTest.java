@@ -2,9 +2,13 @@ package io.exitstream.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.exitstream.engine.plan.ExecutionPlan;
+import io.exitstream.engine.plan.ExitPolicy;
 import io.exitstream.protos.ProtobufSerde;
+import io.exitstream.protos.SchedulePlans;
 import io.exitstream.protos.Topics;
 import io.exitstream.protos.v1.ScheduleDecision;
+import io.exitstream.protos.v1.SkipSchedule;
 import io.exitstream.protos.v1.TokenEvent;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -17,7 +21,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -72,6 +81,24 @@ class UpCommandTest {
             }
             assertThat(decisions).as("a decision on %s", Topics.DECISIONS).isNotEmpty()
                     .allSatisfy(d -> assertThat(d.getModelId()).isEqualTo(modelId));
+            // Each decision is one log line, and counted on the server's own /metrics.
+            assertThat(Files.readString(tmp.resolve("up.log"))).as("up's log").containsPattern(
+                    "INFO reschedule: (accepted|rejected) .* for model " + modelId);
+            String metrics = get(port, "/metrics");
+            assertThat(metrics).contains("# HELP exitstream_schedule_decisions_total")
+                    .containsPattern("exitstream_schedule_decisions_total\\{model=\""
+                            + modelId + "\",outcome=\"(accepted|rejected)\",?} [1-9]");
+
+            // A schedule the server applies is one log line too.
+            try (KafkaProducer<String, SkipSchedule> producer = new KafkaProducer<>(Map.of(
+                    ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap), new StringSerializer(),
+                    ProtobufSerde.schedules().serializer())) {
+                producer.send(new ProducerRecord<>(Topics.SCHEDULES, modelId,
+                        SchedulePlans.toSchedule(modelId, new ExecutionPlan(1000, List.of(2),
+                                new ExitPolicy.None())))).get(30, TimeUnit.SECONDS);
+            }
+            awaitLog(tmp.resolve("up.log"), "INFO schedules: model " + modelId
+                    + " now runs plan 1000 (skips [2], no early exit)");
             assertThat(javaTmp).as("up's temporary files while it runs")
                     .isDirectoryContaining(p -> p.getFileName().toString()
                             .startsWith("exitstream-up-streams"));
@@ -98,6 +125,22 @@ class UpCommandTest {
             Thread.sleep(200);
         }
         throw new AssertionError("up did not get ready in 120 s; see " + log);
+    }
+
+    private static void awaitLog(Path log, String line) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!Files.readString(log).contains(line)) {
+            assertThat(System.nanoTime()).as("'%s' in %s", line, log).isLessThan(deadline);
+            Thread.sleep(200);
+        }
+    }
+
+    private String get(int port, String path) throws Exception {
+        HttpResponse<String> reply = http.send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + port + path)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(reply.statusCode()).isEqualTo(200);
+        return reply.body();
     }
 
     private HttpResponse<String> complete(int port) throws Exception {

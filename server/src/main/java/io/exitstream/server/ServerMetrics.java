@@ -19,8 +19,7 @@ import java.util.function.LongSupplier;
  */
 public final class ServerMetrics {
 
-    private final PrometheusMeterRegistry registry =
-            new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final PrometheusMeterRegistry registry;
     private final Tags tags;
     private LongSupplier telemetryDropped;
     private final AtomicInteger running = new AtomicInteger();
@@ -36,6 +35,15 @@ public final class ServerMetrics {
     private final DistributionSummary exitLayer;
 
     public ServerMetrics(String model) {
+        this(model, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+    }
+
+    /**
+     * Records into {@code registry}, which {@code /metrics} serves: one shared with what runs
+     * beside the server in the same process (up's re-scheduler) puts its metrics there too.
+     */
+    public ServerMetrics(String model, PrometheusMeterRegistry registry) {
+        this.registry = registry;
         tags = Tags.of("model", model);
         timeToFirstToken = timer("exitstream.time.to.first.token", tags);
         interTokenLatency = timer("exitstream.inter.token.latency", tags);

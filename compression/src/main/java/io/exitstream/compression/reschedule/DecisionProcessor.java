@@ -22,6 +22,9 @@ import org.apache.kafka.streams.state.KeyValueStore;
 final class DecisionProcessor
         implements Processor<Windowed<String>, WindowStats, String, ScheduleDecision> {
 
+    private static final System.Logger LOG =
+            System.getLogger(DecisionProcessor.class.getName());
+
     private final Rescheduler rescheduler;
     private final MeterRegistry registry;
     private ProcessorContext<String, ScheduleDecision> context;
@@ -51,11 +54,13 @@ final class DecisionProcessor
             plans.put(model, decision.getCandidate());
         }
         Counter.builder("exitstream.schedule.decisions")
-                .description("Candidate schedules judged by the quality gate")
+                .description("Decisions of the re-scheduler on candidate schedules, by outcome"
+                        + " (accepted: published; rejected: the plan in force stays)")
                 .tag("model", model)
-                .tag("outcome", accepted ? "accepted" : "rejected")
+                .tag("outcome", DecisionLine.outcome(decision))
                 .register(registry)
                 .increment();
+        LOG.log(System.Logger.Level.INFO, "reschedule: " + DecisionLine.of(decision));
         context.forward(window.withKey(model).withValue(decision));
     }
 }

@@ -73,12 +73,12 @@ public final class Rescheduler {
                 .setWindow(window)
                 .setGate(result)
                 .build();
+        verdict.quality().ifPresent(q -> decision.setAgreement(q.agreement())
+                .setPerplexityChange(q.perplexityChange()));
         return decision.setCandidate(schedule)
                 .setOutcome(verdict.accepted() ? ScheduleDecision.Outcome.ACCEPTED
                         : ScheduleDecision.Outcome.REJECTED)
                 .addAllReasons(verdict.reasons())
-                .setAgreement(result.getAgreement())
-                .setPerplexityChange(result.getPerplexityChange())
                 .setCurrentTokensPerSecond(candidate.currentTokensPerSecond())
                 .setCandidateTokensPerSecond(candidate.expectedTokensPerSecond())
                 .build();
