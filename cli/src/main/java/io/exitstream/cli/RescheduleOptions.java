@@ -5,6 +5,7 @@ import io.exitstream.compression.PlanEvaluator;
 import io.exitstream.compression.reschedule.CandidatePlanner;
 import io.exitstream.compression.reschedule.DraftProbe;
 import io.exitstream.compression.reschedule.GateBudget;
+import io.exitstream.compression.reschedule.LoopRules;
 import io.exitstream.compression.reschedule.PlannerLimits;
 import io.exitstream.compression.reschedule.QualityGate;
 import io.exitstream.compression.reschedule.RescheduleApp;
@@ -52,6 +53,28 @@ final class RescheduleOptions {
             description = "Least expected speed-up over the plan in force, 0.05 = 5%%; below"
                     + " it nothing changes (default: ${DEFAULT-VALUE}).")
     private double minGain;
+
+    @Option(names = "--gain-confidence", defaultValue = "0.95", paramLabel = "P",
+            description = "How sure the window must make the gain: the one-sided lower"
+                    + " confidence bound at this level must reach --min-gain; 0.5 takes the"
+                    + " expected gain as it is (default: ${DEFAULT-VALUE}).")
+    private double gainConfidence;
+
+    @Option(names = "--min-window-tokens", defaultValue = "200", paramLabel = "N",
+            description = "Tokens a window needs before it may change the plan, and a trial"
+                    + " window under a new plan before it counts (default: ${DEFAULT-VALUE}).")
+    private long minWindowTokens;
+
+    @Option(names = "--dwell", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "After a change, the least time before the next (default: three"
+                    + " windows).")
+    private Duration dwell;
+
+    @Option(names = "--trial-windows", defaultValue = "3", paramLabel = "N",
+            description = "Windows over which a new plan's observed speed is compared with the"
+                    + " plan it replaced; slower, it is rolled back; 0 checks nothing (default:"
+                    + " ${DEFAULT-VALUE}).")
+    private int trialWindows;
 
     @Option(names = "--max-skip", paramLabel = "N",
             description = "Most layers a plan may skip (default: a quarter of the layers).")
@@ -119,6 +142,7 @@ final class RescheduleOptions {
         if (window().isZero() || window().isNegative()) {
             throw new IllegalArgumentException("--window must be positive");
         }
+        rules();
     }
 
     Duration window() {
@@ -159,7 +183,7 @@ final class RescheduleOptions {
                     : "exitstream-reschedule-" + modelId;
             Path state = stateDir != null ? stateDir : defaultStateDir.get();
             RescheduleApp app = RescheduleApp.start(RescheduleTopology.build(rescheduler,
-                    window(), grace != null ? grace : defaultGrace, registry),
+                    rules(), window(), grace != null ? grace : defaultGrace, registry),
                     RescheduleApp.config(bootstrap, application, state, kafka));
             owned.push(app);
             return new LiveRescheduler(modelId, application, app, owned);
@@ -170,6 +194,11 @@ final class RescheduleOptions {
     }
 
     private GateBudget budget() {
-        return new GateBudget(minAgreement, maxPerplexityIncrease, minGain);
+        return new GateBudget(minAgreement, maxPerplexityIncrease, minGain, gainConfidence);
+    }
+
+    private LoopRules rules() {
+        return new LoopRules(minWindowTokens, dwell != null ? dwell : window().multipliedBy(3),
+                trialWindows);
     }
 }

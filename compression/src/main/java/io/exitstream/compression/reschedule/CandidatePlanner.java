@@ -19,7 +19,8 @@ import java.util.TreeSet;
  *     from live telemetry when the current plan speculates from that layer over the same
  *     skipped layers, otherwise from a {@link DraftAcceptance} estimate.
  * </ol>
- * Confidence exits are not proposed: the engine's generator does not run them.
+ * With the candidate comes the standard error of its expected gain, so that the gate can ask
+ * for a gain the window's evidence supports. Confidence exits are not proposed yet.
  */
 public final class CandidatePlanner {
 
@@ -48,29 +49,88 @@ public final class CandidatePlanner {
         List<Integer> skipped = skippedLayers(stats, current);
         long version = Math.max(current.version(), stats.maxPlanVersion()) + 1;
         ExecutionPlan best = new ExecutionPlan(version, skipped, new ExitPolicy.None());
+        Rate bestAcceptance = Rate.NONE;
         double bestSpeed = cost.tokensPerSecond(best, layers, Double.NaN);
         int[] kept = best.keptLayers(0, layers);
         // Every kept layer but the last may draft; the layers above it verify.
         for (int i = 0; i < kept.length - 1; i++) {
-            double acceptance = acceptance(stats, current, skipped, kept[i]);
-            if (Double.isNaN(acceptance)) {
+            Rate acceptance = acceptance(stats, current, skipped, kept[i]);
+            if (Double.isNaN(acceptance.value())) {
                 continue;
             }
             for (int k = 2; k <= limits.maxDraftTokens(); k++) {
                 ExecutionPlan plan = new ExecutionPlan(version, skipped,
                         new ExitPolicy.SelfSpeculative(kept[i], k));
-                double speed = cost.tokensPerSecond(plan, layers, acceptance);
+                double speed = cost.tokensPerSecond(plan, layers, acceptance.value());
                 if (speed > bestSpeed) {
                     best = plan;
                     bestSpeed = speed;
+                    bestAcceptance = acceptance;
                 }
             }
         }
-        double currentSpeed = cost.tokensPerSecond(current, layers,
-                current.exit() instanceof ExitPolicy.SelfSpeculative s
-                        ? acceptance(stats, current, current.skippedLayers(), s.exitLayer())
-                        : Double.NaN);
-        return new Candidate(best, current, cost, bestSpeed, currentSpeed);
+        Rate currentAcceptance = current.exit() instanceof ExitPolicy.SelfSpeculative s
+                ? acceptance(stats, current, current.skippedLayers(), s.exitLayer())
+                : Rate.NONE;
+        double currentSpeed = cost.tokensPerSecond(current, layers, currentAcceptance.value());
+        return new Candidate(best, current, cost, bestSpeed, currentSpeed,
+                gainError(cost, best, bestAcceptance, current, currentAcceptance));
+    }
+
+    /**
+     * An acceptance rate and its sampling variance.
+     *
+     * @param value per-draft acceptance; NaN when unknown or not needed
+     * @param variance of the estimate
+     */
+    private record Rate(double value, double variance) {
+
+        static final Rate NONE = new Rate(Double.NaN, 0);
+
+        /** A rate measured as a fraction of {@code samples} drafts. */
+        static Rate measured(double value, double samples) {
+            return new Rate(value, value * (1 - value) / samples);
+        }
+
+        double relativeVariance() {
+            return value > 0 ? variance / (value * value) : 0;
+        }
+    }
+
+    /**
+     * The standard error of the candidate's gain over the current plan: the gain moves with the
+     * cost model's two parameters and the two acceptance rates, each by its own error (delta
+     * method, derivatives by central differences).
+     */
+    private double gainError(CostModel cost, ExecutionPlan candidate, Rate candidateRate,
+            ExecutionPlan current, Rate currentRate) {
+        double[] at = {cost.overheadSeconds(), cost.perLayerSeconds(),
+                candidateRate.value(), currentRate.value()};
+        double[] gradient = new double[at.length];
+        for (int i = 0; i < at.length; i++) {
+            if (Double.isNaN(at[i])) {
+                continue;
+            }
+            double h = i < 2 ? 1e-6 * cost.perLayerSeconds() : 1e-6;
+            double[] up = at.clone();
+            double[] down = at.clone();
+            up[i] += h;
+            down[i] -= h;
+            gradient[i] = (gain(up, candidate, current) - gain(down, candidate, current))
+                    / (2 * h);
+        }
+        CostModel.Covariance c = cost.uncertainty();
+        double variance = gradient[0] * gradient[0] * c.overhead()
+                + gradient[1] * gradient[1] * c.perLayer()
+                + 2 * gradient[0] * gradient[1] * c.both()
+                + gradient[2] * gradient[2] * candidateRate.variance()
+                + gradient[3] * gradient[3] * currentRate.variance();
+        return Math.sqrt(Math.max(0, variance));
+    }
+
+    private double gain(double[] at, ExecutionPlan candidate, ExecutionPlan current) {
+        return CostModel.tokensPerSecond(at[0], at[1], candidate, layers, at[2])
+                / CostModel.tokensPerSecond(at[0], at[1], current, layers, at[3]) - 1;
     }
 
     private List<Integer> skippedLayers(WindowStats stats, ExecutionPlan current) {
@@ -93,15 +153,34 @@ public final class CandidatePlanner {
         return List.copyOf(skipped);
     }
 
-    /** Live acceptance if the current plan drafted from this layer over these skips. */
-    private double acceptance(WindowStats stats, ExecutionPlan current, List<Integer> skipped,
+    /**
+     * The acceptance of drafts from {@code exitLayer} over {@code skipped}: live, if the current
+     * plan drafts so; otherwise the estimate, scaled by how live traffic drafts compared with
+     * the estimate where the current plan drafts. Without that scaling the plan in force
+     * (judged live) and a candidate (judged on calibration text) are not compared alike, and
+     * whichever plan is not in force can look better each time: plans alternate.
+     */
+    private Rate acceptance(WindowStats stats, ExecutionPlan current, List<Integer> skipped,
             int exitLayer) {
+        Rate estimated = Rate.measured(estimate.rate(skipped, exitLayer),
+                estimate.samples(skipped, exitLayer));
         WindowStats.Acceptance live = stats.acceptance().get(current.version());
-        if (live != null && current.skippedLayers().equals(skipped)
-                && current.exit() instanceof ExitPolicy.SelfSpeculative s
-                && s.exitLayer() == exitLayer) {
-            return live.rate();
+        if (live == null || live.drafted() == 0
+                || !(current.exit() instanceof ExitPolicy.SelfSpeculative s)) {
+            return estimated;
         }
-        return estimate.rate(skipped, exitLayer);
+        Rate liveRate = Rate.measured(live.rate(), live.drafted());
+        if (current.skippedLayers().equals(skipped) && s.exitLayer() == exitLayer) {
+            return liveRate;
+        }
+        Rate estimatedHere = Rate.measured(estimate.rate(current.skippedLayers(), s.exitLayer()),
+                estimate.samples(current.skippedLayers(), s.exitLayer()));
+        if (Double.isNaN(estimated.value()) || !(estimatedHere.value() > 0)) {
+            return estimated;
+        }
+        double value = Math.min(1, estimated.value() * liveRate.value() / estimatedHere.value());
+        // Relative errors of a product and a quotient add in quadrature.
+        return new Rate(value, value * value * (estimated.relativeVariance()
+                + liveRate.relativeVariance() + estimatedHere.relativeVariance()));
     }
 }

@@ -33,11 +33,18 @@ public final class DecisionLine {
         }
         line.append(" for model ").append(decision.getModelId());
         if (decision.getCurrentTokensPerSecond() > 0) {
-            line.append(format(": predicted gain %+.1f%% (%.1f vs %.1f tokens/s)",
-                    100 * (decision.getCandidateTokensPerSecond()
-                            / decision.getCurrentTokensPerSecond() - 1),
-                    decision.getCandidateTokensPerSecond(),
+            line.append(format(": %s gain %+.1f%%", decision.hasGainError() ? "predicted"
+                    : "measured", 100 * (decision.getCandidateTokensPerSecond()
+                            / decision.getCurrentTokensPerSecond() - 1)));
+            if (decision.hasGainError()) {
+                line.append(format(" +- %.1f%%", 100 * decision.getGainError()));
+            }
+            line.append(format(" (%.1f vs %.1f tokens/s)", decision.getCandidateTokensPerSecond(),
                     decision.getCurrentTokensPerSecond()));
+        }
+        if (decision.hasObservedTokensPerSecond()) {
+            line.append(format(", plan in force observed at %.1f tokens/s",
+                    decision.getObservedTokensPerSecond()));
         }
         line.append(decision.hasAgreement()
                 ? format(", agreement %.3f, perplexity change %+.1f%%", decision.getAgreement(),

@@ -1,7 +1,5 @@
 package io.exitstream.compression.reschedule;
 
-import io.exitstream.engine.plan.ExecutionPlan;
-import io.exitstream.protos.SchedulePlans;
 import io.exitstream.protos.v1.ScheduleDecision;
 import io.exitstream.protos.v1.SkipSchedule;
 import io.micrometer.core.instrument.Counter;
@@ -25,13 +23,14 @@ final class DecisionProcessor
     private static final System.Logger LOG =
             System.getLogger(DecisionProcessor.class.getName());
 
-    private final Rescheduler rescheduler;
+    private final PlanLoop loop;
     private final MeterRegistry registry;
     private ProcessorContext<String, ScheduleDecision> context;
     private KeyValueStore<String, SkipSchedule> plans;
+    private KeyValueStore<String, LoopState> states;
 
-    DecisionProcessor(Rescheduler rescheduler, MeterRegistry registry) {
-        this.rescheduler = rescheduler;
+    DecisionProcessor(PlanLoop loop, MeterRegistry registry) {
+        this.loop = loop;
         this.registry = registry;
     }
 
@@ -39,23 +38,26 @@ final class DecisionProcessor
     public void init(ProcessorContext<String, ScheduleDecision> context) {
         this.context = context;
         this.plans = context.getStateStore(RescheduleTopology.PLANS_STORE);
+        this.states = context.getStateStore(RescheduleTopology.LOOP_STORE);
     }
 
     @Override
     public void process(Record<Windowed<String>, WindowStats> window) {
         String model = window.key().key();
-        SkipSchedule inForce = plans.get(model);
-        ExecutionPlan current = inForce == null ? ExecutionPlan.full()
-                : SchedulePlans.toPlan(inForce);
-        ScheduleDecision decision = rescheduler.decide(window.key().window().startTime(),
-                window.key().window().endTime(), window.value(), current);
-        boolean accepted = decision.getOutcome() == ScheduleDecision.Outcome.ACCEPTED;
-        if (accepted) {
+        LoopState state = states.get(model);
+        if (state == null) {
+            state = new LoopState();
+        }
+        ScheduleDecision decision = loop.decide(window.key().window().startTime(),
+                window.key().window().endTime(), window.value(), plans.get(model), state);
+        states.put(model, state);
+        if (RescheduleTopology.publishes(decision)) {
             plans.put(model, decision.getCandidate());
         }
         Counter.builder("exitstream.schedule.decisions")
-                .description("Decisions of the re-scheduler on candidate schedules, by outcome"
-                        + " (accepted: published; rejected: the plan in force stays)")
+                .description("Decisions of the re-scheduler, by outcome (accepted: a new plan"
+                        + " published; rejected: the plan in force stays; rolled_back: a plan"
+                        + " slower than predicted withdrawn)")
                 .tag("model", model)
                 .tag("outcome", DecisionLine.outcome(decision))
                 .register(registry)

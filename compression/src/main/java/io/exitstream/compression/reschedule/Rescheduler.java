@@ -9,6 +9,8 @@ import io.exitstream.protos.v1.SkipSchedule;
 import io.exitstream.protos.v1.TelemetryWindow;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.Locale;
+import java.util.Map;
 
 /**
  * One model's decision per closed window: derive a candidate from the window's statistics,
@@ -38,15 +40,15 @@ public final class Rescheduler {
      * Decides on the window {@code [start, end)}.
      *
      * @param current the plan in force for the model
+     * @param measured observed tokens/s by plan shape ({@link LoopState#shape}) of plans that
+     *     were in force: a candidate that was is judged by what it did, not by the cost model
+     * @param observedCurrent the plan in force's observed tokens/s in this window, NaN if
+     *     unknown
      */
     public ScheduleDecision decide(Instant start, Instant end, WindowStats stats,
-            ExecutionPlan current) {
-        TelemetryWindow window = TelemetryWindow.newBuilder()
-                .setStart(timestamp(start)).setEnd(timestamp(end))
-                .setTokenCount(stats.tokens()).build();
-        ScheduleDecision.Builder decision = ScheduleDecision.newBuilder()
-                .setModelId(modelId)
-                .setTime(timestamp(clock.instant()));
+            ExecutionPlan current, Map<String, Double> measured, double observedCurrent) {
+        TelemetryWindow window = window(start, end, stats);
+        ScheduleDecision.Builder decision = newDecision(observedCurrent);
         if (stats.latencyByDepth().isEmpty()) {
             return decision.setOutcome(ScheduleDecision.Outcome.REJECTED)
                     .addReasons("the window has no plain decode step latency to fit costs to"
@@ -54,6 +56,18 @@ public final class Rescheduler {
                     .build();
         }
         Candidate candidate = planner.derive(stats, current);
+        Double measuredSpeed = measured.get(LoopState.shape(candidate.plan()));
+        boolean byMeasurement = measuredSpeed != null && !Double.isNaN(observedCurrent)
+                && !candidate.keepsCurrent();
+        if (byMeasurement) {
+            // Two plans must not alternate on the same traffic: one that ran already is
+            // judged by the speed it showed, against the plan in force's, both measured.
+            decision.addReasons(String.format(Locale.ROOT, "the candidate ran before at %.1f"
+                    + " tokens/s: judged by that against the %.1f tokens/s of the plan in"
+                    + " force, not by the cost model", measuredSpeed, observedCurrent));
+            candidate = new Candidate(candidate.plan(), current, candidate.cost(), measuredSpeed,
+                    observedCurrent, 0);
+        }
         GateDecision verdict;
         try {
             verdict = gate.judge(candidate);
@@ -75,6 +89,9 @@ public final class Rescheduler {
                 .build();
         verdict.quality().ifPresent(q -> decision.setAgreement(q.agreement())
                 .setPerplexityChange(q.perplexityChange()));
+        if (!byMeasurement) {
+            decision.setGainError(candidate.gainError());
+        }
         return decision.setCandidate(schedule)
                 .setOutcome(verdict.accepted() ? ScheduleDecision.Outcome.ACCEPTED
                         : ScheduleDecision.Outcome.REJECTED)
@@ -82,6 +99,24 @@ public final class Rescheduler {
                 .setCurrentTokensPerSecond(candidate.currentTokensPerSecond())
                 .setCandidateTokensPerSecond(candidate.expectedTokensPerSecond())
                 .build();
+    }
+
+    /** A decision of this model, now, with the plan in force's observed speed if known. */
+    ScheduleDecision.Builder newDecision(double observedCurrent) {
+        ScheduleDecision.Builder decision = ScheduleDecision.newBuilder()
+                .setModelId(modelId)
+                .setTime(timestamp(clock.instant()));
+        if (!Double.isNaN(observedCurrent)) {
+            decision.setObservedTokensPerSecond(observedCurrent);
+        }
+        return decision;
+    }
+
+    /** The window a decision was made on, as schedules carry it. */
+    static TelemetryWindow window(Instant start, Instant end, WindowStats stats) {
+        return TelemetryWindow.newBuilder()
+                .setStart(timestamp(start)).setEnd(timestamp(end))
+                .setTokenCount(stats.tokens()).build();
     }
 
     private static Timestamp timestamp(Instant t) {

@@ -1,0 +1,142 @@
+package io.exitstream.compression.reschedule;
+
+import io.exitstream.engine.plan.ExecutionPlan;
+import io.exitstream.engine.plan.ExitPolicy;
+import io.exitstream.protos.SchedulePlans;
+import io.exitstream.protos.v1.ScheduleDecision;
+import io.exitstream.protos.v1.SkipSchedule;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The rules around each window's decision ({@link LoopRules}), so that an operator can leave
+ * the loop alone:
+ * <ol>
+ * <li>a new plan is on trial for {@code trialWindows} windows: its observed speed (from its
+ *     own tokens' telemetry) is compared with the plan it replaced; slower, it is rolled back
+ *     (the plan before it is published again, with a new version), and the decision says so;
+ * <li>a window with fewer than {@code minWindowTokens} tokens changes nothing;
+ * <li>after a change, nothing changes for {@code dwell};
+ * <li>otherwise the {@link Rescheduler} decides, judging plans that ran before by the speed
+ *     they showed, so that two plans never alternate on the same traffic.
+ * </ol>
+ * Every outcome is a {@link ScheduleDecision} with its reasons.
+ */
+final class PlanLoop {
+
+    private final Rescheduler rescheduler;
+    private final LoopRules rules;
+
+    PlanLoop(Rescheduler rescheduler, LoopRules rules) {
+        this.rescheduler = rescheduler;
+        this.rules = rules;
+    }
+
+    /**
+     * Decides on the window {@code [start, end)} and updates {@code state}.
+     *
+     * @param inForce the schedule in force, null for the full model
+     */
+    ScheduleDecision decide(Instant start, Instant end, WindowStats stats, SkipSchedule inForce,
+            LoopState state) {
+        ExecutionPlan current = inForce == null ? ExecutionPlan.full()
+                : SchedulePlans.toPlan(inForce);
+        WindowStats.Speed own = stats.speedByVersion().get(current.version());
+        boolean enough = own != null && own.tokens() >= Math.max(1, rules.minWindowTokens());
+        double observed = enough ? own.tokensPerSecond(draftTokens(current)) : Double.NaN;
+        if (!Double.isNaN(observed)) {
+            state.measured.put(LoopState.shape(current), observed);
+        }
+        List<String> notes = new ArrayList<>();
+        if (state.onTrial(current.version())) {
+            if (enough) {
+                state.trialSpeed = WindowStats.Speed.merge(state.trialSpeed, own);
+                state.trialWindows++;
+            }
+            if (state.trialWindows < rules.trialWindows()) {
+                return rejected(observed, List.of(String.format(Locale.ROOT, "plan %d is on"
+                        + " trial: %d of %d windows with at least %d of its tokens measured",
+                        current.version(), state.trialWindows, rules.trialWindows(),
+                        rules.minWindowTokens())));
+            }
+            ScheduleDecision rollback = trialEnds(start, end, stats, current, observed, state,
+                    notes);
+            if (rollback != null) {
+                return rollback;
+            }
+        }
+        if (stats.tokens() < rules.minWindowTokens()) {
+            notes.add("the window holds " + stats.tokens() + " tokens, fewer than the "
+                    + rules.minWindowTokens() + " a change needs");
+            return rejected(observed, notes);
+        }
+        long nextChange = state.changedAtMillis == Long.MIN_VALUE ? Long.MIN_VALUE
+                : state.changedAtMillis + rules.dwell().toMillis();
+        if (end.toEpochMilli() < nextChange) {
+            notes.add("the plan changed at " + Instant.ofEpochMilli(state.changedAtMillis)
+                    + "; the next change may come at " + Instant.ofEpochMilli(nextChange));
+            return rejected(observed, notes);
+        }
+        ScheduleDecision decision = rescheduler.decide(start, end, stats, current,
+                state.measured, observed);
+        if (decision.getOutcome() == ScheduleDecision.Outcome.ACCEPTED) {
+            state.changed(end.toEpochMilli(), inForce != null ? inForce
+                    : SchedulePlans.toSchedule(rescheduler.modelId(), current), observed,
+                    rules.trialWindows() > 0 ? decision.getCandidate().getVersion() : -1,
+                    decision.getCandidateTokensPerSecond()
+                            / decision.getCurrentTokensPerSecond() - 1);
+        }
+        return notes.isEmpty() ? decision
+                : decision.toBuilder().clearReasons().addAllReasons(notes)
+                        .addAllReasons(decision.getReasonsList()).build();
+    }
+
+    /**
+     * The plan on trial has had its windows: a rollback decision if it was slower than the plan
+     * it replaced, else null, with what was measured added to {@code notes}.
+     */
+    private ScheduleDecision trialEnds(Instant start, Instant end, WindowStats stats,
+            ExecutionPlan current, double observed, LoopState state, List<String> notes) {
+        double trial = state.trialSpeed.tokensPerSecond(draftTokens(current));
+        state.measured.put(LoopState.shape(current), trial);
+        double gain = trial / state.replacedSpeed - 1;
+        String measured = String.format(Locale.ROOT, "plan %d made %.1f tokens/s over %d trial"
+                + " windows, %+.1f%% against the %.1f tokens/s of the plan before it (predicted"
+                + " %+.1f%%)", current.version(), trial, state.trialWindows, 100 * gain,
+                state.replacedSpeed, 100 * state.predictedGain);
+        if (!(gain < 0) || state.replaced == null) {
+            notes.add(Double.isNaN(gain) ? measured + ": no comparison, it stays"
+                    : measured + ": it stays");
+            state.endTrial();
+            return null;
+        }
+        long version = Math.max(current.version(), stats.maxPlanVersion()) + 1;
+        SkipSchedule back = state.replacedSchedule().toBuilder()
+                .setVersion(version)
+                .setWindow(Rescheduler.window(start, end, stats))
+                .clearGate()
+                .build();
+        state.rolledBack(end.toEpochMilli());
+        return rescheduler.newDecision(observed)
+                .setOutcome(ScheduleDecision.Outcome.ROLLED_BACK)
+                .setCandidate(back)
+                .addReasons(measured + ": rolled back to the plan before it, as plan " + version)
+                .setCurrentTokensPerSecond(trial)
+                .setCandidateTokensPerSecond(state.replacedSpeed)
+                .build();
+    }
+
+    private ScheduleDecision rejected(double observed, List<String> reasons) {
+        return rescheduler.newDecision(observed)
+                .setOutcome(ScheduleDecision.Outcome.REJECTED)
+                .addAllReasons(reasons)
+                .build();
+    }
+
+    /** Drafts per round of a speculative plan, for its observed speed; 1 otherwise. */
+    private static int draftTokens(ExecutionPlan plan) {
+        return plan.exit() instanceof ExitPolicy.SelfSpeculative s ? s.draftTokens() : 1;
+    }
+}
