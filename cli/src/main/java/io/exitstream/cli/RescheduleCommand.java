@@ -1,6 +1,7 @@
 package io.exitstream.cli;
 
 import io.exitstream.engine.model.LlamaWeights;
+import io.exitstream.engine.runtime.LlamaModel;
 import io.exitstream.engine.tokenizer.Tokenizer;
 import io.exitstream.server.ExitstreamServer;
 import io.exitstream.server.KafkaOptions;
@@ -81,8 +82,14 @@ final class RescheduleCommand implements Callable<Integer> {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         // --max-skip is checked against the model's layers once it is loaded.
         LiveRescheduler live = usage(() -> reschedule.start(id, weights, tokenizer, seqLen,
-                runtime.load(weights), bootstrap, kafka, registry));
+                withHeads(runtime.load(weights)), bootstrap, kafka, registry));
         return run(live, registry);
+    }
+
+    /** The model with the exit heads beside it, if any: the servers' confidence exits. */
+    private LlamaModel withHeads(LlamaModel model) {
+        PlanOption.useHeadsBeside(model, input.model);
+        return model;
     }
 
     /** Runs until the process is stopped or the application fails. */

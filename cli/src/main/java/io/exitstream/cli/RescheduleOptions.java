@@ -3,6 +3,7 @@ package io.exitstream.cli;
 import io.exitstream.compression.Corpus;
 import io.exitstream.compression.PlanEvaluator;
 import io.exitstream.compression.reschedule.CandidatePlanner;
+import io.exitstream.compression.reschedule.CertifiedExits;
 import io.exitstream.compression.reschedule.DraftProbe;
 import io.exitstream.compression.reschedule.GateBudget;
 import io.exitstream.compression.reschedule.LoopRules;
@@ -12,14 +13,19 @@ import io.exitstream.compression.reschedule.RescheduleApp;
 import io.exitstream.compression.reschedule.RescheduleTopology;
 import io.exitstream.compression.reschedule.Rescheduler;
 import io.exitstream.engine.model.LlamaWeights;
+import io.exitstream.engine.plan.ExecutionPlan;
 import io.exitstream.engine.runtime.LlamaModel;
 import io.exitstream.engine.tokenizer.Tokenizer;
+import io.exitstream.protos.SchedulePlans;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.function.Supplier;
 import picocli.CommandLine.Option;
@@ -176,8 +182,9 @@ final class RescheduleOptions {
             owned.push(evaluator);
             DraftProbe drafts = new DraftProbe(model, corpus);
             owned.push(drafts);
+            Optional<CertifiedExits> exits = certify(evaluator, weights);
             Rescheduler rescheduler = new Rescheduler(modelId,
-                    new CandidatePlanner(layers, limits, drafts),
+                    new CandidatePlanner(layers, limits, drafts, exits),
                     new QualityGate(budget(), evaluator::quality), Clock.systemUTC());
             String application = applicationId != null ? applicationId
                     : "exitstream-reschedule-" + modelId;
@@ -191,6 +198,29 @@ final class RescheduleOptions {
             LiveRescheduler.closeAll(owned);
             throw e;
         }
+    }
+
+    /**
+     * Confidence exits for the planner, when the model has exit heads: the threshold
+     * Learn-then-Test certifies at --min-agreement on the calibration text.
+     */
+    private Optional<CertifiedExits> certify(PlanEvaluator evaluator, LlamaWeights weights) {
+        if (evaluator.model().exitHeads().isEmpty()) {
+            System.err.println("reschedule: the model has no exit heads; confidence exits are"
+                    + " not proposed");
+            return Optional.empty();
+        }
+        Optional<CertifiedExits> exits = CertifiedExits.certify(evaluator, weights.finalNorm(),
+                minAgreement);
+        System.err.println(exits.map(e -> String.format(Locale.ROOT, "reschedule: confidence"
+                + " exits certified at agreement %.3f (delta %.2f): %s, %.2f layers a token,"
+                + " measured agreement %.3f", minAgreement, CertifiedExits.DELTA,
+                SchedulePlans.describe(new ExecutionPlan(0, List.of(), e.policy())),
+                e.meanLayers(), e.quality().agreement()))
+                .orElse("reschedule: no confidence threshold certifies agreement "
+                        + minAgreement + " on the calibration text; confidence exits are not"
+                        + " proposed"));
+        return exits;
     }
 
     private GateBudget budget() {

@@ -4,6 +4,7 @@ import io.exitstream.broker.EmbeddedKafka;
 import io.exitstream.broker.TemporaryDirectory;
 import io.exitstream.broker.TopicSetup;
 import io.exitstream.engine.model.LlamaWeights;
+import io.exitstream.engine.runtime.LlamaModel;
 import io.exitstream.server.KafkaOptions;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -95,9 +96,12 @@ final class UpCommand implements Callable<Integer> {
     private LiveRescheduler startRescheduler(String bootstrap, PrometheusMeterRegistry metrics)
             throws Exception {
         LlamaWeights weights = serving.weights();
+        LlamaModel model = serving.load(weights);
+        // The exit heads the server's model runs confidence exits on, for the gate to certify.
+        PlanOption.useHeadsBeside(model, serving.model());
         LiveRescheduler live = reschedule.start(serving.modelId(), weights,
                 serving.tokenizer(weights), Math.min(SEQ_LEN, weights.config().contextLength()),
-                serving.load(weights), bootstrap, new Properties(), metrics);
+                model, bootstrap, new Properties(), metrics);
         System.err.printf("up: re-scheduler on %s, %d ms windows%n", live.modelId(),
                 reschedule.window().toMillis());
         return live;

@@ -5,6 +5,7 @@ import io.exitstream.engine.plan.ExitPolicy;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.TreeSet;
 
 /**
@@ -20,22 +21,33 @@ import java.util.TreeSet;
  *     skipped layers, otherwise from a {@link DraftAcceptance} estimate.
  * </ol>
  * With the candidate comes the standard error of its expected gain, so that the gate can ask
- * for a gain the window's evidence supports. Confidence exits are not proposed yet.
+ * for a gain the window's evidence supports. Confidence exits certified on the gate's text
+ * ({@link CertifiedExits}) are a candidate too, for plans that skip no layer.
  */
 public final class CandidatePlanner {
 
     private final int layers;
     private final PlannerLimits limits;
     private final DraftAcceptance estimate;
+    private final Optional<CertifiedExits> exits;
+
+    /** A planner that proposes no confidence exits. */
+    public CandidatePlanner(int layers, PlannerLimits limits, DraftAcceptance estimate) {
+        this(layers, limits, estimate, Optional.empty());
+    }
 
     /**
      * @param layers the model's layer count
      * @param estimate draft acceptance where live telemetry has none
+     * @param exits confidence exits certified on the gate's text, proposed for plans that skip
+     *     no layer (the certification ran on the full model's layers)
      */
-    public CandidatePlanner(int layers, PlannerLimits limits, DraftAcceptance estimate) {
+    public CandidatePlanner(int layers, PlannerLimits limits, DraftAcceptance estimate,
+            Optional<CertifiedExits> exits) {
         this.layers = layers;
         this.limits = limits;
         this.estimate = estimate;
+        this.exits = exits;
     }
 
     /**
@@ -69,12 +81,62 @@ public final class CandidatePlanner {
                 }
             }
         }
+        if (skipped.isEmpty() && exits.isPresent()) {
+            ExecutionPlan plan = new ExecutionPlan(version, skipped, exits.get().policy());
+            double speed = speed(plan, stats).at(cost.overheadSeconds(),
+                    cost.perLayerSeconds(), Double.NaN);
+            if (speed > bestSpeed) {
+                best = plan;
+                bestSpeed = speed;
+                bestAcceptance = Rate.NONE;
+            }
+        }
         Rate currentAcceptance = current.exit() instanceof ExitPolicy.SelfSpeculative s
                 ? acceptance(stats, current, current.skippedLayers(), s.exitLayer())
                 : Rate.NONE;
-        double currentSpeed = cost.tokensPerSecond(current, layers, currentAcceptance.value());
-        return new Candidate(best, current, cost, bestSpeed, currentSpeed,
-                gainError(cost, best, bestAcceptance, current, currentAcceptance));
+        PlanSpeed currentSpeed = speed(current, stats);
+        return new Candidate(best, current, cost, bestSpeed,
+                currentSpeed.at(cost.overheadSeconds(), cost.perLayerSeconds(),
+                        currentAcceptance.value()),
+                gainError(cost, speed(best, stats), bestAcceptance, currentSpeed,
+                        currentAcceptance));
+    }
+
+    /** A plan's expected tokens/s as a function of the cost model and the draft acceptance. */
+    @FunctionalInterface
+    private interface PlanSpeed {
+        double at(double overhead, double perLayer, double acceptance);
+    }
+
+    /**
+     * How fast {@code plan} runs: by its layers and drafts ({@link CostModel}); under confidence
+     * exits, by the layers a token runs on average: on the calibration text for the certified
+     * exits, in the window's plain steps for confidence exits in force.
+     */
+    private PlanSpeed speed(ExecutionPlan plan, WindowStats stats) {
+        if (!(plan.exit() instanceof ExitPolicy.Confidence)) {
+            return (o, p, a) -> CostModel.tokensPerSecond(o, p, plan, layers, a);
+        }
+        double meanLayers = exits.isPresent() && plan.exit().equals(exits.get().policy())
+                && plan.skippedLayers().isEmpty() && !isInForce(plan, stats)
+                ? exits.get().meanLayers() : liveMeanLayers(stats);
+        return (o, p, a) -> 1 / (o + p * meanLayers);
+    }
+
+    /** Whether the window's tokens ran under {@code plan}'s version already. */
+    private static boolean isInForce(ExecutionPlan plan, WindowStats stats) {
+        return stats.speedByVersion().containsKey(plan.version());
+    }
+
+    /** Layers per token of the window's plain decode steps. */
+    private static double liveMeanLayers(WindowStats stats) {
+        double tokens = 0;
+        double layers = 0;
+        for (var e : stats.latencyByDepth().entrySet()) {
+            tokens += e.getValue().count();
+            layers += e.getKey() * (double) e.getValue().count();
+        }
+        return layers / tokens;
     }
 
     /**
@@ -102,8 +164,8 @@ public final class CandidatePlanner {
      * cost model's two parameters and the two acceptance rates, each by its own error (delta
      * method, derivatives by central differences).
      */
-    private double gainError(CostModel cost, ExecutionPlan candidate, Rate candidateRate,
-            ExecutionPlan current, Rate currentRate) {
+    private static double gainError(CostModel cost, PlanSpeed candidate, Rate candidateRate,
+            PlanSpeed current, Rate currentRate) {
         double[] at = {cost.overheadSeconds(), cost.perLayerSeconds(),
                 candidateRate.value(), currentRate.value()};
         double[] gradient = new double[at.length];
@@ -128,9 +190,8 @@ public final class CandidatePlanner {
         return Math.sqrt(Math.max(0, variance));
     }
 
-    private double gain(double[] at, ExecutionPlan candidate, ExecutionPlan current) {
-        return CostModel.tokensPerSecond(at[0], at[1], candidate, layers, at[2])
-                / CostModel.tokensPerSecond(at[0], at[1], current, layers, at[3]) - 1;
+    private static double gain(double[] at, PlanSpeed candidate, PlanSpeed current) {
+        return candidate.at(at[0], at[1], at[2]) / current.at(at[0], at[1], at[3]) - 1;
     }
 
     private List<Integer> skippedLayers(WindowStats stats, ExecutionPlan current) {

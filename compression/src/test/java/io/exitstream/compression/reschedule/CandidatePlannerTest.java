@@ -6,6 +6,9 @@ import static org.assertj.core.api.Assertions.within;
 import io.exitstream.engine.plan.ExecutionPlan;
 import io.exitstream.engine.plan.ExitPolicy;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
 class CandidatePlannerTest {
@@ -111,5 +114,23 @@ class CandidatePlannerTest {
         // Latencies on a line at two depths: the fit has no error; scattered ones do.
         assertThat(errors[0]).isLessThan(1e-6);
         assertThat(errors[1]).isGreaterThan(0.01);
+    }
+
+    @Test
+    void certifiedConfidenceExitsAreProposedWhenTheyAreExpectedFastest() {
+        ExitPolicy.Confidence certified = new ExitPolicy.Confidence(
+                new TreeMap<>(Map.of(1, 0.9f, 2, 0.9f, 3, 0.9f)), 1);
+        // On the calibration text a token runs 3 of the 5 layers.
+        CandidatePlanner planner = new CandidatePlanner(Telemetry.LAYERS,
+                new PlannerLimits(0, 0.5, 8, 0), DraftAcceptance.UNKNOWN,
+                Optional.of(new CertifiedExits(certified, 3.0,
+                        Qualities.of(0.96, 10.2, 10.0, 500))));
+
+        Candidate candidate = planner.derive(fullModelWindow(), ExecutionPlan.full());
+
+        assertThat(candidate.plan().exit()).isEqualTo(certified);
+        // 1 ms + 3 x 1 ms a token against 6 ms.
+        assertThat(candidate.expectedGain()).isCloseTo(0.5, within(1e-9));
+        assertThat(candidate.gainError()).isGreaterThan(0);
     }
 }
