@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
             DistillCommand.class,
             SweepCommand.class,
             RescheduleCommand.class,
+            PlansCommand.class,
             UpCommand.class,
             CorpusCommand.class,
             TrainCommand.class,

@@ -4,21 +4,14 @@ import io.exitstream.engine.model.LlamaWeights;
 import io.exitstream.engine.runtime.LlamaModel;
 import io.exitstream.engine.tokenizer.Tokenizer;
 import io.exitstream.server.ExitstreamServer;
-import io.exitstream.server.KafkaOptions;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.common.KafkaException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -72,8 +65,8 @@ final class RescheduleCommand implements Callable<Integer> {
             reschedule.check();
             return null;
         });
-        Properties kafka = clientProperties();
-        checkBroker(kafka);
+        Properties kafka = BrokerCheck.clientProperties(bootstrap, kafkaConfig);
+        BrokerCheck.require(bootstrap, kafka);
 
         LlamaWeights weights = input.weights();
         Tokenizer tokenizer = input.tokenizer(weights);
@@ -122,43 +115,6 @@ final class RescheduleCommand implements Callable<Integer> {
                 metrics.close();
             }
             removeHook(stop);
-        }
-    }
-
-    private Properties clientProperties() {
-        Properties properties = new Properties();
-        if (kafkaConfig != null) {
-            properties.putAll(KafkaOptions.of(bootstrap).withConfigFile(kafkaConfig)
-                    .clientProperties());
-        }
-        return properties;
-    }
-
-    /** Fails in seconds, with one line, when no broker answers (Streams would keep retrying). */
-    private void checkBroker(Properties kafka) {
-        Properties config = new Properties();
-        config.putAll(kafka);
-        config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
-        config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000);
-        Admin admin;
-        try {
-            admin = Admin.create(config);
-        } catch (KafkaException e) {
-            throw new IllegalStateException("cannot reach Kafka at " + bootstrap + ": "
-                    + e.getMessage());
-        }
-        try {
-            admin.describeCluster().clusterId().get(10, TimeUnit.SECONDS);
-        } catch (ExecutionException | TimeoutException e) {
-            throw new IllegalStateException("no Kafka broker answers at " + bootstrap);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while looking for Kafka at "
-                    + bootstrap);
-        } finally {
-            // Without a broker, a plain close would wait out the pending request.
-            admin.close(Duration.ofSeconds(1));
         }
     }
 

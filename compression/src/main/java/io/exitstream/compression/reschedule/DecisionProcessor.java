@@ -25,13 +25,15 @@ final class DecisionProcessor
 
     private final PlanLoop loop;
     private final MeterRegistry registry;
+    private final LastDecisionGauges last;
     private ProcessorContext<String, ScheduleDecision> context;
     private KeyValueStore<String, SkipSchedule> plans;
     private KeyValueStore<String, LoopState> states;
 
-    DecisionProcessor(PlanLoop loop, MeterRegistry registry) {
+    DecisionProcessor(PlanLoop loop, MeterRegistry registry, LastDecisionGauges last) {
         this.loop = loop;
         this.registry = registry;
+        this.last = last;
     }
 
     @Override
@@ -62,6 +64,7 @@ final class DecisionProcessor
                 .tag("outcome", DecisionLine.outcome(decision))
                 .register(registry)
                 .increment();
+        last.record(decision);
         LOG.log(System.Logger.Level.INFO, "reschedule: " + DecisionLine.of(decision));
         context.forward(window.withKey(model).withValue(decision));
     }

@@ -50,6 +50,7 @@ final class PlanLoop {
             state.measured.put(LoopState.shape(current), observed);
         }
         List<String> notes = new ArrayList<>();
+        double observedGain = Double.NaN;
         if (state.onTrial(current.version())) {
             if (enough) {
                 state.trialSpeed = WindowStats.Speed.merge(state.trialSpeed, own);
@@ -61,12 +62,25 @@ final class PlanLoop {
                         current.version(), state.trialWindows, rules.trialWindows(),
                         rules.minWindowTokens())));
             }
-            ScheduleDecision rollback = trialEnds(start, end, stats, current, observed, state,
-                    notes);
-            if (rollback != null) {
-                return rollback;
+            TrialEnd trial = trialEnds(start, end, stats, current, observed, state);
+            if (trial.rollback() != null) {
+                return trial.rollback();
             }
+            notes.add(trial.note());
+            observedGain = trial.gain();
         }
+        ScheduleDecision decision = evidence(start, end, stats, current, observed, state,
+                notes);
+        if (!Double.isNaN(observedGain)) {
+            decision = decision.toBuilder().setObservedGain(observedGain).build();
+        }
+        return decision;
+    }
+
+    /** The decision after any trial: the evidence rules, then the re-scheduler's. */
+    private ScheduleDecision evidence(Instant start, Instant end, WindowStats stats,
+            ExecutionPlan current, double observed, LoopState state, List<String> notes) {
+        SkipSchedule inForce = SchedulePlans.toSchedule(rescheduler.modelId(), current);
         if (stats.tokens() < rules.minWindowTokens()) {
             notes.add("the window holds " + stats.tokens() + " tokens, fewer than the "
                     + rules.minWindowTokens() + " a change needs");
@@ -82,8 +96,7 @@ final class PlanLoop {
         ScheduleDecision decision = rescheduler.decide(start, end, stats, current,
                 state.measured, observed);
         if (decision.getOutcome() == ScheduleDecision.Outcome.ACCEPTED) {
-            state.changed(end.toEpochMilli(), inForce != null ? inForce
-                    : SchedulePlans.toSchedule(rescheduler.modelId(), current), observed,
+            state.changed(end.toEpochMilli(), inForce, observed,
                     rules.trialWindows() > 0 ? decision.getCandidate().getVersion() : -1,
                     decision.getCandidateTokensPerSecond()
                             / decision.getCurrentTokensPerSecond() - 1);
@@ -94,11 +107,18 @@ final class PlanLoop {
     }
 
     /**
-     * The plan on trial has had its windows: a rollback decision if it was slower than the plan
-     * it replaced, else null, with what was measured added to {@code notes}.
+     * How a trial ended.
+     *
+     * @param gain the plan's observed speed over the replaced plan's, minus 1; NaN if unknown
+     * @param note what was measured, for the decision's reasons
+     * @param rollback the rollback decision when the plan was slower, else null
      */
-    private ScheduleDecision trialEnds(Instant start, Instant end, WindowStats stats,
-            ExecutionPlan current, double observed, LoopState state, List<String> notes) {
+    private record TrialEnd(double gain, String note, ScheduleDecision rollback) {
+    }
+
+    /** The plan on trial has had its windows: it stays, or it is rolled back if slower. */
+    private TrialEnd trialEnds(Instant start, Instant end, WindowStats stats,
+            ExecutionPlan current, double observed, LoopState state) {
         double trial = state.trialSpeed.tokensPerSecond(draftTokens(current));
         state.measured.put(LoopState.shape(current), trial);
         double gain = trial / state.replacedSpeed - 1;
@@ -107,10 +127,9 @@ final class PlanLoop {
                 + " %+.1f%%)", current.version(), trial, state.trialWindows, 100 * gain,
                 state.replacedSpeed, 100 * state.predictedGain);
         if (!(gain < 0) || state.replaced == null) {
-            notes.add(Double.isNaN(gain) ? measured + ": no comparison, it stays"
-                    : measured + ": it stays");
             state.endTrial();
-            return null;
+            return new TrialEnd(gain, Double.isNaN(gain) ? measured + ": no comparison, it stays"
+                    : measured + ": it stays", null);
         }
         long version = Math.max(current.version(), stats.maxPlanVersion()) + 1;
         SkipSchedule back = state.replacedSchedule().toBuilder()
@@ -119,13 +138,15 @@ final class PlanLoop {
                 .clearGate()
                 .build();
         state.rolledBack(end.toEpochMilli());
-        return rescheduler.newDecision(observed)
+        String note = measured + ": rolled back to the plan before it, as plan " + version;
+        return new TrialEnd(gain, note, rescheduler.newDecision(observed)
                 .setOutcome(ScheduleDecision.Outcome.ROLLED_BACK)
                 .setCandidate(back)
-                .addReasons(measured + ": rolled back to the plan before it, as plan " + version)
+                .addReasons(note)
                 .setCurrentTokensPerSecond(trial)
                 .setCandidateTokensPerSecond(state.replacedSpeed)
-                .build();
+                .setObservedGain(gain)
+                .build());
     }
 
     private ScheduleDecision rejected(double observed, List<String> reasons) {

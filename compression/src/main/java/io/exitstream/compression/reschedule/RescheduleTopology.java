@@ -68,6 +68,7 @@ public final class RescheduleTopology {
                 Stores.persistentKeyValueStore(LOOP_STORE), Serdes.String(),
                 new JsonSerde<>(LoopState.class)));
         PlanLoop loop = new PlanLoop(rescheduler, rules);
+        LastDecisionGauges last = new LastDecisionGauges(rescheduler.modelId(), registry);
         String model = rescheduler.modelId();
 
         KStream<String, ScheduleDecision> decisions = builder
@@ -88,7 +89,7 @@ public final class RescheduleTopology {
                 .suppress(Suppressed.untilWindowCloses(Suppressed.BufferConfig.unbounded()))
                 .toStream()
                 // Derive, gate and decide; back to the model id as key.
-                .process(() -> new DecisionProcessor(loop, registry), PLANS_STORE,
+                .process(() -> new DecisionProcessor(loop, registry, last), PLANS_STORE,
                         LOOP_STORE);
 
         decisions.to(Topics.DECISIONS, Produced.with(Serdes.String(),

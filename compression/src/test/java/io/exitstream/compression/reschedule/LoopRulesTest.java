@@ -1,6 +1,7 @@
 package io.exitstream.compression.reschedule;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import io.exitstream.protos.v1.ScheduleDecision;
 import io.exitstream.protos.v1.SkipSchedule;
@@ -42,6 +43,7 @@ class LoopRulesTest {
     private TestOutputTopic<String, SkipSchedule> schedules;
     private final List<ScheduleDecision> decided = new ArrayList<>();
     private final Random noise = new Random(42);
+    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     /** The simulated server's plan in force. */
     private SkipSchedule inForce = SkipSchedule.getDefaultInstance();
 
@@ -50,7 +52,7 @@ class LoopRulesTest {
                 new CandidatePlanner(Telemetry.LAYERS, limits, DraftAcceptance.UNKNOWN),
                 new QualityGate(GateBudget.defaults(), GOOD), Clock.systemUTC());
         DrivenTopology driven = DrivenTopology.start(RescheduleTopology.build(rescheduler, RULES,
-                WINDOW, GRACE, new SimpleMeterRegistry()), stateDir);
+                WINDOW, GRACE, registry), stateDir);
         driver = driven.driver();
         telemetry = driven.telemetry();
         decisions = driven.decisions();
@@ -197,5 +199,16 @@ class LoopRulesTest {
         assertThat(inForce.getSkippedLayersList()).isEmpty();
         assertThat(decided.stream().flatMap(d -> d.getReasonsList().stream()))
                 .anySatisfy(r -> assertThat(r).contains("the candidate ran before at"));
+        // On /metrics: the rollback, the gain observed and predicted, the gate's figures.
+        assertThat(registry.get("exitstream.schedule.decisions").tag("outcome", "rolled_back")
+                .counter().count()).isEqualTo(1);
+        assertThat(registry.get("exitstream.schedule.last.observed.gain").gauge().value())
+                .isCloseTo(rollback.getObservedGain(), within(1e-9)).isNegative();
+        // The last gain the cost model predicted is the accepted plan's: later candidates
+        // were judged by measurement.
+        assertThat(registry.get("exitstream.schedule.last.predicted.gain").gauge().value())
+                .isCloseTo(0.2, within(0.01));
+        assertThat(registry.get("exitstream.schedule.last.agreement").gauge().value())
+                .isEqualTo(0.99);
     }
 }
