@@ -4,7 +4,10 @@ import io.exitstream.engine.plan.ExecutionPlan;
 import io.exitstream.engine.plan.ExitPolicy;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
 
@@ -23,6 +26,8 @@ import java.util.TreeSet;
  * With the candidate comes the standard error of its expected gain, so that the gate can ask
  * for a gain the window's evidence supports. Confidence exits certified on the gate's text
  * ({@link CertifiedExits}) are a candidate too, for plans that skip no layer.
+ * {@link #candidates} ranks the alternatives, so that the gate can fall back to a slower plan
+ * when the fastest breaks a quality budget.
  */
 public final class CandidatePlanner {
 
@@ -39,8 +44,8 @@ public final class CandidatePlanner {
     /**
      * @param layers the model's layer count
      * @param estimate draft acceptance where live telemetry has none
-     * @param exits confidence exits certified on the gate's text, proposed for plans that skip
-     *     no layer (the certification ran on the full model's layers)
+     * @param exits confidence exits certified on the gate's text, proposed without skipped
+     *     layers (the certification ran on the full model's layers)
      */
     public CandidatePlanner(int layers, PlannerLimits limits, DraftAcceptance estimate,
             Optional<CertifiedExits> exits) {
@@ -51,15 +56,62 @@ public final class CandidatePlanner {
     }
 
     /**
-     * The candidate for a window.
+     * The candidate for a window: the fastest of {@link #candidates}.
      *
      * @param current the plan in force
      * @throws IllegalArgumentException if the window has no plain decode latency to fit costs to
      */
     public Candidate derive(WindowStats stats, ExecutionPlan current) {
+        return candidates(stats, current).get(0);
+    }
+
+    /**
+     * The plans worth judging for a window, fastest expected first, each with its expected gain
+     * and error: the best exit policy over the layers to skip (the plan in force's and the
+     * window's least influential), the best over the plan in force's skips only, and the
+     * certified confidence exits, which skip no layer. A faster plan the gate rejects for
+     * quality then leaves a slower one that may pass.
+     *
+     * @param current the plan in force
+     * @throws IllegalArgumentException if the window has no plain decode latency to fit costs to
+     */
+    public List<Candidate> candidates(WindowStats stats, ExecutionPlan current) {
         CostModel cost = CostModel.fit(stats.latencyByDepth());
-        List<Integer> skipped = skippedLayers(stats, current);
         long version = Math.max(current.version(), stats.maxPlanVersion()) + 1;
+        Rate currentAcceptance = current.exit() instanceof ExitPolicy.SelfSpeculative s
+                ? acceptance(stats, current, current.skippedLayers(), s.exitLayer())
+                : Rate.NONE;
+        PlanSpeed currentSpeed = speed(current, stats);
+        double currentTokensPerSecond = currentSpeed.at(cost.overheadSeconds(),
+                cost.perLayerSeconds(), currentAcceptance.value());
+        Map<String, Candidate> byShape = new LinkedHashMap<>();
+        List<Priced> priced = new ArrayList<>();
+        for (List<Integer> skipped : new LinkedHashSet<>(List.of(skippedLayers(stats, current),
+                current.skippedLayers()))) {
+            priced.add(fastestExit(stats, current, cost, version, skipped));
+        }
+        exits.ifPresent(e -> {
+            ExecutionPlan plan = new ExecutionPlan(version, List.of(), e.policy());
+            priced.add(new Priced(plan, speed(plan, stats).at(cost.overheadSeconds(),
+                    cost.perLayerSeconds(), Double.NaN), Rate.NONE));
+        });
+        priced.sort(Comparator.comparingDouble(Priced::speed).reversed());
+        for (Priced p : priced) {
+            byShape.putIfAbsent(LoopState.shape(p.plan()), new Candidate(p.plan(), current,
+                    cost, p.speed(), currentTokensPerSecond, gainError(cost,
+                            speed(p.plan(), stats), p.acceptance(), currentSpeed,
+                            currentAcceptance)));
+        }
+        return List.copyOf(byShape.values());
+    }
+
+    /** A plan with its expected speed and the draft acceptance that went into it. */
+    private record Priced(ExecutionPlan plan, double speed, Rate acceptance) {
+    }
+
+    /** No early exit or self-speculation over {@code skipped}, whichever is expected faster. */
+    private Priced fastestExit(WindowStats stats, ExecutionPlan current, CostModel cost,
+            long version, List<Integer> skipped) {
         ExecutionPlan best = new ExecutionPlan(version, skipped, new ExitPolicy.None());
         Rate bestAcceptance = Rate.NONE;
         double bestSpeed = cost.tokensPerSecond(best, layers, Double.NaN);
@@ -81,25 +133,7 @@ public final class CandidatePlanner {
                 }
             }
         }
-        if (skipped.isEmpty() && exits.isPresent()) {
-            ExecutionPlan plan = new ExecutionPlan(version, skipped, exits.get().policy());
-            double speed = speed(plan, stats).at(cost.overheadSeconds(),
-                    cost.perLayerSeconds(), Double.NaN);
-            if (speed > bestSpeed) {
-                best = plan;
-                bestSpeed = speed;
-                bestAcceptance = Rate.NONE;
-            }
-        }
-        Rate currentAcceptance = current.exit() instanceof ExitPolicy.SelfSpeculative s
-                ? acceptance(stats, current, current.skippedLayers(), s.exitLayer())
-                : Rate.NONE;
-        PlanSpeed currentSpeed = speed(current, stats);
-        return new Candidate(best, current, cost, bestSpeed,
-                currentSpeed.at(cost.overheadSeconds(), cost.perLayerSeconds(),
-                        currentAcceptance.value()),
-                gainError(cost, speed(best, stats), bestAcceptance, currentSpeed,
-                        currentAcceptance));
+        return new Priced(best, bestSpeed, bestAcceptance);
     }
 
     /** A plan's expected tokens/s as a function of the cost model and the draft acceptance. */

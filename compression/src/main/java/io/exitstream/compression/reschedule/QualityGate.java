@@ -2,8 +2,10 @@ package io.exitstream.compression.reschedule;
 
 import io.exitstream.compression.PlanEvaluator.Quality;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -16,6 +18,11 @@ public final class QualityGate {
 
     private final GateBudget budget;
     private final QualityMeasure measure;
+    /**
+     * Measurements by plan shape: the calibration text does not change, so a plan measured
+     * once is measured for good, and a candidate that comes back every window costs one run.
+     */
+    private final Map<String, Quality> measured = new HashMap<>();
 
     public QualityGate(GateBudget budget, QualityMeasure measure) {
         this.budget = budget;
@@ -45,7 +52,8 @@ public final class QualityGate {
                             100 * budget.minGain())),
                     Optional.empty());
         }
-        Quality quality = measure.measure(candidate.plan());
+        Quality quality = measured.computeIfAbsent(LoopState.shape(candidate.plan()),
+                shape -> measure.measure(candidate.plan()));
         List<String> failed = new ArrayList<>();
         List<String> passed = new ArrayList<>();
         passed.add(speed + format(" reaches the minimum %.1f%%", 100 * budget.minGain()));

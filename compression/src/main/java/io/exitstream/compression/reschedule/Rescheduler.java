@@ -9,16 +9,24 @@ import io.exitstream.protos.v1.SkipSchedule;
 import io.exitstream.protos.v1.TelemetryWindow;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
 /**
- * One model's decision per closed window: derive a candidate from the window's statistics,
- * judge it with the quality gate, and say so as a {@link ScheduleDecision} whose candidate
+ * One model's decision per closed window: derive candidates from the window's statistics,
+ * judge them with the quality gate, fastest first, until one passes, and say so as a {@link ScheduleDecision} whose candidate
  * carries the window and the gate's figures. An accepted decision's candidate is the schedule
  * to publish.
  */
 public final class Rescheduler {
+
+    /**
+     * Candidates judged per window at most, fastest first: each quality check runs the model
+     * on the calibration text (once per plan: the gate keeps its measurements).
+     */
+    static final int MAX_JUDGED = 3;
 
     private final String modelId;
     private final CandidatePlanner planner;
@@ -47,15 +55,47 @@ public final class Rescheduler {
      */
     public ScheduleDecision decide(Instant start, Instant end, WindowStats stats,
             ExecutionPlan current, Map<String, Double> measured, double observedCurrent) {
-        TelemetryWindow window = window(start, end, stats);
-        ScheduleDecision.Builder decision = newDecision(observedCurrent);
         if (stats.latencyByDepth().isEmpty()) {
-            return decision.setOutcome(ScheduleDecision.Outcome.REJECTED)
+            return newDecision(observedCurrent).setOutcome(ScheduleDecision.Outcome.REJECTED)
                     .addReasons("the window has no plain decode step latency to fit costs to"
                             + " (" + stats.tokens() + " tokens)")
                     .build();
         }
-        Candidate candidate = planner.derive(stats, current);
+        List<Candidate> candidates = planner.candidates(stats, current);
+        List<ScheduleDecision> rejected = new ArrayList<>();
+        for (Candidate candidate : candidates.subList(0, Math.min(MAX_JUDGED,
+                candidates.size()))) {
+            if (candidate.keepsCurrent() && !rejected.isEmpty()) {
+                break; // the plan in force: what comes after it is slower still
+            }
+            ScheduleDecision decision = judge(start, end, stats, candidate, measured,
+                    observedCurrent);
+            if (decision.getOutcome() == ScheduleDecision.Outcome.ACCEPTED) {
+                return withOthers(decision, "a faster candidate was rejected first", rejected);
+            }
+            rejected.add(decision);
+        }
+        // Nothing passed: the fastest candidate's decision, and why the others failed too.
+        return withOthers(rejected.get(0), "another candidate was rejected too",
+                rejected.subList(1, rejected.size()));
+    }
+
+    /** {@code decision} with one more reason per other decision: its plan and reasons. */
+    private static ScheduleDecision withOthers(ScheduleDecision decision, String what,
+            List<ScheduleDecision> others) {
+        ScheduleDecision.Builder with = decision.toBuilder();
+        for (ScheduleDecision other : others) {
+            with.addReasons(what + ", " + SchedulePlans.describe(SchedulePlans.toPlan(
+                    other.getCandidate())) + ": " + String.join("; ", other.getReasonsList()));
+        }
+        return with.build();
+    }
+
+    /** One candidate through the gate, judged by its measured speed if it ran before. */
+    private ScheduleDecision judge(Instant start, Instant end, WindowStats stats,
+            Candidate candidate, Map<String, Double> measured, double observedCurrent) {
+        TelemetryWindow window = window(start, end, stats);
+        ScheduleDecision.Builder decision = newDecision(observedCurrent);
         Double measuredSpeed = measured.get(LoopState.shape(candidate.plan()));
         boolean byMeasurement = measuredSpeed != null && !Double.isNaN(observedCurrent)
                 && !candidate.keepsCurrent();
@@ -65,8 +105,8 @@ public final class Rescheduler {
             decision.addReasons(String.format(Locale.ROOT, "the candidate ran before at %.1f"
                     + " tokens/s: judged by that against the %.1f tokens/s of the plan in"
                     + " force, not by the cost model", measuredSpeed, observedCurrent));
-            candidate = new Candidate(candidate.plan(), current, candidate.cost(), measuredSpeed,
-                    observedCurrent, 0);
+            candidate = new Candidate(candidate.plan(), candidate.current(), candidate.cost(),
+                    measuredSpeed, observedCurrent, 0);
         }
         GateDecision verdict;
         try {
