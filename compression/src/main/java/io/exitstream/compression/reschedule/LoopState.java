@@ -10,8 +10,8 @@ import java.util.TreeMap;
 /**
  * What the loop remembers about one model besides the plan in force (store
  * {@link RescheduleTopology#LOOP_STORE}, JSON): when the plan last changed, the plan it replaced
- * and how fast that one was, the trial of the new plan, and the speed each plan was measured at
- * while it was in force. Mutable, owned by the stream thread; changelogged with the decisions.
+ * and what its tokens cost by batch size, the same for the plan in force, its trial, and the
+ * speed each plan was measured at while it was in force. Mutable, owned by the stream thread; changelogged with the decisions.
  */
 final class LoopState {
 
@@ -19,16 +19,16 @@ final class LoopState {
     long changedAtMillis = Long.MIN_VALUE;
     /** The plan the last change replaced (SkipSchedule, base64); null when none to go back to. */
     String replaced;
-    /** Observed tokens/s of the replaced plan in the window that replaced it. */
-    double replacedSpeed = Double.NaN;
+    /** The replaced plan's tokens while it was in force, by batch size. */
+    Map<Integer, WindowStats.Speed> replacedByBatch = new TreeMap<>();
+    /** The plan in force's tokens since it came in force, by batch size. */
+    Map<Integer, WindowStats.Speed> inForceByBatch = new TreeMap<>();
     /** The gain the cost model predicted for the new plan. */
     double predictedGain = Double.NaN;
     /** The plan version on trial; -1 when none is. */
     long trialVersion = -1;
     /** Trial windows counted so far. */
     int trialWindows;
-    /** The trial windows' tokens of the plan on trial. */
-    WindowStats.Speed trialSpeed = new WindowStats.Speed(0, 0, 0);
     /** Observed tokens/s by plan shape ({@link #shape}), the latest while it was in force. */
     Map<String, Double> measured = new TreeMap<>();
 
@@ -41,29 +41,38 @@ final class LoopState {
         return trialVersion == version;
     }
 
-    /** A change to a new plan at {@code endMillis}: its trial starts. */
-    void changed(long endMillis, SkipSchedule from, double fromSpeed, long newVersion,
-            double gain) {
+    /** Adds the plan in force's tokens of one window, by batch size. */
+    void inForce(Map<Integer, WindowStats.Speed> byBatch) {
+        byBatch.forEach((batch, speed) -> inForceByBatch.merge(batch, speed,
+                WindowStats.Speed::merge));
+    }
+
+    /**
+     * A change to a new plan at {@code endMillis}: what the replaced plan did is kept for the
+     * new one's trial, if it has one ({@code trialVersion} -1: none).
+     */
+    void changed(long endMillis, SkipSchedule from, long newVersion, double gain) {
         changedAtMillis = endMillis;
         replaced = Base64.getEncoder().encodeToString(from.toByteArray());
-        replacedSpeed = fromSpeed;
+        replacedByBatch = inForceByBatch;
+        inForceByBatch = new TreeMap<>();
         predictedGain = gain;
         trialVersion = newVersion;
         trialWindows = 0;
-        trialSpeed = new WindowStats.Speed(0, 0, 0);
     }
 
     /** A rollback at {@code endMillis}: nothing on trial, nothing to go back to. */
     void rolledBack(long endMillis) {
         changedAtMillis = endMillis;
         replaced = null;
+        replacedByBatch = new TreeMap<>();
+        inForceByBatch = new TreeMap<>();
         endTrial();
     }
 
     void endTrial() {
         trialVersion = -1;
         trialWindows = 0;
-        trialSpeed = new WindowStats.Speed(0, 0, 0);
     }
 
     SkipSchedule replacedSchedule() {

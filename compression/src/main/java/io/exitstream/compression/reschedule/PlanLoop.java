@@ -9,6 +9,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * The rules around each window's decision ({@link LoopRules}), so that an operator can leave
@@ -49,11 +50,13 @@ final class PlanLoop {
         if (!Double.isNaN(observed)) {
             state.measured.put(LoopState.shape(current), observed);
         }
+        if (enough) {
+            state.inForce(stats.speedByBatch(current.version()));
+        }
         List<String> notes = new ArrayList<>();
         double observedGain = Double.NaN;
         if (state.onTrial(current.version())) {
             if (enough) {
-                state.trialSpeed = WindowStats.Speed.merge(state.trialSpeed, own);
                 state.trialWindows++;
             }
             if (state.trialWindows < rules.trialWindows()) {
@@ -96,7 +99,7 @@ final class PlanLoop {
         ScheduleDecision decision = rescheduler.decide(start, end, stats, current,
                 state.measured, observed);
         if (decision.getOutcome() == ScheduleDecision.Outcome.ACCEPTED) {
-            state.changed(end.toEpochMilli(), inForce, observed,
+            state.changed(end.toEpochMilli(), inForce,
                     rules.trialWindows() > 0 ? decision.getCandidate().getVersion() : -1,
                     decision.getCandidateTokensPerSecond()
                             / decision.getCurrentTokensPerSecond() - 1);
@@ -119,13 +122,18 @@ final class PlanLoop {
     /** The plan on trial has had its windows: it stays, or it is rolled back if slower. */
     private TrialEnd trialEnds(Instant start, Instant end, WindowStats stats,
             ExecutionPlan current, double observed, LoopState state) {
-        double trial = state.trialSpeed.tokensPerSecond(draftTokens(current));
+        int trialDrafts = draftTokens(current);
+        int replacedDrafts = state.replaced == null ? 1
+                : draftTokens(SchedulePlans.toPlan(state.replacedSchedule()));
+        double trial = total(state.inForceByBatch).tokensPerSecond(trialDrafts);
+        double before = total(state.replacedByBatch).tokensPerSecond(replacedDrafts);
         state.measured.put(LoopState.shape(current), trial);
-        double gain = trial / state.replacedSpeed - 1;
+        double gain = gainAtEqualBatches(state.inForceByBatch, trialDrafts,
+                state.replacedByBatch, replacedDrafts);
         String measured = String.format(Locale.ROOT, "plan %d made %.1f tokens/s over %d trial"
-                + " windows, %+.1f%% against the %.1f tokens/s of the plan before it (predicted"
-                + " %+.1f%%)", current.version(), trial, state.trialWindows, 100 * gain,
-                state.replacedSpeed, 100 * state.predictedGain);
+                + " windows against %.1f tokens/s of the plan before it: %+.1f%% at equal batch"
+                + " sizes (predicted %+.1f%%)", current.version(), trial, state.trialWindows,
+                before, 100 * gain, 100 * state.predictedGain);
         if (!(gain < 0) || state.replaced == null) {
             state.endTrial();
             return new TrialEnd(gain, Double.isNaN(gain) ? measured + ": no comparison, it stays"
@@ -144,9 +152,36 @@ final class PlanLoop {
                 .setCandidate(back)
                 .addReasons(note)
                 .setCurrentTokensPerSecond(trial)
-                .setCandidateTokensPerSecond(state.replacedSpeed)
+                .setCandidateTokensPerSecond(before)
                 .setObservedGain(gain)
                 .build());
+    }
+
+    /**
+     * How much faster the plan on trial ran than the plan before it, minus 1, comparing like
+     * with like: a token's cost depends on its step's batch, and traffic may have changed with
+     * the plan. The speed ratio at each batch size both ran at, weighted by the trial's tokens
+     * there; NaN when they share no batch size.
+     */
+    static double gainAtEqualBatches(Map<Integer, WindowStats.Speed> trial, int trialDrafts,
+            Map<Integer, WindowStats.Speed> before, int beforeDrafts) {
+        double weighted = 0;
+        long tokens = 0;
+        for (Map.Entry<Integer, WindowStats.Speed> t : trial.entrySet()) {
+            WindowStats.Speed b = before.get(t.getKey());
+            double ratio = b == null ? Double.NaN : t.getValue().tokensPerSecond(trialDrafts)
+                    / b.tokensPerSecond(beforeDrafts);
+            if (!Double.isNaN(ratio)) {
+                weighted += t.getValue().tokens() * ratio;
+                tokens += t.getValue().tokens();
+            }
+        }
+        return tokens == 0 ? Double.NaN : weighted / tokens - 1;
+    }
+
+    private static WindowStats.Speed total(Map<Integer, WindowStats.Speed> byBatch) {
+        return byBatch.values().stream().reduce(new WindowStats.Speed(0, 0, 0),
+                WindowStats.Speed::merge);
     }
 
     private ScheduleDecision rejected(double observed, List<String> reasons) {

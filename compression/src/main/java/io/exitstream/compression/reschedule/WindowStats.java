@@ -23,7 +23,8 @@ public final class WindowStats {
     private Mean confidence = Mean.EMPTY;
     private TreeMap<Long, Acceptance> acceptance = new TreeMap<>();
     private TreeMap<Integer, Mean> latency = new TreeMap<>();
-    private TreeMap<Long, Speed> speed = new TreeMap<>();
+    /** By plan version, then by batch size: a token's cost depends on the batch it ran in. */
+    private TreeMap<Long, TreeMap<Integer, Speed>> speed = new TreeMap<>();
 
     /**
      * A count, a sum and a sum of squares: the mean and the variance of observations.
@@ -135,14 +136,13 @@ public final class WindowStats {
             acceptance.merge(event.getPlanVersion(),
                     new Acceptance(event.getDrafted(), event.getAccepted()), Acceptance::merge);
             if (!Double.isNaN(share)) {
-                speed.merge(event.getPlanVersion(),
-                        new Speed(1, 0, share * event.getDrafted()), Speed::merge);
+                addSpeed(event, new Speed(1, 0, share * event.getDrafted()));
             }
         } else if (!Double.isNaN(share)) {
             // A speculative step makes several tokens per row, so its latency says nothing
             // simple about one token's cost: only plain decode steps feed the cost model.
             latency.merge(event.getLayersExecuted(), Mean.of(share), Mean::merge);
-            speed.merge(event.getPlanVersion(), new Speed(1, share, 0), Speed::merge);
+            addSpeed(event, new Speed(1, share, 0));
         }
         return this;
     }
@@ -189,9 +189,24 @@ public final class WindowStats {
         return Collections.unmodifiableSortedMap(latency);
     }
 
-    /** The observed cost of the tokens of each plan version. */
+    private void addSpeed(TokenEvent event, Speed token) {
+        speed.computeIfAbsent(event.getPlanVersion(), v -> new TreeMap<>())
+                .merge(event.getBatchSize(), token, Speed::merge);
+    }
+
+    /** The observed cost of the tokens of each plan version, all batch sizes together. */
     public SortedMap<Long, Speed> speedByVersion() {
-        return Collections.unmodifiableSortedMap(speed);
+        TreeMap<Long, Speed> byVersion = new TreeMap<>();
+        speed.forEach((version, byBatch) -> byBatch.values().forEach(
+                s -> byVersion.merge(version, s, Speed::merge)));
+        return byVersion;
+    }
+
+    /** The observed cost of the tokens of plan {@code version}, by batch size. */
+    public SortedMap<Integer, Speed> speedByBatch(long version) {
+        TreeMap<Integer, Speed> byBatch = speed.get(version);
+        return byBatch == null ? Collections.emptySortedMap()
+                : Collections.unmodifiableSortedMap(byBatch);
     }
 
     @Override
