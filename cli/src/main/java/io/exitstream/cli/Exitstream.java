@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
             DistillCommand.class,
             SweepCommand.class,
             RescheduleCommand.class,
+            PlansCommand.class,
             UpCommand.class,
             CorpusCommand.class,
             TrainCommand.class,
@@ -33,7 +34,14 @@ public final class Exitstream implements Runnable {
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
 
+    /** Log records (the server's, the re-scheduler's decisions) as one line each. */
+    private static final String LOG_FORMAT = "%1$tFT%1$tT.%1$tL %4$s %5$s%6$s%n";
+
     public static void main(String[] args) {
+        // Before anything logs: the JDK's default format spends two lines on each record.
+        if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
+            System.setProperty("java.util.logging.SimpleFormatter.format", LOG_FORMAT);
+        }
         System.exit(run(args));
     }
 

@@ -40,7 +40,10 @@ final class PlanOption {
      */
     ExecutionPlan plan(LlamaModel model, Path modelPath) {
         ExecutionPlan plan = plan(model.config());
-        if (plan.exit() instanceof ExitPolicy.Confidence) {
+        if (!(plan.exit() instanceof ExitPolicy.Confidence)) {
+            // The re-scheduler may publish confidence exits later; they run on these heads.
+            useHeadsBeside(model, modelPath);
+        } else {
             Path heads = exitHeadsFile != null ? exitHeadsFile
                     : modelPath != null ? ExitHeads.pathFor(modelPath) : null;
             if (heads == null || !Files.exists(heads)) {
@@ -52,6 +55,17 @@ final class PlanOption {
             model.useExitHeads(ExitHeads.read(heads));
         }
         return plan;
+    }
+
+    /**
+     * Gives {@code model} the exit heads kept beside {@code modelPath} ({@link
+     * ExitHeads#pathFor}), if there are any, so that confidence exits can run on it.
+     */
+    static void useHeadsBeside(LlamaModel model, Path modelPath) {
+        Path heads = modelPath == null ? null : ExitHeads.pathFor(modelPath);
+        if (heads != null && Files.exists(heads)) {
+            model.useExitHeads(ExitHeads.read(heads));
+        }
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.exitstream.cli;
 
 import io.exitstream.engine.model.LlamaWeights;
+import io.exitstream.engine.runtime.LlamaModel;
 import io.exitstream.engine.tokenizer.Tokenizer;
 import io.exitstream.server.ExitstreamServer;
 import io.exitstream.server.JvmMetrics;
@@ -8,17 +9,11 @@ import io.exitstream.server.KafkaOptions;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.common.KafkaException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -78,8 +73,8 @@ final class RescheduleCommand implements Callable<Integer> {
             reschedule.check();
             return null;
         });
-        Properties kafka = clientProperties();
-        checkBroker(kafka);
+        Properties kafka = BrokerCheck.clientProperties(bootstrap, kafkaConfig);
+        BrokerCheck.require(bootstrap, kafka);
 
         LlamaWeights weights = input.weights();
         Tokenizer tokenizer = input.tokenizer(weights);
@@ -90,9 +85,15 @@ final class RescheduleCommand implements Callable<Integer> {
         try (JvmMetrics jvm = JvmMetrics.bindTo(registry)) {
             // --max-skip is checked against the model's layers once it is loaded.
             LiveRescheduler live = usage(() -> reschedule.start(id, weights, tokenizer, seqLen,
-                    runtime.load(weights), bootstrap, kafka, registry));
+                    withHeads(runtime.load(weights)), bootstrap, kafka, registry));
             return run(live, registry);
         }
+    }
+
+    /** The model with the exit heads beside it, if any: the servers' confidence exits. */
+    private LlamaModel withHeads(LlamaModel model) {
+        PlanOption.useHeadsBeside(model, input.model);
+        return model;
     }
 
     /** Runs until the process is stopped or the application fails. */
@@ -125,43 +126,6 @@ final class RescheduleCommand implements Callable<Integer> {
                 metrics.close();
             }
             removeHook(stop);
-        }
-    }
-
-    private Properties clientProperties() {
-        Properties properties = new Properties();
-        if (kafkaConfig != null) {
-            properties.putAll(KafkaOptions.of(bootstrap).withConfigFile(kafkaConfig)
-                    .clientProperties());
-        }
-        return properties;
-    }
-
-    /** Fails in seconds, with one line, when no broker answers (Streams would keep retrying). */
-    private void checkBroker(Properties kafka) {
-        Properties config = new Properties();
-        config.putAll(kafka);
-        config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
-        config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000);
-        Admin admin;
-        try {
-            admin = Admin.create(config);
-        } catch (KafkaException e) {
-            throw new IllegalStateException("cannot reach Kafka at " + bootstrap + ": "
-                    + e.getMessage());
-        }
-        try {
-            admin.describeCluster().clusterId().get(10, TimeUnit.SECONDS);
-        } catch (ExecutionException | TimeoutException e) {
-            throw new IllegalStateException("no Kafka broker answers at " + bootstrap);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while looking for Kafka at "
-                    + bootstrap);
-        } finally {
-            // Without a broker, a plain close would wait out the pending request.
-            admin.close(Duration.ofSeconds(1));
         }
     }
 

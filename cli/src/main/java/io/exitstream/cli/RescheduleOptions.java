@@ -3,22 +3,29 @@ package io.exitstream.cli;
 import io.exitstream.compression.Corpus;
 import io.exitstream.compression.PlanEvaluator;
 import io.exitstream.compression.reschedule.CandidatePlanner;
+import io.exitstream.compression.reschedule.CertifiedExits;
 import io.exitstream.compression.reschedule.DraftProbe;
 import io.exitstream.compression.reschedule.GateBudget;
+import io.exitstream.compression.reschedule.LoopRules;
 import io.exitstream.compression.reschedule.PlannerLimits;
 import io.exitstream.compression.reschedule.QualityGate;
 import io.exitstream.compression.reschedule.RescheduleApp;
 import io.exitstream.compression.reschedule.RescheduleTopology;
 import io.exitstream.compression.reschedule.Rescheduler;
 import io.exitstream.engine.model.LlamaWeights;
+import io.exitstream.engine.plan.ExecutionPlan;
 import io.exitstream.engine.runtime.LlamaModel;
 import io.exitstream.engine.tokenizer.Tokenizer;
+import io.exitstream.protos.SchedulePlans;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.function.Supplier;
 import picocli.CommandLine.Option;
@@ -52,6 +59,28 @@ final class RescheduleOptions {
             description = "Least expected speed-up over the plan in force, 0.05 = 5%%; below"
                     + " it nothing changes (default: ${DEFAULT-VALUE}).")
     private double minGain;
+
+    @Option(names = "--gain-confidence", defaultValue = "0.95", paramLabel = "P",
+            description = "How sure the window must make the gain: the one-sided lower"
+                    + " confidence bound at this level must reach --min-gain; 0.5 takes the"
+                    + " expected gain as it is (default: ${DEFAULT-VALUE}).")
+    private double gainConfidence;
+
+    @Option(names = "--min-window-tokens", defaultValue = "200", paramLabel = "N",
+            description = "Tokens a window needs before it may change the plan, and a trial"
+                    + " window under a new plan before it counts (default: ${DEFAULT-VALUE}).")
+    private long minWindowTokens;
+
+    @Option(names = "--dwell", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "After a change, the least time before the next (default: three"
+                    + " windows).")
+    private Duration dwell;
+
+    @Option(names = "--trial-windows", defaultValue = "3", paramLabel = "N",
+            description = "Windows over which a new plan's observed speed is compared with the"
+                    + " plan it replaced; slower, it is rolled back; 0 checks nothing (default:"
+                    + " ${DEFAULT-VALUE}).")
+    private int trialWindows;
 
     @Option(names = "--max-skip", paramLabel = "N",
             description = "Most layers a plan may skip (default: a quarter of the layers).")
@@ -119,6 +148,7 @@ final class RescheduleOptions {
         if (window().isZero() || window().isNegative()) {
             throw new IllegalArgumentException("--window must be positive");
         }
+        rules();
     }
 
     Duration window() {
@@ -152,14 +182,15 @@ final class RescheduleOptions {
             owned.push(evaluator);
             DraftProbe drafts = new DraftProbe(model, corpus);
             owned.push(drafts);
+            Optional<CertifiedExits> exits = certify(evaluator, weights);
             Rescheduler rescheduler = new Rescheduler(modelId,
-                    new CandidatePlanner(layers, limits, drafts),
+                    new CandidatePlanner(layers, limits, drafts, exits),
                     new QualityGate(budget(), evaluator::quality), Clock.systemUTC());
             String application = applicationId != null ? applicationId
                     : "exitstream-reschedule-" + modelId;
             Path state = stateDir != null ? stateDir : defaultStateDir.get();
             RescheduleApp app = RescheduleApp.start(RescheduleTopology.build(rescheduler,
-                    window(), grace != null ? grace : defaultGrace, registry),
+                    rules(), window(), grace != null ? grace : defaultGrace, registry),
                     RescheduleApp.config(bootstrap, application, state, kafka));
             owned.push(app);
             return new LiveRescheduler(modelId, application, app, owned);
@@ -169,7 +200,35 @@ final class RescheduleOptions {
         }
     }
 
+    /**
+     * Confidence exits for the planner, when the model has exit heads: the threshold
+     * Learn-then-Test certifies at --min-agreement on the calibration text.
+     */
+    private Optional<CertifiedExits> certify(PlanEvaluator evaluator, LlamaWeights weights) {
+        if (evaluator.model().exitHeads().isEmpty()) {
+            System.err.println("reschedule: the model has no exit heads; confidence exits are"
+                    + " not proposed");
+            return Optional.empty();
+        }
+        Optional<CertifiedExits> exits = CertifiedExits.certify(evaluator, weights.finalNorm(),
+                minAgreement);
+        System.err.println(exits.map(e -> String.format(Locale.ROOT, "reschedule: confidence"
+                + " exits certified at agreement %.3f (delta %.2f): %s, %.2f layers a token,"
+                + " measured agreement %.3f", minAgreement, CertifiedExits.DELTA,
+                SchedulePlans.describe(new ExecutionPlan(0, List.of(), e.policy())),
+                e.meanLayers(), e.quality().agreement()))
+                .orElse("reschedule: no confidence threshold certifies agreement "
+                        + minAgreement + " on the calibration text; confidence exits are not"
+                        + " proposed"));
+        return exits;
+    }
+
     private GateBudget budget() {
-        return new GateBudget(minAgreement, maxPerplexityIncrease, minGain);
+        return new GateBudget(minAgreement, maxPerplexityIncrease, minGain, gainConfidence);
+    }
+
+    private LoopRules rules() {
+        return new LoopRules(minWindowTokens, dwell != null ? dwell : window().multipliedBy(3),
+                trialWindows);
     }
 }

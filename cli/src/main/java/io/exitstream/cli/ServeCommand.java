@@ -1,5 +1,7 @@
 package io.exitstream.cli;
 
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -21,8 +23,8 @@ final class ServeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         serving.requireCpuSupport();
-        serving.serveUntilStopped("serve", influenceSample.apply(kafka.options()), () -> { },
-                () -> null);
+        serving.serveUntilStopped("serve", influenceSample.apply(kafka.options()),
+                new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), () -> { }, () -> null);
         return 0;
     }
 }

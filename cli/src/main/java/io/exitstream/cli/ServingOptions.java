@@ -8,6 +8,8 @@ import io.exitstream.engine.tokenizer.TokenizerFiles;
 import io.exitstream.server.ExitstreamServer;
 import io.exitstream.server.KafkaOptions;
 import io.exitstream.server.ServerOptions;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
@@ -87,12 +89,13 @@ final class ServingOptions {
 
     /**
      * Starts the server with {@code kafka} (null: none) and serves until the process is
-     * stopped; then closes the server and, after it, {@code alsoClose}. A model that fails to
+     * stopped, with {@code /metrics} serving {@code metrics}; then closes the server and,
+     * after it, {@code alsoClose}. A model that fails to
      * load ends the command with its reason, and so does what runs beside the server when
      * {@code alsoFailed} gives a reason (it gives null while all is well).
      */
-    void serveUntilStopped(String command, KafkaOptions kafka, AutoCloseable alsoClose,
-            Supplier<String> alsoFailed) throws Exception {
+    void serveUntilStopped(String command, KafkaOptions kafka, PrometheusMeterRegistry metrics,
+            AutoCloseable alsoClose, Supplier<String> alsoFailed) throws Exception {
         ServerOptions defaults = ServerOptions.of(model(), tokenizer, host, port);
         ServerOptions options = defaults
                 .withBatching(maxBatch, maxQueue, defaults.queueTimeout())
@@ -100,7 +103,7 @@ final class ServingOptions {
                 .withPlan(planOption::plan)
                 .withShutdownGrace(Duration.ofMillis(Math.round(shutdownTimeout * 1000)))
                 .withKafka(kafka);
-        ExitstreamServer server = ExitstreamServer.start(options);
+        ExitstreamServer server = ExitstreamServer.start(options, metrics);
         System.err.printf("%s: %s on http://%s:%d (%s weights)%n", command, model(), host,
                 server.port(), runtime.weightName());
         CountDownLatch stopped = new CountDownLatch(1);

@@ -4,6 +4,7 @@ import io.exitstream.broker.EmbeddedKafka;
 import io.exitstream.broker.TemporaryDirectory;
 import io.exitstream.broker.TopicSetup;
 import io.exitstream.engine.model.LlamaWeights;
+import io.exitstream.engine.runtime.LlamaModel;
 import io.exitstream.server.KafkaOptions;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -53,14 +54,6 @@ final class UpCommand implements Callable<Integer> {
                     + " (default: ${DEFAULT-VALUE}).")
     private int kafkaPort;
 
-    @Option(names = "--reschedule-metrics-port", paramLabel = "PORT",
-            description = "Serve the re-scheduler's Prometheus metrics (schedule decisions) at"
-                    + " http://127.0.0.1:PORT/metrics (default: none).")
-    private Integer rescheduleMetricsPort;
-
-    /** The re-scheduler's metrics endpoint, when asked for. */
-    private MetricsEndpoint rescheduleMetrics;
-
     @Override
     public Integer call() throws Exception {
         serving.requireCpuSupport();
@@ -79,12 +72,14 @@ final class UpCommand implements Callable<Integer> {
             TopicSetup.create(kafka.bootstrapServers());
             String bootstrap = kafka.bootstrapServers();
             System.err.printf("up: Kafka on %s (topics created)%n", bootstrap);
-            live = startRescheduler(bootstrap);
+            // One registry: the server's /metrics shows the re-scheduler's decisions too.
+            PrometheusMeterRegistry metrics =
+                    new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            live = startRescheduler(bootstrap, metrics);
             LiveRescheduler rescheduler = live;
             serving.serveUntilStopped("up", influenceSample.apply(KafkaOptions.of(bootstrap)),
-                    () -> {
+                    metrics, () -> {
                         rescheduler.close();
-                        closeRescheduleMetrics();
                         deleteStreamsState();
                         kafka.close();
                     }, rescheduler::failure);
@@ -92,7 +87,6 @@ final class UpCommand implements Callable<Integer> {
             if (live != null) {
                 live.close();
             }
-            closeRescheduleMetrics();
             deleteStreamsState();
             kafka.close();
             throw e;
@@ -100,26 +94,18 @@ final class UpCommand implements Callable<Integer> {
         return 0;
     }
 
-    private LiveRescheduler startRescheduler(String bootstrap) throws Exception {
+    private LiveRescheduler startRescheduler(String bootstrap, PrometheusMeterRegistry metrics)
+            throws Exception {
         LlamaWeights weights = serving.weights();
-        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        LlamaModel model = serving.load(weights);
+        // The exit heads the server's model runs confidence exits on, for the gate to certify.
+        PlanOption.useHeadsBeside(model, serving.model());
         LiveRescheduler live = reschedule.start(serving.modelId(), weights,
                 serving.tokenizer(weights), Math.min(SEQ_LEN, weights.config().contextLength()),
-                serving.load(weights), bootstrap, new Properties(), registry);
-        if (rescheduleMetricsPort != null) {
-            rescheduleMetrics = MetricsEndpoint.start("127.0.0.1", rescheduleMetricsPort,
-                    registry);
-        }
-        System.err.printf("up: re-scheduler on %s, %d ms windows%s%n", live.modelId(),
-                reschedule.window().toMillis(), rescheduleMetrics == null ? ""
-                        : ", metrics on :" + rescheduleMetrics.port() + "/metrics");
+                model, bootstrap, new Properties(), metrics);
+        System.err.printf("up: re-scheduler on %s, %d ms windows%n", live.modelId(),
+                reschedule.window().toMillis());
         return live;
-    }
-
-    private void closeRescheduleMetrics() {
-        if (rescheduleMetrics != null) {
-            rescheduleMetrics.close();
-        }
     }
 
     /** The broker starts empty, so the re-scheduler's state does too, and goes with it. */

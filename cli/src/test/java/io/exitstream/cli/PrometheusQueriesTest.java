@@ -53,7 +53,6 @@ import org.junit.jupiter.api.io.TempDir;
 class PrometheusQueriesTest {
 
     private static final String JOB = "exitstream-server";
-    private static final String RESCHEDULER_JOB = "exitstream-rescheduler";
     /** Names that look like metrics in an expression (PromQL functions are followed by "("). */
     private static final Pattern METRIC = Pattern.compile(
             "\\b((?:exitstream|jvm|process|system|kafka)_[a-z0-9_]+)\\b(?!\\s*\\()");
@@ -78,7 +77,6 @@ class PrometheusQueriesTest {
             Process process = startPrometheus(prometheus, root, up, dir);
             try {
                 awaitData("up{job=\"" + JOB + "\"} == 1", Duration.ofSeconds(60));
-                awaitData("up{job=\"" + RESCHEDULER_JOB + "\"} == 1", Duration.ofSeconds(30));
                 // Traffic until the re-scheduler has judged a candidate and Prometheus saw it.
                 long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
                 while (!hasData("exitstream_schedule_candidate_agreement_count")) {
@@ -248,11 +246,7 @@ class PrometheusQueriesTest {
                   - job_name: %s
                     static_configs:
                       - targets: ['127.0.0.1:%d']
-                  - job_name: %s
-                    static_configs:
-                      - targets: ['127.0.0.1:%d']
-                """.formatted(root.resolve("grafana/rules/exitstream.rules.yml"), JOB, up.port,
-                RESCHEDULER_JOB, up.rescheduleMetricsPort));
+                """.formatted(root.resolve("grafana/rules/exitstream.rules.yml"), JOB, up.port));
         return new ProcessBuilder(binary.toString(), "--config.file=" + config,
                 "--storage.tsdb.path=" + dir.resolve("data"),
                 "--web.listen-address=127.0.0.1:" + prometheusPort, "--log.level=warn")

@@ -16,24 +16,20 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * {@code exitstream up} as a user runs it: its own process on free loopback ports (server,
- * broker, the re-scheduler's metrics), the shipped model, short re-scheduler windows; stopped
- * with SIGTERM.
+ * {@code exitstream up} as a user runs it: its own process on free loopback ports (server and
+ * broker), the shipped model, short re-scheduler windows; stopped with SIGTERM.
  */
 final class UpProcess {
 
     final int port;
     final int kafkaPort;
-    final int rescheduleMetricsPort;
     private final Process process;
     private final Path log;
     private final HttpClient http = HttpClient.newHttpClient();
 
-    private UpProcess(int port, int kafkaPort, int rescheduleMetricsPort, Process process,
-            Path log) {
+    private UpProcess(int port, int kafkaPort, Process process, Path log) {
         this.port = port;
         this.kafkaPort = kafkaPort;
-        this.rescheduleMetricsPort = rescheduleMetricsPort;
         this.process = process;
         this.log = log;
     }
@@ -48,7 +44,6 @@ final class UpProcess {
         Path home = checkout();
         int port = freePort();
         int kafkaPort = freePort();
-        int metricsPort = freePort();
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g",
                 "-Dai.djl.offline=true", "-Dexitstream.home=" + home,
@@ -56,14 +51,13 @@ final class UpProcess {
                 "-cp", System.getProperty("java.class.path"), Exitstream.class.getName(),
                 "up", "--port", String.valueOf(port),
                 "--kafka-port", String.valueOf(kafkaPort), "--threads", "1",
-                "--reschedule-metrics-port", String.valueOf(metricsPort),
                 // The re-scheduler's flags, as reschedule takes them: short windows.
                 "--window", "2s", "--grace", "0s", "--calibration-sequences", "2"));
         command.addAll(List.of(flags));
         Path log = dir.resolve("up.log");
         Process process = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(log.toFile()).start();
-        UpProcess up = new UpProcess(port, kafkaPort, metricsPort, process, log);
+        UpProcess up = new UpProcess(port, kafkaPort, process, log);
         try {
             up.awaitReady();
         } catch (Exception | AssertionError e) {

@@ -6,7 +6,9 @@ import io.exitstream.protos.v1.ConfidenceExit;
 import io.exitstream.protos.v1.NoExit;
 import io.exitstream.protos.v1.SelfSpeculativeExit;
 import io.exitstream.protos.v1.SkipSchedule;
+import java.util.Locale;
 import java.util.TreeMap;
+import java.util.stream.Collectors;
 
 /**
  * Converts between a published {@link SkipSchedule} and the engine's {@link ExecutionPlan}.
@@ -60,5 +62,28 @@ public final class SchedulePlans {
             schedule.setNone(NoExit.getDefaultInstance());
         }
         return schedule.build();
+    }
+
+    /**
+     * A plan in a few words, for log lines: its version, the layers it skips and how tokens
+     * exit, e.g. {@code plan 3 (skips [2], self-speculative: 2 drafts from layer 3)}.
+     */
+    public static String describe(ExecutionPlan plan) {
+        String skips = plan.skippedLayers().isEmpty() ? "no skipped layer"
+                : "skips " + plan.skippedLayers();
+        String exit;
+        if (plan.exit() instanceof ExitPolicy.Confidence confidence) {
+            exit = "confidence exits from layer " + confidence.minExitLayer() + " at "
+                    + confidence.thresholds().entrySet().stream()
+                            .map(t -> String.format(Locale.ROOT, "%d:%.3f", t.getKey(),
+                                    t.getValue()))
+                            .collect(Collectors.joining(", ", "{", "}"));
+        } else if (plan.exit() instanceof ExitPolicy.SelfSpeculative speculative) {
+            exit = "self-speculative: " + speculative.draftTokens() + " drafts from layer "
+                    + speculative.exitLayer();
+        } else {
+            exit = "no early exit";
+        }
+        return "plan " + plan.version() + " (" + skips + ", " + exit + ")";
     }
 }

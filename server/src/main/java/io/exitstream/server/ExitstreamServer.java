@@ -6,6 +6,8 @@ import io.exitstream.engine.plan.ExecutionPlan;
 import io.exitstream.engine.runtime.Generator;
 import io.exitstream.engine.tokenizer.Tokenizer;
 import io.exitstream.engine.tokenizer.TokenizerFiles;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import java.nio.file.Path;
@@ -43,6 +45,15 @@ public final class ExitstreamServer implements AutoCloseable {
 
     /** Reads the model and tokenizer, starts the scheduler and listens; throws on bad input. */
     public static ExitstreamServer start(ServerOptions options) {
+        return start(options, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+    }
+
+    /**
+     * As {@link #start(ServerOptions)}, with {@code /metrics} serving {@code registry}, which
+     * may hold other components' metrics too.
+     */
+    public static ExitstreamServer start(ServerOptions options,
+            PrometheusMeterRegistry registry) {
         LlamaWeights weights = ModelFormat.load(options.model());
         int context = weights.config().contextLength();
         Tokenizer tokenizer = TokenizerFiles.load(options.model(), options.tokenizer(),
@@ -51,7 +62,7 @@ public final class ExitstreamServer implements AutoCloseable {
         plan.validate(weights.config());
         String name = modelName(options.model());
         ServerMetrics metrics = new ServerMetrics(name, weights.config().layers(),
-                options.maxBatch());
+                options.maxBatch(), registry);
         KafkaOptions kafkaOptions = options.kafka();
         List<AutoCloseable> kafka = new ArrayList<>(List.of(metrics));
         BatchScheduler scheduler;

@@ -151,7 +151,10 @@ public final class ScheduleConsumer implements AutoCloseable {
         // Versions only move forward, even past one the engine then refuses.
         version = plan.version();
         scheduler.swapPlan(plan).whenComplete((done, error) -> {
-            if (error != null) {
+            if (error == null) {
+                LOG.log(System.Logger.Level.INFO, "schedules: model " + model + " now runs "
+                        + SchedulePlans.describe(plan));
+            } else {
                 count("refused", "the engine refused schedule version " + plan.version()
                         + ": " + error.getMessage());
             }

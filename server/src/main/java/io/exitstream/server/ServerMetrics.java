@@ -5,7 +5,6 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
 import io.prometheus.metrics.core.metrics.Histogram;
@@ -40,8 +39,7 @@ public final class ServerMetrics implements AutoCloseable {
     private static final Duration[] REQUEST_BUCKETS = millis(50, 100, 250, 500, 1000, 2500,
             5000, 10_000, 30_000, 60_000, 120_000, 300_000);
 
-    private final PrometheusMeterRegistry registry =
-            new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final PrometheusMeterRegistry registry;
     private final JvmMetrics jvm;
     private final String model;
     private final Tags tags;
@@ -63,11 +61,16 @@ public final class ServerMetrics implements AutoCloseable {
     private final DistributionDataPoint exitLayer;
 
     /**
+     * Records into {@code registry}, which {@code /metrics} serves: one shared with what runs
+     * beside the server in the same process (up's re-scheduler) puts its metrics there too.
+     *
      * @param layers the model's depth: exit layers are 0 to layers - 1, layers executed 0 to
      *     layers
      * @param maxBatch the most sequences one step decodes
      */
-    public ServerMetrics(String model, int layers, int maxBatch) {
+    public ServerMetrics(String model, int layers, int maxBatch,
+            PrometheusMeterRegistry registry) {
+        this.registry = registry;
         this.model = model;
         tags = Tags.of("model", model);
         timeToFirstToken = timer("exitstream.time.to.first.token",

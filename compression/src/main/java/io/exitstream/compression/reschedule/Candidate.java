@@ -11,12 +11,20 @@ import io.exitstream.engine.plan.ExecutionPlan;
  * @param cost the cost model fitted to the window
  * @param expectedTokensPerSecond the candidate's expected speed (one sequence)
  * @param currentTokensPerSecond the current plan's expected speed under the same cost model
+ * @param gainError the standard error of {@link #expectedGain}, from the scatter of the
+ *     window's latencies and the sampling error of draft acceptance rates
  */
 public record Candidate(ExecutionPlan plan, ExecutionPlan current, CostModel cost,
-        double expectedTokensPerSecond, double currentTokensPerSecond) {
+        double expectedTokensPerSecond, double currentTokensPerSecond, double gainError) {
 
     /** Relative expected speed-up over the current plan: 0.1 is 10 % faster. */
     public double expectedGain() {
         return expectedTokensPerSecond / currentTokensPerSecond - 1;
+    }
+
+    /** Whether the candidate runs as the plan in force does (versions aside). */
+    public boolean keepsCurrent() {
+        return plan.skippedLayers().equals(current.skippedLayers())
+                && plan.exit().equals(current.exit());
     }
 }

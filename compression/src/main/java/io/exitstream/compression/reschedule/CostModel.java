@@ -21,8 +21,23 @@ import java.util.Map;
  *
  * @param overheadSeconds per-token cost that does not depend on the layers run
  * @param perLayerSeconds cost of one transformer block for one token
+ * @param uncertainty the covariance of the two, from the scatter of the window's latencies
  */
-public record CostModel(double overheadSeconds, double perLayerSeconds) {
+public record CostModel(double overheadSeconds, double perLayerSeconds,
+        Covariance uncertainty) {
+
+    /**
+     * The covariance of the fitted overhead and per-layer cost (seconds squared).
+     *
+     * @param overhead the overhead's variance
+     * @param perLayer the per-layer cost's variance
+     * @param both their covariance
+     */
+    public record Covariance(double overhead, double perLayer, double both) {
+
+        /** A cost model known exactly. */
+        public static final Covariance NONE = new Covariance(0, 0, 0);
+    }
 
     /**
      * The overhead, in layers, assumed when every measured token ran the same number of layers
@@ -30,6 +45,17 @@ public record CostModel(double overheadSeconds, double perLayerSeconds) {
      * embedding together cost about as much as one block of a small model.
      */
     static final double DEFAULT_OVERHEAD_LAYERS = 1.0;
+
+    /**
+     * The standard error, in layers, given to that assumed overhead: a full-model window cannot
+     * tell it, and every prediction from such a window depends on it.
+     */
+    static final double OVERHEAD_LAYERS_ERROR = 0.5;
+
+    /** A cost model known exactly. */
+    public CostModel(double overheadSeconds, double perLayerSeconds) {
+        this(overheadSeconds, perLayerSeconds, Covariance.NONE);
+    }
 
     public CostModel {
         if (!(overheadSeconds >= 0) || !(perLayerSeconds > 0)) {
@@ -53,14 +79,13 @@ public record CostModel(double overheadSeconds, double perLayerSeconds) {
         double sxx = 0;
         double sxy = 0;
         for (Map.Entry<Integer, WindowStats.Mean> e : byDepth.entrySet()) {
-            double w = e.getValue().count();
+            WindowStats.Mean m = e.getValue();
             double x = e.getKey();
-            double y = e.getValue().mean();
-            n += w;
-            sx += w * x;
-            sy += w * y;
-            sxx += w * x * x;
-            sxy += w * x * y;
+            n += m.count();
+            sx += m.count() * x;
+            sy += m.sum();
+            sxx += m.count() * x * x;
+            sxy += x * m.sum();
         }
         if (n == 0 || sy <= 0) {
             throw new IllegalArgumentException("no step latency was measured");
@@ -72,11 +97,34 @@ public record CostModel(double overheadSeconds, double perLayerSeconds) {
             double slope = (sxy / n - meanX * meanY) / varX;
             double intercept = meanY - slope * meanX;
             if (slope > 0 && intercept >= 0) {
-                return new CostModel(intercept, slope);
+                // Ordinary least squares: sigma^2 (X'X)^-1, sigma^2 from the residuals.
+                double sigma2 = residuals(byDepth, intercept, slope) / Math.max(1, n - 2);
+                double det = n * sxx - sx * sx;
+                return new CostModel(intercept, slope, new Covariance(sigma2 * sxx / det,
+                        sigma2 * n / det, -sigma2 * sx / det));
             }
         }
-        double perLayer = meanY / (meanX + DEFAULT_OVERHEAD_LAYERS);
-        return new CostModel(perLayer * DEFAULT_OVERHEAD_LAYERS, perLayer);
+        // One parameter: overhead = DEFAULT_OVERHEAD_LAYERS * perLayer, from the mean alone.
+        // The assumed overhead is itself uncertain, by OVERHEAD_LAYERS_ERROR layers.
+        double scale = meanX + DEFAULT_OVERHEAD_LAYERS;
+        double perLayer = meanY / scale;
+        double variance = residuals(byDepth, meanY, 0) / Math.max(1, n - 1) / n / (scale * scale);
+        double k = DEFAULT_OVERHEAD_LAYERS;
+        double assumed = OVERHEAD_LAYERS_ERROR * perLayer;
+        return new CostModel(perLayer * k, perLayer,
+                new Covariance(k * k * variance + assumed * assumed, variance, k * variance));
+    }
+
+    /** The sum of squared differences between the latencies and intercept + slope * d. */
+    private static double residuals(Map<Integer, WindowStats.Mean> byDepth, double intercept,
+            double slope) {
+        double rss = 0;
+        for (Map.Entry<Integer, WindowStats.Mean> e : byDepth.entrySet()) {
+            WindowStats.Mean m = e.getValue();
+            double fitted = intercept + slope * e.getKey();
+            rss += m.squares() - 2 * fitted * m.sum() + m.count() * fitted * fitted;
+        }
+        return Math.max(0, rss);
     }
 
     /** Seconds for one token that runs {@code layers} blocks. */
@@ -91,13 +139,23 @@ public record CostModel(double overheadSeconds, double perLayerSeconds) {
      * @param acceptance per-draft acceptance rate in [0, 1], used by self-speculative plans only
      */
     public double tokensPerSecond(ExecutionPlan plan, int layers, double acceptance) {
+        return tokensPerSecond(overheadSeconds, perLayerSeconds, plan, layers, acceptance);
+    }
+
+    /**
+     * As {@link #tokensPerSecond(ExecutionPlan, int, double)} for any overhead and per-layer
+     * cost, unchecked: the gain's error is found by moving them a little.
+     */
+    static double tokensPerSecond(double overhead, double perLayer, ExecutionPlan plan,
+            int layers, double acceptance) {
         int kept = layers - plan.skippedLayers().size();
         if (!(plan.exit() instanceof ExitPolicy.SelfSpeculative speculative)) {
-            return 1.0 / seconds(kept);
+            return 1.0 / (overhead + perLayer * kept);
         }
         int draftLayers = plan.keptLayers(0, speculative.exitLayer() + 1).length;
         int k = speculative.draftTokens();
-        double roundSeconds = k * seconds(draftLayers) + seconds(kept - draftLayers);
+        double roundSeconds = k * (overhead + perLayer * draftLayers)
+                + overhead + perLayer * (kept - draftLayers);
         double a = Math.max(0, Math.min(1, acceptance));
         double tokens = a >= 1 ? k : (1 - Math.pow(a, k)) / (1 - a);
         return tokens / roundSeconds;

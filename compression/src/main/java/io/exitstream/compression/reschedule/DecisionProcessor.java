@@ -1,7 +1,5 @@
 package io.exitstream.compression.reschedule;
 
-import io.exitstream.engine.plan.ExecutionPlan;
-import io.exitstream.protos.SchedulePlans;
 import io.exitstream.protos.v1.ScheduleDecision;
 import io.exitstream.protos.v1.SkipSchedule;
 import io.micrometer.core.instrument.Counter;
@@ -22,41 +20,53 @@ import org.apache.kafka.streams.state.KeyValueStore;
 final class DecisionProcessor
         implements Processor<Windowed<String>, WindowStats, String, ScheduleDecision> {
 
-    private final Rescheduler rescheduler;
+    private static final System.Logger LOG =
+            System.getLogger(DecisionProcessor.class.getName());
+
+    private final PlanLoop loop;
     private final MeterRegistry registry;
+    private final LastDecisionGauges last;
     private ProcessorContext<String, ScheduleDecision> context;
     private KeyValueStore<String, SkipSchedule> plans;
+    private KeyValueStore<String, LoopState> states;
 
-    DecisionProcessor(Rescheduler rescheduler, MeterRegistry registry) {
-        this.rescheduler = rescheduler;
+    DecisionProcessor(PlanLoop loop, MeterRegistry registry, LastDecisionGauges last) {
+        this.loop = loop;
         this.registry = registry;
+        this.last = last;
     }
 
     @Override
     public void init(ProcessorContext<String, ScheduleDecision> context) {
         this.context = context;
         this.plans = context.getStateStore(RescheduleTopology.PLANS_STORE);
+        this.states = context.getStateStore(RescheduleTopology.LOOP_STORE);
     }
 
     @Override
     public void process(Record<Windowed<String>, WindowStats> window) {
         String model = window.key().key();
-        SkipSchedule inForce = plans.get(model);
-        ExecutionPlan current = inForce == null ? ExecutionPlan.full()
-                : SchedulePlans.toPlan(inForce);
-        ScheduleDecision decision = rescheduler.decide(window.key().window().startTime(),
-                window.key().window().endTime(), window.value(), current);
-        boolean accepted = decision.getOutcome() == ScheduleDecision.Outcome.ACCEPTED;
-        if (accepted) {
+        LoopState state = states.get(model);
+        if (state == null) {
+            state = new LoopState();
+        }
+        ScheduleDecision decision = loop.decide(window.key().window().startTime(),
+                window.key().window().endTime(), window.value(), plans.get(model), state);
+        states.put(model, state);
+        if (RescheduleTopology.publishes(decision)) {
             plans.put(model, decision.getCandidate());
         }
         Counter.builder("exitstream.schedule.decisions")
-                .description("Candidate schedules judged by the quality gate")
+                .description("Decisions of the re-scheduler, by outcome (accepted: a new plan"
+                        + " published; rejected: the plan in force stays; rolled_back: a plan"
+                        + " slower than predicted withdrawn)")
                 .tag("model", model)
-                .tag("outcome", accepted ? "accepted" : "rejected")
+                .tag("outcome", DecisionLine.outcome(decision))
                 .register(registry)
                 .increment();
-        GateMetrics.record(registry, accepted ? "accepted" : "rejected", decision);
+        GateMetrics.record(registry, DecisionLine.outcome(decision), decision);
+        last.record(decision);
+        LOG.log(System.Logger.Level.INFO, "reschedule: " + DecisionLine.of(decision));
         context.forward(window.withKey(model).withValue(decision));
     }
 }

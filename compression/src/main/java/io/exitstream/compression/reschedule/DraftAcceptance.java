@@ -12,6 +12,14 @@ public interface DraftAcceptance {
      */
     double rate(List<Integer> skippedLayers, int exitLayer);
 
+    /**
+     * The drafts (positions) {@link #rate} was measured on, for its sampling error; the default,
+     * for an estimate without a sample, takes the rate as exact.
+     */
+    default long samples(List<Integer> skippedLayers, int exitLayer) {
+        return Long.MAX_VALUE;
+    }
+
     /** No estimate anywhere: the planner then considers no speculation it has not seen live. */
     DraftAcceptance UNKNOWN = (skipped, exitLayer) -> Double.NaN;
 }

@@ -28,17 +28,25 @@ public final class DraftProbe implements DraftAcceptance, AutoCloseable {
     private final Corpus corpus;
     private final KvCache cache;
     private final Map<List<Integer>, double[]> bySchedule = new HashMap<>();
+    /** Positions each rate is measured on: every prediction of the calibration sequences. */
+    private final long positionsPerRate;
 
     public DraftProbe(LlamaModel model, Corpus corpus) {
         this.model = model;
         this.corpus = corpus;
         int longest = corpus.sequences().stream().mapToInt(s -> s.length).max().orElseThrow();
         this.cache = model.newCache(1, Math.min(longest, model.config().contextLength()));
+        this.positionsPerRate = corpus.sequences().stream().mapToLong(s -> s.length).sum();
     }
 
     @Override
     public double rate(List<Integer> skippedLayers, int exitLayer) {
         return bySchedule.computeIfAbsent(List.copyOf(skippedLayers), this::measure)[exitLayer];
+    }
+
+    @Override
+    public long samples(List<Integer> skippedLayers, int exitLayer) {
+        return positionsPerRate;
     }
 
     /** Acceptance by exit layer, NaN for skipped layers. */

@@ -9,8 +9,12 @@ package io.exitstream.compression.reschedule;
  *     5 % above the full model's
  * @param minGain the least expected speed-up over the plan in force (hysteresis: a candidate
  *     barely faster than the current plan is not worth a swap, so plans do not flap)
+ * @param gainConfidence how sure the window must make the gain: the lower bound of the
+ *     one-sided confidence interval of the expected gain at this level must reach
+ *     {@code minGain}; 0.5 takes the expected gain as it is
  */
-public record GateBudget(double minAgreement, double maxPerplexityIncrease, double minGain) {
+public record GateBudget(double minAgreement, double maxPerplexityIncrease, double minGain,
+        double gainConfidence) {
 
     public GateBudget {
         if (!(minAgreement >= 0 && minAgreement <= 1)) {
@@ -21,10 +25,24 @@ public record GateBudget(double minAgreement, double maxPerplexityIncrease, doub
             throw new IllegalArgumentException("max perplexity increase and min gain must be"
                     + " >= 0, got " + maxPerplexityIncrease + " and " + minGain);
         }
+        if (!(gainConfidence >= 0.5 && gainConfidence < 1)) {
+            throw new IllegalArgumentException("gain confidence must be in [0.5, 1), got "
+                    + gainConfidence);
+        }
     }
 
-    /** Agreement at least 0.95, perplexity at most 5 % up, at least 5 % faster. */
+    /** Budgets that take the expected gain as it is, without its error. */
+    public GateBudget(double minAgreement, double maxPerplexityIncrease, double minGain) {
+        this(minAgreement, maxPerplexityIncrease, minGain, 0.5);
+    }
+
+    /** Agreement at least 0.95, perplexity at most 5 % up, at least 5 % faster at 95 %. */
     public static GateBudget defaults() {
-        return new GateBudget(0.95, 0.05, 0.05);
+        return new GateBudget(0.95, 0.05, 0.05, 0.95);
+    }
+
+    /** The gain's lower confidence bound: {@code gain - z * error} for the confidence's z. */
+    public double gainLowerBound(double gain, double error) {
+        return gain - NormalQuantile.of(gainConfidence) * error;
     }
 }

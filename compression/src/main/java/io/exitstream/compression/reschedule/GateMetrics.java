@@ -17,13 +17,19 @@ final class GateMetrics {
 
     /** Records one decision's measurements; {@code outcome} is its label value. */
     static void record(MeterRegistry registry, String outcome, ScheduleDecision decision) {
-        summary(registry, "exitstream.schedule.candidate.agreement",
-                "Fraction of a candidate's greedy tokens equal to the full model's", outcome,
-                decision).record(decision.getAgreement());
-        // A ratio, not the change: Micrometer's summaries drop negative values.
-        summary(registry, "exitstream.schedule.candidate.perplexity.ratio",
-                "A candidate's perplexity over the full model's", outcome, decision)
-                .record(1 + decision.getPerplexityChange());
+        // A decision the gate took without running the model (too few tokens, a rollback)
+        // measured no agreement: recording 0 would drag the mean down.
+        if (decision.hasAgreement()) {
+            summary(registry, "exitstream.schedule.candidate.agreement",
+                    "Fraction of a candidate's greedy tokens equal to the full model's", outcome,
+                    decision).record(decision.getAgreement());
+        }
+        if (decision.hasPerplexityChange()) {
+            // A ratio, not the change: Micrometer's summaries drop negative values.
+            summary(registry, "exitstream.schedule.candidate.perplexity.ratio",
+                    "A candidate's perplexity over the full model's", outcome, decision)
+                    .record(1 + decision.getPerplexityChange());
+        }
         if (decision.getCurrentTokensPerSecond() > 0) {
             summary(registry, "exitstream.schedule.candidate.predicted.speedup",
                     "A candidate's expected tokens/s over the plan in force's", outcome,

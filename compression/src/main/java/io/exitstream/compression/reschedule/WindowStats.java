@@ -23,24 +23,74 @@ public final class WindowStats {
     private Mean confidence = Mean.EMPTY;
     private TreeMap<Long, Acceptance> acceptance = new TreeMap<>();
     private TreeMap<Integer, Mean> latency = new TreeMap<>();
+    /** By plan version, then by batch size: a token's cost depends on the batch it ran in. */
+    private TreeMap<Long, TreeMap<Integer, Speed>> speed = new TreeMap<>();
 
     /**
-     * A sum and a count.
+     * A count, a sum and a sum of squares: the mean and the variance of observations.
      *
      * @param count observations
      * @param sum their total
+     * @param squares the total of their squares
      */
-    public record Mean(long count, double sum) {
+    public record Mean(long count, double sum, double squares) {
 
-        static final Mean EMPTY = new Mean(0, 0);
+        static final Mean EMPTY = new Mean(0, 0, 0);
+
+        /** {@code count} observations all equal to {@code sum / count}: no variance. */
+        public Mean(long count, double sum) {
+            this(count, sum, count == 0 ? 0 : sum * sum / count);
+        }
+
+        static Mean of(double value) {
+            return new Mean(1, value, value * value);
+        }
 
         /** NaN when there is no observation. */
         public double mean() {
             return count == 0 ? Double.NaN : sum / count;
         }
 
+        /** Sample variance of the observations; NaN for fewer than two. */
+        public double variance() {
+            if (count < 2) {
+                return Double.NaN;
+            }
+            return Math.max(0, (squares - sum * sum / count) / (count - 1));
+        }
+
         static Mean merge(Mean a, Mean b) {
-            return new Mean(a.count + b.count, a.sum + b.sum);
+            return new Mean(a.count + b.count, a.sum + b.sum, a.squares + b.squares);
+        }
+    }
+
+    /**
+     * What the tokens of one plan version cost: the observed speed of that plan (see
+     * {@link #tokensPerSecond}).
+     *
+     * @param tokens tokens made under the version
+     * @param plainSeconds the sum, over tokens of plain steps, of step latency / batch size
+     * @param draftSeconds the sum, over tokens of speculative steps, of step latency / batch
+     *     size times the drafts the token accounts for
+     */
+    public record Speed(long tokens, double plainSeconds, double draftSeconds) {
+
+        static Speed merge(Speed a, Speed b) {
+            return new Speed(a.tokens + b.tokens, a.plainSeconds + b.plainSeconds,
+                    a.draftSeconds + b.draftSeconds);
+        }
+
+        /**
+         * Tokens per second of the machine, in the cost model's unit (a token costs step
+         * latency / batch size). A speculative round of k drafts costs its row's share of the
+         * step once, and its tokens' drafted counts sum to k, so each token carries
+         * drafted / k of that share.
+         *
+         * @param draftTokens k of the plan the version ran; ignored when nothing was drafted
+         */
+        public double tokensPerSecond(int draftTokens) {
+            double seconds = plainSeconds + (draftSeconds == 0 ? 0 : draftSeconds / draftTokens);
+            return seconds > 0 ? tokens / seconds : Double.NaN;
         }
     }
 
@@ -74,20 +124,25 @@ public final class WindowStats {
             float value = blockInfluence.get(layer);
             // Layers that did not run on the token report NaN: no sample.
             if (!Float.isNaN(value)) {
-                influence.merge(layer, new Mean(1, value), Mean::merge);
+                influence.merge(layer, Mean.of(value), Mean::merge);
             }
         }
         if (!Float.isNaN(event.getConfidence())) {
-            confidence = Mean.merge(confidence, new Mean(1, event.getConfidence()));
+            confidence = Mean.merge(confidence, Mean.of(event.getConfidence()));
         }
+        double share = event.getStepLatencyNanos() > 0 && event.getBatchSize() > 0
+                ? event.getStepLatencyNanos() / 1e9 / event.getBatchSize() : Double.NaN;
         if (event.getDrafted() > 0) {
             acceptance.merge(event.getPlanVersion(),
                     new Acceptance(event.getDrafted(), event.getAccepted()), Acceptance::merge);
-        } else if (event.getStepLatencyNanos() > 0 && event.getBatchSize() > 0) {
+            if (!Double.isNaN(share)) {
+                addSpeed(event, new Speed(1, 0, share * event.getDrafted()));
+            }
+        } else if (!Double.isNaN(share)) {
             // A speculative step makes several tokens per row, so its latency says nothing
             // simple about one token's cost: only plain decode steps feed the cost model.
-            double seconds = event.getStepLatencyNanos() / 1e9 / event.getBatchSize();
-            latency.merge(event.getLayersExecuted(), new Mean(1, seconds), Mean::merge);
+            latency.merge(event.getLayersExecuted(), Mean.of(share), Mean::merge);
+            addSpeed(event, new Speed(1, share, 0));
         }
         return this;
     }
@@ -134,12 +189,33 @@ public final class WindowStats {
         return Collections.unmodifiableSortedMap(latency);
     }
 
+    private void addSpeed(TokenEvent event, Speed token) {
+        speed.computeIfAbsent(event.getPlanVersion(), v -> new TreeMap<>())
+                .merge(event.getBatchSize(), token, Speed::merge);
+    }
+
+    /** The observed cost of the tokens of each plan version, all batch sizes together. */
+    public SortedMap<Long, Speed> speedByVersion() {
+        TreeMap<Long, Speed> byVersion = new TreeMap<>();
+        speed.forEach((version, byBatch) -> byBatch.values().forEach(
+                s -> byVersion.merge(version, s, Speed::merge)));
+        return byVersion;
+    }
+
+    /** The observed cost of the tokens of plan {@code version}, by batch size. */
+    public SortedMap<Integer, Speed> speedByBatch(long version) {
+        TreeMap<Integer, Speed> byBatch = speed.get(version);
+        return byBatch == null ? Collections.emptySortedMap()
+                : Collections.unmodifiableSortedMap(byBatch);
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof WindowStats w && tokens == w.tokens
                 && maxPlanVersion == w.maxPlanVersion && exitLayers.equals(w.exitLayers)
                 && influence.equals(w.influence) && confidence.equals(w.confidence)
-                && acceptance.equals(w.acceptance) && latency.equals(w.latency);
+                && acceptance.equals(w.acceptance) && latency.equals(w.latency)
+                && speed.equals(w.speed);
     }
 
     @Override
@@ -150,6 +226,7 @@ public final class WindowStats {
     @Override
     public String toString() {
         return "WindowStats{tokens=" + tokens + ", exitLayers=" + exitLayers + ", influence="
-                + influence + ", acceptance=" + acceptance + ", latency=" + latency + "}";
+                + influence + ", acceptance=" + acceptance + ", latency=" + latency + ", speed="
+                + speed + "}";
     }
 }

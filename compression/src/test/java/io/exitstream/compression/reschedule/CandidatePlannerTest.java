@@ -6,6 +6,9 @@ import static org.assertj.core.api.Assertions.within;
 import io.exitstream.engine.plan.ExecutionPlan;
 import io.exitstream.engine.plan.ExitPolicy;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
 class CandidatePlannerTest {
@@ -81,11 +84,53 @@ class CandidatePlannerTest {
 
         Candidate candidate = planner.derive(stats, current);
 
-        // Half acceptance: speculation from layer 1 is slower than the full model, and drafts
-        // from another layer (estimated) win instead.
+        // Half acceptance: speculation from layer 1 is slower than the full model. The estimate
+        // said 0.98 where live traffic shows 0.5, so the other layers' estimates (0.98 too) are
+        // scaled alike: they would not pay either, and the full model wins. Taken as they are,
+        // drafts from layer 2 would win, then lose live, and the plans would alternate.
         assertThat(candidate.currentTokensPerSecond())
                 .isLessThan(new CostModel(0.001, 0.001).tokensPerSecond(ExecutionPlan.full(),
                         5, Double.NaN));
-        assertThat(candidate.plan().exit()).isNotEqualTo(current.exit());
+        assertThat(candidate.plan().exit()).isEqualTo(new ExitPolicy.None());
+    }
+
+    @Test
+    void theGainErrorGrowsWithTheScatterOfTheWindowsLatencies() {
+        CandidatePlanner planner = new CandidatePlanner(Telemetry.LAYERS,
+                new PlannerLimits(1, 0.5, 8, 0), DraftAcceptance.UNKNOWN);
+
+        // Tokens at 5 and 4 layers (a plan half applied): both costs are fitted, with errors.
+        double[] errors = new double[2];
+        for (int noisy = 0; noisy < 2; noisy++) {
+            WindowStats stats = fullModelWindow();
+            for (int i = 0; i < 40; i++) {
+                double jitter = noisy * (i % 2 == 0 ? 1.5 : -1.5);
+                stats.add(Telemetry.token(0, 1, 4, 5 + jitter));
+                stats.add(Telemetry.token(0, 0, 5, 6 - jitter));
+            }
+            errors[noisy] = planner.derive(stats, ExecutionPlan.full()).gainError();
+        }
+
+        // Latencies on a line at two depths: the fit has no error; scattered ones do.
+        assertThat(errors[0]).isLessThan(1e-6);
+        assertThat(errors[1]).isGreaterThan(0.01);
+    }
+
+    @Test
+    void certifiedConfidenceExitsAreProposedWhenTheyAreExpectedFastest() {
+        ExitPolicy.Confidence certified = new ExitPolicy.Confidence(
+                new TreeMap<>(Map.of(1, 0.9f, 2, 0.9f, 3, 0.9f)), 1);
+        // On the calibration text a token runs 3 of the 5 layers.
+        CandidatePlanner planner = new CandidatePlanner(Telemetry.LAYERS,
+                new PlannerLimits(0, 0.5, 8, 0), DraftAcceptance.UNKNOWN,
+                Optional.of(new CertifiedExits(certified, 3.0,
+                        Qualities.of(0.96, 10.2, 10.0, 500))));
+
+        Candidate candidate = planner.derive(fullModelWindow(), ExecutionPlan.full());
+
+        assertThat(candidate.plan().exit()).isEqualTo(certified);
+        // 1 ms + 3 x 1 ms a token against 6 ms.
+        assertThat(candidate.expectedGain()).isCloseTo(0.5, within(1e-9));
+        assertThat(candidate.gainError()).isGreaterThan(0);
     }
 }

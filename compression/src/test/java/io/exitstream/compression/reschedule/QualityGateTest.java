@@ -13,11 +13,47 @@ class QualityGateTest {
     private static final CostModel COST = new CostModel(0.001, 0.001);
 
     private static Candidate skipping(int... layers) {
+        return skipping(0, layers);
+    }
+
+    private static Candidate skipping(double gainError, int... layers) {
         List<Integer> skipped = Arrays.stream(layers).boxed().toList();
         ExecutionPlan plan = new ExecutionPlan(1, skipped, new ExitPolicy.None());
         return new Candidate(plan, ExecutionPlan.full(), COST,
                 COST.tokensPerSecond(plan, 5, Double.NaN),
-                COST.tokensPerSecond(ExecutionPlan.full(), 5, Double.NaN));
+                COST.tokensPerSecond(ExecutionPlan.full(), 5, Double.NaN), gainError);
+    }
+
+    @Test
+    void aGainTheWindowDoesNotSupportIsRejected() {
+        QualityGate gate = new QualityGate(new GateBudget(0.5, 1, 0.05, 0.95), plan ->
+                Qualities.of(0.99, 10.1, 10.0, 500));
+
+        // 20 % expected: +- 10 % leaves 3.6 % at 95 % (z = 1.645), below 5 %; +- 5 % does not.
+        GateDecision noisy = gate.judge(skipping(0.10, 2));
+        GateDecision clear = gate.judge(skipping(0.05, 2));
+
+        assertThat(noisy.accepted()).isFalse();
+        assertThat(noisy.quality()).isEmpty();
+        assertThat(noisy.reasons()).singleElement().asString()
+                .contains("expected gain 20.0% +- 10.0%", "at 95% confidence at least 3.6%",
+                        "below the minimum 5.0%");
+        assertThat(clear.accepted()).as("%s", clear.reasons()).isTrue();
+    }
+
+    @Test
+    void theSamePlanAsTheOneInForceIsNoChange() {
+        QualityGate gate = new QualityGate(new GateBudget(0.5, 1, 0), plan -> {
+            throw new AssertionError("the model must not run");
+        });
+        ExecutionPlan same = new ExecutionPlan(1, List.of(), new ExitPolicy.None());
+
+        GateDecision decision = gate.judge(new Candidate(same, ExecutionPlan.full(), COST, 100,
+                100, 0));
+
+        assertThat(decision.accepted()).isFalse();
+        assertThat(decision.reasons()).singleElement().asString()
+                .contains("runs as the plan in force does");
     }
 
     @Test

@@ -103,7 +103,7 @@ class RescheduleOnBrokerTest {
                     .isEqualTo(ScheduleDecision.Outcome.REJECTED);
             assertThat(decisions.get(1).getCandidate().getVersion()).isEqualTo(2);
             assertThat(decisions.get(1).getReasonsList()).singleElement().asString()
-                    .contains("expected gain 0.0%");
+                    .contains("runs as the plan in force does, version 1");
         } finally {
             first.close();
         }
