@@ -1,0 +1,39 @@
+package io.exitstream.router;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The router's settings, as read and validated by {@link ConfigReader}: where it listens, its
+ * pools, its tenants (none: open to everyone) and the admin key's hash (none: no admin API).
+ */
+public record RouterConfig(String host, int port, long bodyLimitBytes, int defaultMaxTokens,
+        Retry retry, Health health, List<PoolConfig> pools, List<TenantConfig> tenants,
+        Optional<byte[]> adminKeySha256) {
+
+    public RouterConfig {
+        pools = List.copyOf(pools);
+        tenants = List.copyOf(tenants);
+    }
+
+    /**
+     * How long a request that has not sent a byte to its client may be retried, and on at
+     * most how many upstream attempts.
+     */
+    public record Retry(Duration deadline, int maxAttempts, Duration connectTimeout) { }
+
+    /**
+     * Active checks of {@code /health/ready} every {@code interval}; passive ejection for
+     * {@code ejectBase}, doubling on each ejection in a row up to {@code ejectMax}, after
+     * {@code failuresToEject} consecutive 5xx answers (connect errors and resets eject at once).
+     */
+    public record Health(Duration interval, Duration timeout, Duration ejectBase,
+            Duration ejectMax, int failuresToEject) { }
+
+    /** The same settings listening on another port (tests and {@code up} use port 0). */
+    public RouterConfig withPort(int newPort) {
+        return new RouterConfig(host, newPort, bodyLimitBytes, defaultMaxTokens, retry, health,
+                pools, tenants, adminKeySha256);
+    }
+}

@@ -1,0 +1,197 @@
+package io.exitstream.router;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The proxy against real upstream servers on loopback: balancing, retries, streaming. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class ProxyTest {
+
+    private final RouterFixture fixture = new RouterFixture();
+
+    @AfterEach
+    void close() throws Exception {
+        fixture.close();
+    }
+
+    private FakeReplica replica(String name, String model) {
+        return fixture.replica(name, model);
+    }
+
+    private RouterClient router(String extra, String... pools) {
+        return fixture.router(extra, pools);
+    }
+
+    @Test
+    void sendsEachNewRequestToTheReplicaWithFewerOutstanding() {
+        FakeReplica a = replica("a", "m");
+        FakeReplica b = replica("b", "m");
+        a.delayMs = 800;
+        b.delayMs = 800;
+        RouterClient router = router("", RouterFixture.pool("m", a, b));
+
+        List<CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            calls.add(CompletableFuture.supplyAsync(() -> router.complete("m", false)));
+        }
+        calls.forEach(call -> assertThat(call.join().statusCode()).isEqualTo(200));
+        // With two replicas both are compared every time: strictly least outstanding.
+        assertThat(a.requests.get()).isEqualTo(5);
+        assertThat(b.requests.get()).isEqualTo(5);
+    }
+
+    @Test
+    void retriesAConnectFailureOnAnotherReplicaAndEjectsTheDeadOne() {
+        FakeReplica dead = replica("dead", "m");
+        FakeReplica live = replica("live", "m");
+        // Health checks too rare to notice: only failed requests find the dead replica out.
+        RouterClient router = router("\"health\":{\"intervalMs\":600000}",
+                RouterFixture.pool("m", dead, live));
+        dead.stop();
+        for (int i = 0; i < 10; i++) {
+            assertThat(router.complete("m", false).statusCode()).isEqualTo(200);
+        }
+        assertThat(live.requests.get()).isEqualTo(10);
+        String metrics = router.get("/metrics").body();
+        assertThat(metrics).contains("exitstream_router_retries_total{pool=\"m\",reason=\"connect\"}");
+        assertThat(metrics).containsPattern("exitstream_router_ejections_total\\{pool=\"m\"} [1-9]");
+    }
+
+    @Test
+    void retriesA503OnAnotherReplica() {
+        FakeReplica draining = replica("draining", "m");
+        FakeReplica live = replica("live", "m");
+        for (int i = 0; i < 20; i++) {
+            draining.refusals.add(503);
+        }
+        RouterClient router = router("", RouterFixture.pool("m", draining, live));
+        for (int i = 0; i < 6; i++) {
+            HttpResponse<String> answer = router.complete("m", false);
+            assertThat(answer.statusCode()).isEqualTo(200);
+            assertThat(answer.body()).contains("\"replica\":\"live\"");
+        }
+    }
+
+    @Test
+    void waitsOutRetryAfterWhenTheOnlyReplicaIsBusy() {
+        FakeReplica busy = replica("busy", "m");
+        busy.refusals.add(429);
+        RouterClient router = router("", RouterFixture.pool("m", busy));
+        long start = System.nanoTime();
+        HttpResponse<String> answer = router.complete("m", false);
+        assertThat(answer.statusCode()).isEqualTo(200);
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThan(
+                Duration.ofMillis(900));
+        assertThat(busy.requests.get()).isEqualTo(2);
+    }
+
+    @Test
+    void givesUpAtTheDeadlineWithRetryAfter() {
+        FakeReplica busy = replica("busy", "m");
+        busy.retryAfter = "5";
+        for (int i = 0; i < 5; i++) {
+            busy.refusals.add(429);
+        }
+        RouterClient router = router("\"retry\":{\"deadlineMs\":500}", RouterFixture.pool("m", busy));
+        HttpResponse<String> answer = router.complete("m", false);
+        assertThat(answer.statusCode()).isEqualTo(429);
+        assertThat(answer.headers().firstValue("Retry-After")).isPresent();
+        assertThat(answer.body()).contains("no_replica_available");
+    }
+
+    @Test
+    void passesServerSentEventsThroughByteForByte() {
+        FakeReplica upstream = replica("a", "m");
+        upstream.chunks = 20;
+        RouterClient router = router("", RouterFixture.pool("m", upstream));
+        HttpResponse<String> direct = new RouterClient(upstream.port()).complete("m", true);
+        HttpResponse<String> routed = router.complete("m", true);
+        assertThat(routed.statusCode()).isEqualTo(200);
+        assertThat(routed.headers().firstValue("Content-Type")).hasValue("text/event-stream");
+        assertThat(routed.body()).isEqualTo(direct.body());
+        assertThat(routed.body()).startsWith(FakeReplica.chunk(0)).endsWith("data: [DONE]\n\n");
+    }
+
+    @Test
+    void endsAStreamThatLosesItsReplicaWithAnErrorEventAndDone() {
+        FakeReplica dying = replica("dying", "m");
+        dying.chunks = 10;
+        dying.dieAfterChunks = 3;
+        RouterClient router = router("", RouterFixture.pool("m", dying));
+        HttpResponse<String> answer = router.complete("m", true);
+        assertThat(answer.statusCode()).isEqualTo(200);
+        String expectedStart = FakeReplica.chunk(0) + FakeReplica.chunk(1) + FakeReplica.chunk(2);
+        assertThat(answer.body()).startsWith(expectedStart + "data: {\"error\":");
+        assertThat(answer.body()).contains("\"code\":\"upstream_lost\"")
+                .endsWith("\n\ndata: [DONE]\n\n");
+    }
+
+    @Test
+    void aClientThatHangsUpCancelsItsUpstreamRequest() throws Exception {
+        FakeReplica slow = replica("slow", "m");
+        slow.chunks = 100;
+        slow.chunkDelayMs = 100;
+        RouterClient router = router("", RouterFixture.pool("m", slow));
+        int port = fixture.port();
+        String body = "{\"model\":\"m\",\"prompt\":\"x\",\"stream\":true}";
+        try (Socket socket = new Socket("127.0.0.1", port)) {
+            socket.setSoTimeout(10_000);
+            OutputStream out = socket.getOutputStream();
+            out.write(("POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json"
+                    + "\r\nContent-Length: " + body.length() + "\r\n\r\n" + body)
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            InputStream in = socket.getInputStream();
+            String seen = "";
+            byte[] buffer = new byte[4096];
+            while (!seen.contains("token0")) {
+                int n = in.read(buffer);
+                assertThat(n).isPositive();
+                seen += new String(buffer, 0, n, StandardCharsets.UTF_8);
+            }
+        }
+        assertThat(RouterClient.eventually(Duration.ofSeconds(5),
+                () -> slow.cancelled.get() == 1)).as("upstream cancelled").isTrue();
+    }
+
+    @Test
+    void listsTheUnionOfModelsWithAliasesAndRewritesAnAlias() {
+        FakeReplica a = replica("a", "small");
+        FakeReplica b = replica("b", "large");
+        RouterClient router = router("", RouterFixture.pool("small", a),
+                "{\"model\":\"large\",\"aliases\":[\"best\"],\"replicas\":[\""
+                        + b.address() + "\"]}");
+        String models = router.get("/v1/models").body();
+        assertThat(models).contains("\"id\":\"small\"", "\"id\":\"large\"", "\"id\":\"best\"");
+
+        assertThat(router.complete("best:fast", false).statusCode()).isEqualTo(200);
+        assertThat(b.bodies.poll().getString("model")).isEqualTo("large:fast");
+        HttpResponse<String> unknown = router.complete("nope", false);
+        assertThat(unknown.statusCode()).isEqualTo(404);
+        assertThat(unknown.body()).contains("model_not_found");
+    }
+
+    @Test
+    void refusesABodyOverTheLimit() {
+        FakeReplica a = replica("a", "m");
+        RouterClient router = router("\"bodyLimitBytes\":100", RouterFixture.pool("m", a));
+        HttpResponse<String> answer = router.post("/v1/completions",
+                "{\"model\":\"m\",\"prompt\":\"" + "x".repeat(200) + "\"}");
+        assertThat(answer.statusCode()).isEqualTo(413);
+        assertThat(answer.body()).contains("body_too_large");
+        assertThat(a.requests.get()).isZero();
+    }
+}
