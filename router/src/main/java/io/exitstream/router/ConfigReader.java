@@ -95,7 +95,7 @@ public final class ConfigReader {
 
         List<PoolConfig> pools = pools(array(json, "", "pools"));
         List<TenantConfig> tenants = tenants(array(json, "", "tenants"));
-        Optional<byte[]> admin = json.containsKey("adminKeySha256")
+        Optional<byte[]> admin = json.getValue("adminKeySha256") != null
                 ? Optional.ofNullable(sha256(json.getValue("adminKeySha256"), "adminKeySha256"))
                 : Optional.empty();
         return new RouterConfig(host, port, bodyLimit, maxTokens, retrySettings, healthSettings,

@@ -52,7 +52,7 @@ final class ProxyHandler {
                         "invalid_model", "model");
             }
             RoutingTable.Route route = current.table().route(model, quality(json));
-            tenant.checkAllowed(route.pool().model(), route.quality());
+            checkAllowed(tenant, route);
             admit(tenant, maxTokens(json, current.config().defaultMaxTokens()));
             Buffer body = model.equals(route.upstreamModel()) ? ctx.body().buffer()
                     : json.copy().put("model", route.upstreamModel()).toBuffer();
@@ -135,6 +135,16 @@ final class ProxyHandler {
             return RouterError.of(401, "Missing or unknown API key: send"
                     + " 'Authorization: Bearer <key>'", "invalid_api_key", null);
         });
+    }
+
+    private static void checkAllowed(Tenant tenant, RoutingTable.Route route) {
+        try {
+            tenant.checkAllowed(route.pool().model(), route.quality());
+        } catch (RouterError e) {
+            LOG.log(System.Logger.Level.INFO, "tenant " + tenant.name() + " refused: "
+                    + e.getMessage());
+            throw e;
+        }
     }
 
     private void admit(Tenant tenant, int maxTokens) {
