@@ -85,7 +85,7 @@ public final class ConfigReader {
                 "failuresToEject");
         RouterConfig.Health healthSettings = new RouterConfig.Health(
                 millis(health, "health.", "intervalMs", 2_000),
-                millis(health, "health.", "timeoutMs", 1_000),
+                millis(health, "health.", "timeoutMs", 2_000),
                 millis(health, "health.", "ejectBaseMs", 1_000),
                 millis(health, "health.", "ejectMaxMs", 30_000),
                 (int) number(health, "health.", "failuresToEject", 3, 1, 1000));

@@ -31,9 +31,20 @@ public record RouterConfig(String host, int port, long bodyLimitBytes, int defau
     public record Health(Duration interval, Duration timeout, Duration ejectBase,
             Duration ejectMax, int failuresToEject) { }
 
-    /** The same settings listening on another port (tests and {@code up} use port 0). */
-    public RouterConfig withPort(int newPort) {
-        return new RouterConfig(host, newPort, bodyLimitBytes, defaultMaxTokens, retry, health,
-                pools, tenants, adminKeySha256);
+    /**
+     * An open router (no keys, no admin API) with the documented defaults, on {@code host}
+     * and {@code port}, in front of {@code replicas} of one model: what {@code up} and tests
+     * run.
+     */
+    public static RouterConfig ofReplicas(String host, int port, String model,
+            List<ReplicaAddress> replicas) {
+        io.vertx.core.json.JsonObject json = new io.vertx.core.json.JsonObject()
+                .put("listen", new io.vertx.core.json.JsonObject().put("host", host)
+                        .put("port", port))
+                .put("pools", new io.vertx.core.json.JsonArray().add(
+                        new io.vertx.core.json.JsonObject().put("model", model)
+                                .put("replicas", new io.vertx.core.json.JsonArray(replicas
+                                        .stream().map(ReplicaAddress::toString).toList()))));
+        return ConfigReader.parse("replicas of " + model, json.encode());
     }
 }
