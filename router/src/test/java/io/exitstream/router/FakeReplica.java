@@ -13,6 +13,7 @@ import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A small real HTTP server on loopback that answers like {@code exitstream serve} (completions
@@ -34,6 +35,10 @@ final class FakeReplica implements AutoCloseable {
     volatile long delayMs;
     volatile long chunkDelayMs = 5;
     volatile int chunks = 5;
+    /** Streams this many bytes of events as fast as the connection takes them; 0: off. */
+    volatile long floodBytes;
+    /** Bytes of a flood written so far. */
+    final AtomicLong flooded = new AtomicLong();
     /** Closes the connection after this many SSE chunks; -1: never. */
     volatile int dieAfterChunks = -1;
 
@@ -102,7 +107,11 @@ final class FakeReplica implements AutoCloseable {
         vertx.setTimer(Math.max(1, delayMs), id -> {
             if (body.getBoolean("stream", false)) {
                 response.setChunked(true).putHeader("Content-Type", "text/event-stream");
-                streamChunk(ctx, response, 0);
+                if (floodBytes > 0) {
+                    flood(response);
+                } else {
+                    streamChunk(ctx, response, 0);
+                }
             } else {
                 response.putHeader("Content-Type", "application/json").end(new JsonObject()
                         .put("model", body.getString("model")).put("replica", name)
@@ -131,6 +140,20 @@ final class FakeReplica implements AutoCloseable {
         }
         response.write(Buffer.buffer(chunk(i)));
         vertx.setTimer(Math.max(1, chunkDelayMs), id -> streamChunk(ctx, response, i + 1));
+    }
+
+    /** 64 KiB events until the queue is full, then again when it drains. */
+    private void flood(HttpServerResponse response) {
+        Buffer event = Buffer.buffer("data: " + "x".repeat(64 * 1024 - 8) + "\n\n");
+        while (flooded.get() < floodBytes) {
+            if (response.writeQueueFull()) {
+                response.drainHandler(v -> flood(response));
+                return;
+            }
+            response.write(event);
+            flooded.addAndGet(event.length());
+        }
+        response.end("data: [DONE]\n\n");
     }
 
     private static <T> T await(io.vertx.core.Future<T> future) {

@@ -145,15 +145,8 @@ class ProxyTest {
         slow.chunks = 100;
         slow.chunkDelayMs = 100;
         RouterClient router = router("", RouterFixture.pool("m", slow));
-        int port = fixture.port();
-        String body = "{\"model\":\"m\",\"prompt\":\"x\",\"stream\":true}";
-        try (Socket socket = new Socket("127.0.0.1", port)) {
-            socket.setSoTimeout(10_000);
-            OutputStream out = socket.getOutputStream();
-            out.write(("POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json"
-                    + "\r\nContent-Length: " + body.length() + "\r\n\r\n" + body)
-                    .getBytes(StandardCharsets.US_ASCII));
-            out.flush();
+        try (Socket socket = request(fixture.port(),
+                "{\"model\":\"m\",\"prompt\":\"x\",\"stream\":true}")) {
             InputStream in = socket.getInputStream();
             String seen = "";
             byte[] buffer = new byte[4096];
@@ -165,6 +158,41 @@ class ProxyTest {
         }
         assertThat(RouterClient.eventually(Duration.ofSeconds(5),
                 () -> slow.cancelled.get() == 1)).as("upstream cancelled").isTrue();
+    }
+
+    @Test
+    void aClientThatDoesNotReadPausesItsUpstream() throws Exception {
+        FakeReplica flood = replica("flood", "m");
+        long total = 48L << 20;
+        flood.floodBytes = total;
+        router("", RouterFixture.pool("m", flood));
+        try (Socket socket = request(fixture.port(), "{\"model\":\"m\",\"stream\":true}")) {
+            // Only the sockets' buffers and one write queue may fill while the client sleeps;
+            // without back-pressure the router would take all of it into memory.
+            Thread.sleep(1500);
+            assertThat(flood.flooded.get()).as("bytes sent to a client asleep")
+                    .isLessThan(total / 2);
+            long read = 0;
+            byte[] buffer = new byte[1 << 16];
+            InputStream in = socket.getInputStream();
+            for (int n; (n = in.read(buffer)) > 0 && read < total; ) {
+                read += n;
+            }
+            assertThat(read).isGreaterThanOrEqualTo(total);
+            assertThat(flood.flooded.get()).isEqualTo(total);
+        }
+    }
+
+    /** A raw HTTP/1.1 POST of {@code body} to /v1/completions; the caller reads the answer. */
+    private static Socket request(int port, String body) throws java.io.IOException {
+        Socket socket = new Socket("127.0.0.1", port);
+        socket.setSoTimeout(10_000);
+        OutputStream out = socket.getOutputStream();
+        out.write(("POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json"
+                + "\r\nContent-Length: " + body.length() + "\r\n\r\n" + body)
+                .getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+        return socket;
     }
 
     @Test
