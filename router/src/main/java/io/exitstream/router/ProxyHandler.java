@@ -47,15 +47,14 @@ final class ProxyHandler {
         try {
             Tenant tenant = authenticate(ctx, current.keys());
             JsonObject json = json(ctx.body().buffer());
-            if (!(json.getValue("model") instanceof String model)) {
-                throw RouterError.of(400, "Name the model: \"model\" must be a string",
-                        "invalid_model", "model");
-            }
+            String model = model(json, current.table());
             RoutingTable.Route route = current.table().route(model, quality(json));
             checkAllowed(tenant, route);
             admit(tenant, maxTokens(json, current.config().defaultMaxTokens()));
-            Buffer body = model.equals(route.upstreamModel()) ? ctx.body().buffer()
-                    : json.copy().put("model", route.upstreamModel()).toBuffer();
+            // The bytes as sent, unless the name changes: an alias, or no model given.
+            boolean renamed = !route.upstreamModel().equals(json.getValue("model"));
+            Buffer body = renamed ? json.copy().put("model", route.upstreamModel()).toBuffer()
+                    : ctx.body().buffer();
             new Exchange(vertx, client, balancer, current.config(), metrics, route.pool(),
                     ctx.request().path(), ctx.request().headers(), body, ctx.response())
                     .start();
@@ -169,6 +168,22 @@ final class ProxyHandler {
                     + e.getMessage().lines().findFirst().orElse(""), "invalid_json", null);
         }
         throw RouterError.of(400, "The body must be a JSON object", "invalid_json", null);
+    }
+
+    /**
+     * The body's {@code model}; without one, the only pool's model, as a server serves its
+     * only model to a request that names none.
+     */
+    private static String model(JsonObject json, RoutingTable table) {
+        Object model = json.getValue("model");
+        if (model instanceof String name) {
+            return name;
+        }
+        if (model == null && table.pools().size() == 1) {
+            return table.pools().get(0).model();
+        }
+        throw RouterError.of(400, "Name the model: \"model\" must be a string; GET /v1/models"
+                + " lists them", "invalid_model", "model");
     }
 
     /** The class asked for in the body's {@code exitstream.quality}, if any. */

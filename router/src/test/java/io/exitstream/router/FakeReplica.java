@@ -26,6 +26,7 @@ final class FakeReplica implements AutoCloseable {
     final String model;
     final AtomicInteger requests = new AtomicInteger();
     final AtomicInteger cancelled = new AtomicInteger();
+    final AtomicInteger healthChecks = new AtomicInteger();
     final Queue<JsonObject> bodies = new ConcurrentLinkedQueue<>();
     final Queue<String> authorizations = new ConcurrentLinkedQueue<>();
     /** Statuses to answer the next requests with, each with {@code Retry-After: 1}. */
@@ -78,8 +79,10 @@ final class FakeReplica implements AutoCloseable {
                 .put("object", "list").put("data", new JsonArray().add(new JsonObject()
                         .put("id", model).put("object", "model").put("owned_by", "exitstream")))
                 .encode()));
-        router.get("/health/ready").handler(ctx -> ctx.response()
-                .setStatusCode(ready ? 200 : 503).end(ready ? "ready" : "not ready"));
+        router.get("/health/ready").handler(ctx -> {
+            healthChecks.incrementAndGet();
+            ctx.response().setStatusCode(ready ? 200 : 503).end(ready ? "ready" : "not ready");
+        });
         server = await(vertx.createHttpServer().requestHandler(router).listen(on, "127.0.0.1"));
         port = server.actualPort();
     }

@@ -54,12 +54,33 @@ class ProxyTest {
     }
 
     @Test
-    void retriesAConnectFailureOnAnotherReplicaAndEjectsTheDeadOne() {
+    void keepsManyRequestsInFlightToOneReplica() {
+        FakeReplica slow = replica("slow", "m");
+        slow.delayMs = 1000;
+        RouterClient router = router("", RouterFixture.pool("m", slow));
+        long start = System.nanoTime();
+        List<CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();
+        for (int i = 0; i < 24; i++) {
+            calls.add(CompletableFuture.supplyAsync(() -> router.complete("m", false),
+                    java.util.concurrent.Executors.newSingleThreadExecutor()));
+        }
+        calls.forEach(call -> assertThat(call.join().statusCode()).isEqualTo(200));
+        // In parallel: five connections at a time (Vert.x's default pool) would take 5 s.
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(
+                Duration.ofMillis(4000));
+    }
+
+    @Test
+    void retriesAConnectFailureOnAnotherReplicaAndEjectsTheDeadOne() throws Exception {
         FakeReplica dead = replica("dead", "m");
         FakeReplica live = replica("live", "m");
         // Health checks too rare to notice: only failed requests find the dead replica out.
         RouterClient router = router("\"health\":{\"intervalMs\":600000}",
                 RouterFixture.pool("m", dead, live));
+        // The first check, at start, must have seen both up.
+        assertThat(RouterClient.eventually(Duration.ofSeconds(10),
+                () -> dead.healthChecks.get() > 0)).isTrue();
+        Thread.sleep(200);
         dead.stop();
         for (int i = 0; i < 10; i++) {
             assertThat(router.complete("m", false).statusCode()).isEqualTo(200);
@@ -207,9 +228,21 @@ class ProxyTest {
 
         assertThat(router.complete("best:fast", false).statusCode()).isEqualTo(200);
         assertThat(b.bodies.poll().getString("model")).isEqualTo("large:fast");
+        HttpResponse<String> unnamed = router.post("/v1/completions", "{\"prompt\":\"x\"}");
+        assertThat(unnamed.statusCode()).isEqualTo(400);
+        assertThat(unnamed.body()).contains("invalid_model");
         HttpResponse<String> unknown = router.complete("nope", false);
         assertThat(unknown.statusCode()).isEqualTo(404);
         assertThat(unknown.body()).contains("model_not_found");
+    }
+
+    @Test
+    void aRequestWithoutAModelGoesToTheOnlyPoolAsAServerWouldServeIt() {
+        FakeReplica only = replica("only", "m");
+        RouterClient router = router("", RouterFixture.pool("m", only));
+        assertThat(router.post("/v1/completions", "{\"prompt\":\"x\"}").statusCode())
+                .isEqualTo(200);
+        assertThat(only.bodies.poll().getString("model")).isEqualTo("m");
     }
 
     @Test
