@@ -4,9 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.exitstream.engine.runtime.LlamaModel;
 import io.exitstream.engine.runtime.Torch;
-import io.exitstream.router.ExitstreamRouter;
-import io.exitstream.router.ReplicaAddress;
-import io.exitstream.router.RouterConfig;
 import io.exitstream.server.ExitstreamServer;
 import io.exitstream.server.ServerOptions;
 import java.net.URI;
@@ -16,8 +13,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -26,49 +21,41 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The router in front of two real server replicas of the shipped model, and the
- * {@code router} command's configuration errors.
+ * The router in front of two real server replicas of the shipped model, started as
+ * {@code up --replicas 2} starts them, and the {@code router} command's configuration errors.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class RouterEndToEndTest {
 
     private static final HttpClient CLIENT = HttpClient.newBuilder()
             .connectTimeout(Duration.ofSeconds(5)).build();
-    private static final List<ExitstreamServer> REPLICAS = new ArrayList<>();
-    private static ExitstreamRouter router;
+    private static ServingFleet fleet;
     private static String model;
 
+    /** As {@code up --replicas 2} starts them, without Kafka. */
     @BeforeAll
     static void startTwoReplicasBehindTheRouter() {
         Path shipped = shippedModel();
         model = ExitstreamServer.modelName(shipped);
-        List<ReplicaAddress> addresses = new ArrayList<>();
-        for (int i = 0; i < 2; i++) {
-            ExitstreamServer server = ExitstreamServer.start(
-                    ServerOptions.of(shipped, null, "127.0.0.1", 0).withLoader(weights -> {
-                        // The model is small and the test machine's cores are shared.
-                        Torch.setThreads(1);
-                        return LlamaModel.load(weights);
-                    }));
-            REPLICAS.add(server);
-            addresses.add(new ReplicaAddress("127.0.0.1", server.port()));
-        }
+        fleet = ServingFleet.start(ServerOptions.of(shipped, null, "127.0.0.1", 0)
+                .withLoader(weights -> {
+                    // The model is small and the test machine's cores are shared.
+                    Torch.setThreads(1);
+                    return LlamaModel.load(weights);
+                }), 2, "127.0.0.1", 0);
+        assertThat(fleet.replicaPorts()).hasSize(2).doesNotContain(fleet.port());
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (!REPLICAS.stream().allMatch(ExitstreamServer::isReady)) {
+        while (!fleet.replicaPorts().stream()
+                .allMatch(port -> get(port, "/health/ready").statusCode() == 200)) {
             assertThat(System.nanoTime()).as("replicas ready in 60 s").isLessThan(deadline);
             sleep();
         }
-        router = ExitstreamRouter.start(RouterConfig.ofReplicas("127.0.0.1", 0, model,
-                addresses), () -> RouterConfig.ofReplicas("127.0.0.1", 0, model, addresses));
     }
 
     @AfterAll
     static void stop() throws Exception {
-        if (router != null) {
-            router.close();
-        }
-        for (ExitstreamServer server : REPLICAS) {
-            server.close();
+        if (fleet != null) {
+            fleet.close();
         }
     }
 
@@ -76,12 +63,13 @@ class RouterEndToEndTest {
     void completesThroughTheRouterPlainAndStreamingAsTheReplicasDo() {
         String request = "{\"model\":\"" + model + "\",\"prompt\":\"Once upon a time\","
                 + "\"max_tokens\":12,\"temperature\":0,\"stream\":%s}";
-        HttpResponse<String> plain = post(router.port(), request.formatted(false));
+        HttpResponse<String> plain = post(fleet.port(), request.formatted(false));
         assertThat(plain.statusCode()).isEqualTo(200);
         assertThat(plain.body()).contains("\"model\":\"" + model + "\"", "\"text\":");
 
-        HttpResponse<String> routed = post(router.port(), request.formatted(true));
-        HttpResponse<String> direct = post(REPLICAS.get(0).port(), request.formatted(true));
+        HttpResponse<String> routed = post(fleet.port(), request.formatted(true));
+        HttpResponse<String> direct = post(fleet.replicaPorts().get(0),
+                request.formatted(true));
         assertThat(routed.statusCode()).isEqualTo(200);
         assertThat(routed.headers().firstValue("Content-Type")).hasValueSatisfying(
                 type -> assertThat(type).startsWith("text/event-stream"));
@@ -89,7 +77,7 @@ class RouterEndToEndTest {
         assertThat(withoutIds(routed.body())).isEqualTo(withoutIds(direct.body()));
         assertThat(routed.body()).endsWith("data: [DONE]\n\n");
 
-        HttpResponse<String> models = get(router.port(), "/v1/models");
+        HttpResponse<String> models = get(fleet.port(), "/v1/models");
         assertThat(models.body()).contains("\"id\":\"" + model + "\"");
     }
 
@@ -108,6 +96,14 @@ class RouterEndToEndTest {
         CliRun missing = CliRun.of("router", "--config", dir.resolve("none.json").toString());
         assertThat(missing.err().strip()).isEqualTo("router: " + dir.resolve("none.json")
                 + ": no such file");
+    }
+
+    @Test
+    void upRefusesFewerThanOneReplicaOnOneLine() {
+        CliRun run = CliRun.of("up", "--replicas", "0");
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err().strip()).isEqualTo("up: --replicas must be at least 1, got 0"
+                + " (see: exitstream up --help)");
     }
 
     private static String withoutIds(String sse) {
