@@ -14,7 +14,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -79,6 +82,36 @@ class RouterEndToEndTest {
 
         HttpResponse<String> models = get(fleet.port(), "/v1/models");
         assertThat(models.body()).contains("\"id\":\"" + model + "\"");
+    }
+
+    /**
+     * The official OpenAI SDK for Node, plain and streaming, through the router. Skipped where
+     * node or the SDK is missing: {@code npm ci} in {@code cli/src/test/openai-sdk} installs it.
+     */
+    @Test
+    void theOfficialOpenAiSdkWorksThroughTheRouter() throws Exception {
+        Path sdk = Path.of("src", "test", "openai-sdk").toAbsolutePath();
+        Assumptions.assumeTrue(Files.isDirectory(sdk.resolve("node_modules").resolve("openai")),
+                "the OpenAI SDK is not installed: run npm ci in " + sdk);
+        ProcessBuilder builder = new ProcessBuilder("node", "check.mjs").directory(sdk.toFile())
+                .redirectErrorStream(true);
+        builder.environment().put("BASE_URL", "http://127.0.0.1:" + fleet.port() + "/v1");
+        builder.environment().put("MODEL", model);
+        Process node;
+        try {
+            node = builder.start();
+        } catch (java.io.IOException e) {
+            Assumptions.abort("node is not installed: " + e.getMessage());
+            return;
+        }
+        assertThat(node.waitFor(60, TimeUnit.SECONDS)).as("the SDK script ends").isTrue();
+        String output = new String(node.getInputStream().readAllBytes(),
+                java.nio.charset.StandardCharsets.UTF_8).strip();
+        assertThat(node.exitValue()).as(output).isZero();
+        JsonObject result = JsonParser.parseString(output).getAsJsonObject();
+        assertThat(result.get("plain").getAsString()).isNotEmpty()
+                .isEqualTo(result.get("streamed").getAsString());
+        assertThat(result.getAsJsonArray("models").toString()).contains("\"" + model + "\"");
     }
 
     @Test
