@@ -237,6 +237,29 @@ class ProxyTest {
     }
 
     @Test
+    void aQualityClassPicksThePoolReservedForItAndPassesThrough() {
+        FakeReplica general = replica("general", "m");
+        FakeReplica fast = replica("fast", "m");
+        RouterClient router = router("", RouterFixture.pool("m", general),
+                "{\"model\":\"m\",\"classes\":[\"fast\"],\"replicas\":[\""
+                        + fast.address() + "\"]}");
+        assertThat(router.complete("m:fast", false).body()).contains("\"replica\":\"fast\"");
+        assertThat(fast.bodies.poll().getString("model")).isEqualTo("m:fast");
+        assertThat(router.post("/v1/completions", "{\"model\":\"m\",\"prompt\":\"x\","
+                + "\"exitstream\":{\"quality\":\"fast\"}}").body())
+                .contains("\"replica\":\"fast\"");
+        assertThat(router.complete("m", false).body()).contains("\"replica\":\"general\"");
+        assertThat(router.complete("m:exact", false).body())
+                .contains("\"replica\":\"general\"");
+        assertThat(general.bodies).extracting(body -> body.getString("model"))
+                .containsExactly("m", "m:exact");
+        HttpResponse<String> conflicting = router.post("/v1/completions", "{\"model\":"
+                + "\"m:fast\",\"exitstream\":{\"quality\":\"exact\"}}");
+        assertThat(conflicting.statusCode()).isEqualTo(400);
+        assertThat(conflicting.body()).contains("invalid_quality");
+    }
+
+    @Test
     void aRequestWithoutAModelGoesToTheOnlyPoolAsAServerWouldServeIt() {
         FakeReplica only = replica("only", "m");
         RouterClient router = router("", RouterFixture.pool("m", only));
