@@ -221,8 +221,7 @@ class ProxyTest {
         FakeReplica a = replica("a", "small");
         FakeReplica b = replica("b", "large");
         RouterClient router = router("", RouterFixture.pool("small", a),
-                "{\"model\":\"large\",\"aliases\":[\"best\"],\"replicas\":[\""
-                        + b.address() + "\"]}");
+                RouterFixture.pool("large", "\"aliases\":[\"best\"]", b));
         String models = router.get("/v1/models").body();
         assertThat(models).contains("\"id\":\"small\"", "\"id\":\"large\"", "\"id\":\"best\"");
 
@@ -241,8 +240,7 @@ class ProxyTest {
         FakeReplica general = replica("general", "m");
         FakeReplica fast = replica("fast", "m");
         RouterClient router = router("", RouterFixture.pool("m", general),
-                "{\"model\":\"m\",\"classes\":[\"fast\"],\"replicas\":[\""
-                        + fast.address() + "\"]}");
+                RouterFixture.pool("m", "\"classes\":[\"fast\"]", fast));
         assertThat(router.complete("m:fast", false).body()).contains("\"replica\":\"fast\"");
         assertThat(fast.bodies.poll().getString("model")).isEqualTo("m:fast");
         assertThat(router.post("/v1/completions", "{\"model\":\"m\",\"prompt\":\"x\","

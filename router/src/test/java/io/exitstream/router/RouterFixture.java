@@ -55,12 +55,17 @@ final class RouterFixture implements AutoCloseable {
     }
 
     static String pool(String model, FakeReplica... replicas) {
+        return pool(model, "", replicas);
+    }
+
+    /** A pool with one more field, e.g. {@code "aliases":["best"]}. */
+    static String pool(String model, String field, FakeReplica... replicas) {
         List<String> addresses = new ArrayList<>();
         for (FakeReplica replica : replicas) {
             addresses.add("\"" + replica.address() + "\"");
         }
-        return "{\"model\":\"" + model + "\",\"replicas\":[" + String.join(",", addresses)
-                + "]}";
+        return "{\"model\":\"" + model + "\"," + (field.isEmpty() ? "" : field + ",")
+                + "\"replicas\":[" + String.join(",", addresses) + "]}";
     }
 
     @Override
