@@ -104,7 +104,8 @@ public final class ConfigReader {
 
     private List<PoolConfig> pools(JsonArray array) {
         if (array.isEmpty()) {
-            error("pools", "name at least one pool: {\"model\": ..., \"replicas\": [\"host:port\"]}");
+            error("pools", "name at least one pool:"
+                    + " {\"model\": ..., \"replicas\": [\"host:port\"]}");
         }
         List<PoolConfig> pools = new ArrayList<>();
         // A name may route to several pools only when each reserves its own classes.
@@ -112,7 +113,7 @@ public final class ConfigReader {
         for (int i = 0; i < array.size(); i++) {
             String at = "pools[" + i + "]";
             JsonObject pool = element(array, at, i);
-            known(pool, at + ".", "model", "aliases", "classes", "replicas");
+            known(pool, at + ".", "model", "aliases", "classes", "replicas", "resolveEveryMs");
             String model = text(pool, at + ".", "model", null);
             List<String> aliases = strings(array(pool, at + ".", "aliases"), at + ".aliases");
             Set<String> classes = new LinkedHashSet<>(
@@ -132,7 +133,9 @@ public final class ConfigReader {
             if (model == null) {
                 continue;
             }
-            PoolConfig config = new PoolConfig(model, aliases, classes, replicas);
+            Duration resolveEvery = Duration.ofMillis(
+                    number(pool, at + ".", "resolveEveryMs", 0, 0, 3_600_000));
+            PoolConfig config = new PoolConfig(model, aliases, classes, replicas, resolveEvery);
             for (String name : config.names()) {
                 for (String quality : classes.isEmpty() ? Set.of("*") : classes) {
                     if (!routes.add(name + "\u0000" + quality)) {

@@ -34,8 +34,14 @@ public final class ExitstreamRouter implements AutoCloseable {
      * applies (it may throw {@link IllegalArgumentException} with one line per error).
      */
     public static ExitstreamRouter start(RouterConfig config, Supplier<RouterConfig> reload) {
+        return start(config, reload, Discovery.DNS);
+    }
+
+    /** As {@link #start(RouterConfig, Supplier)}, with host names looked up by {@code dns}. */
+    static ExitstreamRouter start(RouterConfig config, Supplier<RouterConfig> reload,
+            Discovery.Resolver dns) {
         Vertx vertx = Vertx.vertx();
-        RouterVerticle verticle = new RouterVerticle(config, reload);
+        RouterVerticle verticle = new RouterVerticle(config, reload, new Discovery(dns));
         try {
             vertx.deployVerticle(verticle).toCompletionStage().toCompletableFuture()
                     .get(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS);

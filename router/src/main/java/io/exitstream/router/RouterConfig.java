@@ -47,4 +47,10 @@ public record RouterConfig(String host, int port, long bodyLimitBytes, int defau
                                         .stream().map(ReplicaAddress::toString).toList()))));
         return ConfigReader.parse("replicas of " + model, json.encode());
     }
+
+    /** The same settings with {@code resolved} pools: their names replaced by addresses. */
+    RouterConfig withPools(List<PoolConfig> resolved) {
+        return new RouterConfig(host, port, bodyLimitBytes, defaultMaxTokens, retry, health,
+                resolved, tenants, adminKeySha256);
+    }
 }

@@ -10,6 +10,7 @@ import io.vertx.core.http.PoolOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import java.time.Duration;
 import java.util.Map;
 import java.util.function.Supplier;
 
@@ -28,15 +29,24 @@ final class RouterVerticle extends VerticleBase {
     private static final int CLIENT_CLOSED = 499;
 
     private final Supplier<RouterConfig> source;
+    private final Discovery discovery;
     private final RouterMetrics metrics = new RouterMetrics();
+    /** The configuration as read, with names where pools resolve them. */
+    private RouterConfig configured;
+    /** The same with names resolved: what requests are routed with. */
     private volatile RouterState state;
     private HttpServer server;
     private HealthChecker health;
+    private long resolving = -1;
 
-    /** {@code source} reads the configuration: once now, again on each reload. */
-    RouterVerticle(RouterConfig initial, Supplier<RouterConfig> source) {
+    /**
+     * {@code source} gives the configuration again on each reload; {@code discovery} resolves
+     * the names of pools that resolve.
+     */
+    RouterVerticle(RouterConfig initial, Supplier<RouterConfig> source, Discovery discovery) {
         this.source = source;
-        this.state = RouterState.of(initial, null);
+        this.discovery = discovery;
+        this.configured = initial;
     }
 
     int port() {
@@ -45,8 +55,14 @@ final class RouterVerticle extends VerticleBase {
 
     @Override
     public Future<?> start() {
-        RouterConfig config = state.config();
-        metrics.replicas(state.table());
+        return vertx.executeBlocking(() -> discovery.resolve(configured.pools()), false)
+                .compose(pools -> {
+                    apply(configured.withPools(pools));
+                    return listen(configured);
+                });
+    }
+
+    private Future<HttpServer> listen(RouterConfig config) {
         HttpClient proxyClient = upstreamClient(1024);
         HttpClient healthClient = upstreamClient(2);
         ProxyHandler proxy = new ProxyHandler(vertx, proxyClient, () -> state, metrics);
@@ -102,21 +118,56 @@ final class RouterVerticle extends VerticleBase {
     @Override
     public Future<?> stop() {
         health.stop();
+        vertx.cancelTimer(resolving);
         return server == null ? Future.succeededFuture() : server.close();
     }
 
-    /** Reads the configuration off the event loop, then swaps it in on it. */
+    /** A configuration as read, and the same with its names resolved. */
+    private record Read(RouterConfig config, RouterConfig resolved) { }
+
+    /** Reads the configuration and resolves its names off the event loop, then applies it. */
     private Future<RouterState> reload() {
-        return vertx.executeBlocking(source::get, false).map(config -> {
-            if (!config.host().equals(state.config().host())
-                    || config.port() != state.config().port()) {
+        return vertx.executeBlocking(() -> {
+            RouterConfig config = source.get();
+            return new Read(config, config.withPools(discovery.resolve(config.pools())));
+        }, false).map(read -> {
+            if (!read.config().host().equals(configured.host())
+                    || read.config().port() != configured.port()) {
                 LOG.log(System.Logger.Level.WARNING, "the listen address changed in the"
                         + " configuration; it takes effect on restart");
             }
-            state = RouterState.of(config, state);
-            metrics.replicas(state.table());
-            return state;
+            configured = read.config();
+            return apply(read.resolved());
         });
+    }
+
+    /**
+     * Routes with {@code resolved} from now on, keeping the state of replicas that stay, and
+     * resolves names again at the shortest interval a pool asks for.
+     */
+    private RouterState apply(RouterConfig resolved) {
+        state = RouterState.of(resolved, state);
+        metrics.replicas(state.table());
+        vertx.cancelTimer(resolving);
+        configured.pools().stream().filter(PoolConfig::resolves)
+                .map(PoolConfig::resolveEvery).min(Duration::compareTo)
+                .ifPresent(every -> resolving = vertx.setPeriodic(every.toMillis(),
+                        id -> resolveAgain()));
+        return state;
+    }
+
+    /** Swaps in the pools' new addresses when DNS changed them. */
+    private void resolveAgain() {
+        RouterConfig config = configured;
+        vertx.executeBlocking(() -> discovery.resolve(config.pools()), false)
+                .onSuccess(pools -> {
+                    if (config == configured && !pools.equals(state.config().pools())) {
+                        LOG.log(System.Logger.Level.INFO, "replicas resolved anew: "
+                                + pools.stream().flatMap(p -> p.replicas().stream()).toList());
+                        state = RouterState.of(config.withPools(pools), state);
+                        metrics.replicas(state.table());
+                    }
+                });
     }
 
     private void countRequest(RoutingContext ctx) {

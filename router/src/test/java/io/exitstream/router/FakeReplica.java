@@ -44,13 +44,20 @@ final class FakeReplica implements AutoCloseable {
     volatile int dieAfterChunks = -1;
 
     private final Vertx vertx = Vertx.vertx();
+    private final String host;
     private HttpServer server;
     private int port;
 
     FakeReplica(String name, String model) {
+        this(name, model, "127.0.0.1", 0);
+    }
+
+    /** On another loopback address (127.0.0.2, say), so that two can share a port. */
+    FakeReplica(String name, String model, String host, int port) {
         this.name = name;
         this.model = model;
-        listen(0);
+        this.host = host;
+        listen(port);
     }
 
     int port() {
@@ -58,7 +65,7 @@ final class FakeReplica implements AutoCloseable {
     }
 
     String address() {
-        return "127.0.0.1:" + port;
+        return host + ":" + port;
     }
 
     /** Stops listening and drops every open connection, as a killed process would. */
@@ -83,7 +90,7 @@ final class FakeReplica implements AutoCloseable {
             healthChecks.incrementAndGet();
             ctx.response().setStatusCode(ready ? 200 : 503).end(ready ? "ready" : "not ready");
         });
-        server = await(vertx.createHttpServer().requestHandler(router).listen(on, "127.0.0.1"));
+        server = await(vertx.createHttpServer().requestHandler(router).listen(on, host));
         port = server.actualPort();
     }
 

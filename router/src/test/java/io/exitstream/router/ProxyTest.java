@@ -87,8 +87,9 @@ class ProxyTest {
         }
         assertThat(live.requests.get()).isEqualTo(10);
         String metrics = router.get("/metrics").body();
-        assertThat(metrics).contains("exitstream_router_retries_total{pool=\"m\",reason=\"connect\"}");
-        assertThat(metrics).containsPattern("exitstream_router_ejections_total\\{pool=\"m\"} [1-9]");
+        assertThat(metrics)
+                .contains("exitstream_router_retries_total{pool=\"m\",reason=\"connect\"}")
+                .containsPattern("exitstream_router_ejections_total\\{pool=\"m\"} [1-9]");
     }
 
     @Test
@@ -126,7 +127,8 @@ class ProxyTest {
         for (int i = 0; i < 5; i++) {
             busy.refusals.add(429);
         }
-        RouterClient router = router("\"retry\":{\"deadlineMs\":500}", RouterFixture.pool("m", busy));
+        RouterClient router = router("\"retry\":{\"deadlineMs\":500}",
+                RouterFixture.pool("m", busy));
         HttpResponse<String> answer = router.complete("m", false);
         assertThat(answer.statusCode()).isEqualTo(429);
         assertThat(answer.headers().firstValue("Retry-After")).isPresent();

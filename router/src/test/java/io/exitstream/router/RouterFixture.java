@@ -32,9 +32,21 @@ final class RouterFixture implements AutoCloseable {
 
     /** A router whose configuration (and every reload) is {@code source}'s. */
     RouterClient start(java.util.function.Supplier<RouterConfig> source) {
-        last = ExitstreamRouter.start(source.get(), source);
+        return start(source, Discovery.DNS);
+    }
+
+    /** The same, looking host names up with {@code dns}. */
+    RouterClient start(java.util.function.Supplier<RouterConfig> source,
+            Discovery.Resolver dns) {
+        last = ExitstreamRouter.start(source.get(), source, dns);
         open.push(last);
         return new RouterClient(last.port());
+    }
+
+    FakeReplica replica(String name, String model, String host, int port) {
+        FakeReplica replica = new FakeReplica(name, model, host, port);
+        open.push(replica);
+        return replica;
     }
 
     int port() {
