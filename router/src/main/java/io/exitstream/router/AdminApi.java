@@ -82,7 +82,7 @@ final class AdminApi {
         return new JsonObject().put("id", replica.toString()).put("pool", replica.pool())
                 .put("address", replica.address().toString())
                 .put("state", replica.state(now).name().toLowerCase(java.util.Locale.ROOT))
-                .put("outstanding", replica.outstanding());
+                .put("outstanding", replica.outstanding()).put("load", replica.load());
     }
 
     private static void json(RoutingContext ctx, int status, JsonObject body) {

@@ -4,9 +4,10 @@ import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * Power of two choices: of two replicas drawn at random, the one with fewer requests
- * outstanding. Close to least-outstanding on a full scan, but a replica that just came back
- * with nothing outstanding is not sent every new request at once (no thundering herd).
+ * Power of two choices: of two replicas drawn at random, the one with less load (requests
+ * outstanding from this router, or the replica's own running and waiting count when higher).
+ * Close to least-loaded on a full scan, but a replica that just came back with nothing
+ * outstanding is not sent every new request at once (no thundering herd).
  */
 final class LeastOutstanding implements Balancer {
 
@@ -23,6 +24,6 @@ final class LeastOutstanding implements Balancer {
         }
         Replica a = candidates.get(first);
         Replica b = candidates.get(second);
-        return b.outstanding() < a.outstanding() ? b : a;
+        return b.load() < a.load() ? b : a;
     }
 }

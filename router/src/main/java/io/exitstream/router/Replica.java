@@ -17,6 +17,7 @@ final class Replica {
     private final String pool;
     private final ReplicaAddress address;
     private volatile int outstanding;
+    private volatile int reportedLoad;
     private volatile boolean ready = true;
     private volatile boolean drained;
     private long ejectedUntil;
@@ -39,6 +40,19 @@ final class Replica {
 
     int outstanding() {
         return outstanding;
+    }
+
+    /**
+     * What balancing compares: this router's requests in flight, or the replica's own count of
+     * requests running and waiting when that is higher (other routers and clients send to it).
+     */
+    int load() {
+        return Math.max(outstanding, reportedLoad);
+    }
+
+    /** The replica's own running plus waiting requests, as its metrics last said. */
+    void reportedLoad(int load) {
+        reportedLoad = load;
     }
 
     void begin() {

@@ -33,6 +33,8 @@ final class FakeReplica implements AutoCloseable {
     final Queue<Integer> refusals = new ConcurrentLinkedQueue<>();
     volatile String retryAfter = "1";
     volatile boolean ready = true;
+    /** What its /metrics say it is running, as a server's gauge does. */
+    volatile int running;
     volatile long delayMs;
     volatile long chunkDelayMs = 5;
     volatile int chunks = 5;
@@ -86,6 +88,10 @@ final class FakeReplica implements AutoCloseable {
                 .put("object", "list").put("data", new JsonArray().add(new JsonObject()
                         .put("id", model).put("object", "model").put("owned_by", "exitstream")))
                 .encode()));
+        router.get("/metrics").handler(ctx -> ctx.response().end(
+                "# HELP exitstream_requests_running Requests decoding\n"
+                        + "exitstream_requests_running{model=\"" + model + "\"} " + running
+                        + ".0\nexitstream_requests_waiting{model=\"" + model + "\"} 0.0\n"));
         router.get("/health/ready").handler(ctx -> {
             healthChecks.incrementAndGet();
             ctx.response().setStatusCode(ready ? 200 : 503).end(ready ? "ready" : "not ready");

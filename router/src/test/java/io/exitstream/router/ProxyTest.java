@@ -54,6 +54,20 @@ class ProxyTest {
     }
 
     @Test
+    void avoidsAReplicaWhoseOwnMetricsSayItIsBusy() {
+        FakeReplica busy = replica("busy", "m");
+        FakeReplica idle = replica("idle", "m");
+        busy.running = 50;
+        RouterClient router = router("", RouterFixture.pool("m", busy, idle));
+        assertThat(RouterClient.eventually(Duration.ofSeconds(10),
+                () -> router.replicas().contains("\"load\":50"))).isTrue();
+        for (int i = 0; i < 10; i++) {
+            assertThat(router.complete("m", false).body()).contains("\"replica\":\"idle\"");
+        }
+        assertThat(busy.requests.get()).isZero();
+    }
+
+    @Test
     void keepsManyRequestsInFlightToOneReplica() {
         FakeReplica slow = replica("slow", "m");
         slow.delayMs = 1000;
