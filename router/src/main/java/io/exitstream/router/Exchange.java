@@ -129,9 +129,12 @@ final class Exchange {
         });
     }
 
-    /** No replica is free: wait for the first one to be, if the deadline allows, else 503/429. */
+    /**
+     * No replica is free: wait for the first one to be (replicas still loading included), if
+     * the deadline allows, else 503 or 429.
+     */
     private void waitOrGiveUp(long now) {
-        long wait = pool.nextAvailableIn(now);
+        long wait = pool.nextAvailableIn(now, config.health().interval());
         if (wait >= 0 && now + wait < deadline && attempts < config.retry().maxAttempts()) {
             vertx.setTimer(Math.max(1, wait / 1_000_000), id -> attempt());
             return;

@@ -21,11 +21,11 @@ record Pool(PoolConfig config, List<Replica> replicas) {
     }
 
     /**
-     * Nanoseconds until some replica takes requests again by itself, or -1 when none will
-     * without a health check or an operator.
+     * Nanoseconds until some replica may take requests again (see
+     * {@link Replica#availableIn}), or -1 when all are drained.
      */
-    long nextAvailableIn(long now) {
-        return replicas.stream().mapToLong(r -> r.availableIn(now)).filter(wait -> wait >= 0)
-                .min().orElse(-1);
+    long nextAvailableIn(long now, java.time.Duration recheck) {
+        return replicas.stream().mapToLong(r -> r.availableIn(now, recheck))
+                .filter(wait -> wait >= 0).min().orElse(-1);
     }
 }

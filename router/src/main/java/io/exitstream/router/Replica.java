@@ -77,14 +77,16 @@ final class Replica {
     }
 
     /**
-     * Nanoseconds until this replica takes requests again by itself (an ejection or
-     * {@code Retry-After} running out), or -1 when that waits on a health check or an operator.
+     * Nanoseconds until this replica may take requests again: when an ejection or a
+     * {@code Retry-After} runs out, or {@code recheck} (the next health check) while it is not
+     * ready; -1 when drained, which only an operator ends.
      */
-    long availableIn(long now) {
-        if (drained || !ready) {
+    long availableIn(long now, Duration recheck) {
+        if (drained) {
             return -1;
         }
-        return Math.max(0, Math.max(ejectedUntil - now, busyUntil - now));
+        long wait = Math.max(0, Math.max(ejectedUntil - now, busyUntil - now));
+        return ready ? wait : Math.max(wait, recheck.toNanos());
     }
 
     boolean isReady() {

@@ -67,6 +67,10 @@ final class StreamRelay {
         if (client.writeQueueFull()) {
             upstream.pause();
             client.drainHandler(v -> upstream.resume());
+            // A queue that drained before the handler was set would never call it.
+            if (!client.writeQueueFull()) {
+                upstream.resume();
+            }
         }
     }
 

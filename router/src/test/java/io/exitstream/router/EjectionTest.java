@@ -87,4 +87,19 @@ class EjectionTest {
             return draining.requests.get() > before;
         })).isTrue();
     }
+
+    @Test
+    void aRequestWaitsWithinItsDeadlineForAReplicaThatIsStillLoading() throws Exception {
+        FakeReplica loading = fixture.replica("loading", "m");
+        loading.ready = false;
+        RouterClient router = fixture.router("", RouterFixture.pool("m", loading));
+        assertThat(RouterClient.eventually(Duration.ofSeconds(5),
+                () -> router.replicas().contains("not_ready"))).isTrue();
+        CompletableFuture<HttpResponse<String>> waiting =
+                CompletableFuture.supplyAsync(() -> router.complete("m", false));
+        Thread.sleep(500);
+        assertThat(waiting).isNotDone();
+        loading.ready = true;
+        assertThat(waiting.get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+    }
 }

@@ -164,7 +164,11 @@ final class FakeReplica implements AutoCloseable {
         while (flooded.get() < floodBytes) {
             if (response.writeQueueFull()) {
                 response.drainHandler(v -> flood(response));
-                return;
+                if (response.writeQueueFull()) {
+                    return;
+                }
+                // Drained before the handler was set: go on here, not twice.
+                response.drainHandler(null);
             }
             response.write(event);
             flooded.addAndGet(event.length());
