@@ -23,10 +23,6 @@ final class ApiKeys {
         return tenants.isEmpty();
     }
 
-    List<Tenant> tenants() {
-        return tenants;
-    }
-
     /** The tenant whose key is {@code authorization}'s bearer token, if any. */
     Optional<Tenant> find(String authorization) {
         byte[] hash = hash(bearer(authorization));

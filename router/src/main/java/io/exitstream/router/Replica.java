@@ -93,10 +93,6 @@ final class Replica {
         return ready;
     }
 
-    boolean isDrained() {
-        return drained;
-    }
-
     void drain(boolean on) {
         drained = on;
     }
