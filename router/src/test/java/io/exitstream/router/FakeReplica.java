@@ -84,6 +84,10 @@ final class FakeReplica implements AutoCloseable {
         Router router = Router.router(vertx);
         router.post("/v1/*").handler(BodyHandler.create(false));
         router.post("/v1/completions").handler(this::completion);
+        // As a server whose model has no chat template answers.
+        router.post("/v1/chat/completions").handler(ctx -> ctx.response().setStatusCode(400)
+                .putHeader("Content-Type", "application/json")
+                .end("{\"error\":{\"message\":\"no chat template\",\"param\":\"messages\"}}"));
         router.get("/v1/models").handler(ctx -> ctx.response().end(new JsonObject()
                 .put("object", "list").put("data", new JsonArray().add(new JsonObject()
                         .put("id", model).put("object", "model").put("owned_by", "exitstream")))

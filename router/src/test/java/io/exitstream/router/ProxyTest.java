@@ -283,6 +283,17 @@ class ProxyTest {
     }
 
     @Test
+    void relaysChatCompletionsAndTheReplicasOwnErrorsAsTheyAre() {
+        FakeReplica only = replica("only", "m");
+        RouterClient router = router("", RouterFixture.pool("m", only));
+        HttpResponse<String> answer = router.post("/v1/chat/completions",
+                "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+        assertThat(answer.statusCode()).isEqualTo(400);
+        assertThat(answer.body()).isEqualTo(
+                "{\"error\":{\"message\":\"no chat template\",\"param\":\"messages\"}}");
+    }
+
+    @Test
     void refusesABodyOverTheLimit() {
         FakeReplica a = replica("a", "m");
         RouterClient router = router("\"bodyLimitBytes\":100", RouterFixture.pool("m", a));
