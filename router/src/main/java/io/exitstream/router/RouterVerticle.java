@@ -11,6 +11,8 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 
@@ -88,7 +90,7 @@ final class RouterVerticle extends VerticleBase {
         router.errorHandler(405, ctx -> fail(ctx, 405, ctx.request().method()
                 + " is not allowed on " + ctx.request().path(), "method_not_allowed"));
         router.errorHandler(413, ctx -> fail(ctx, 413, "The request body is larger than "
-                + state.config().bodyLimitBytes() + " bytes", "body_too_large"));
+                + config.bodyLimitBytes() + " bytes", "body_too_large"));
         router.errorHandler(500, ctx -> {
             LOG.log(System.Logger.Level.ERROR, "unexpected failure on " + ctx.request().path(),
                     ctx.failure());
@@ -131,14 +133,28 @@ final class RouterVerticle extends VerticleBase {
             RouterConfig config = source.get();
             return new Read(config, config.withPools(discovery.resolve(config.pools())));
         }, false).map(read -> {
-            if (!read.config().host().equals(configured.host())
-                    || read.config().port() != configured.port()) {
-                LOG.log(System.Logger.Level.WARNING, "the listen address changed in the"
-                        + " configuration; it takes effect on restart");
-            }
+            warnOfRestartSettings(configured, read.config());
             configured = read.config();
             return apply(read.resolved());
         });
+    }
+
+    /** The settings fixed at start: a reload that changes them says so. */
+    private static void warnOfRestartSettings(RouterConfig before, RouterConfig after) {
+        List<String> changed = new ArrayList<>();
+        if (!after.host().equals(before.host()) || after.port() != before.port()) {
+            changed.add("listen");
+        }
+        if (after.bodyLimitBytes() != before.bodyLimitBytes()) {
+            changed.add("bodyLimitBytes");
+        }
+        if (!after.health().interval().equals(before.health().interval())) {
+            changed.add("health.intervalMs");
+        }
+        if (!changed.isEmpty()) {
+            LOG.log(System.Logger.Level.WARNING, "reloaded, but " + String.join(", ", changed)
+                    + " take effect on restart only");
+        }
     }
 
     /**
