@@ -4,6 +4,10 @@ import com.google.gson.GsonBuilder;
 import io.exitstream.router.ExitstreamRouter;
 import io.exitstream.router.ReplicaAddress;
 import io.exitstream.router.RouterConfig;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -67,11 +71,21 @@ final class BenchRouterCommand implements Callable<Integer> {
                 Map<String, Object> level = new LinkedHashMap<>();
                 level.put("concurrency", c);
                 Map<String, Object> straight = direct.run(c, n);
+                Map<String, Double> before = ownTimes(router.port());
                 Map<String, Object> through = routed.run(c, n);
+                Map<String, Double> after = ownTimes(router.port());
                 level.put("direct", straight);
                 level.put("routed", through);
                 level.put("added_ttft_ms", difference(through, straight, "ttft_ms"));
                 level.put("added_itl_ms", difference(through, straight, "itl_ms"));
+                // The router's own view: its work before sending upstream, and the wait for
+                // the stub's headers as its event loop saw it (queueing included).
+                for (String name : List.of("added_latency", "upstream_ttfb")) {
+                    double count = after.get(name + "_count") - before.get(name + "_count");
+                    double sum = after.get(name + "_sum") - before.get(name + "_sum");
+                    level.put("router_" + name + "_mean_ms",
+                            Math.round(sum / Math.max(1, count) * 1e5) / 100.0);
+                }
                 levels.add(level);
             }
         }
@@ -88,6 +102,29 @@ final class BenchRouterCommand implements Callable<Integer> {
         List<ReplicaAddress> stub = List.of(new ReplicaAddress("127.0.0.1", stubPort));
         return ExitstreamRouter.start(RouterConfig.ofReplicas("127.0.0.1", 0, SseStub.MODEL,
                 stub), () -> RouterConfig.ofReplicas("127.0.0.1", 0, SseStub.MODEL, stub));
+    }
+
+    /**
+     * The sums and counts of the router's added-latency and upstream-TTFB timers, from its
+     * {@code /metrics}, keyed {@code added_latency_sum} and so on.
+     */
+    private static Map<String, Double> ownTimes(int port) throws Exception {
+        HttpResponse<String> metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        Map<String, Double> times = new LinkedHashMap<>();
+        for (String name : List.of("added_latency", "upstream_ttfb")) {
+            for (String part : List.of("sum", "count")) {
+                String prefix = "exitstream_router_" + name + "_seconds_" + part;
+                times.put(name + "_" + part, metrics.body().lines()
+                        .filter(line -> line.startsWith(prefix + " ")
+                                || line.startsWith(prefix + "{"))
+                        .mapToDouble(line -> Double.parseDouble(
+                                line.substring(line.lastIndexOf(' ') + 1)))
+                        .sum());
+            }
+        }
+        return times;
     }
 
     /** Routed minus direct for p50 and p99 of {@code key}, in ms. */

@@ -32,6 +32,8 @@ class BenchRouterCommandTest {
                     .containsExactly("p50", "p99");
             assertThat(level.getAsJsonObject("added_itl_ms").keySet())
                     .containsExactly("p50", "p99");
+            assertThat(level.get("router_added_latency_mean_ms").getAsDouble()).isPositive();
+            assertThat(level.get("router_upstream_ttfb_mean_ms").getAsDouble()).isPositive();
         }
         assertThat(run.err()).contains("bench router (routed): concurrency 4, 8/8 requests");
     }
