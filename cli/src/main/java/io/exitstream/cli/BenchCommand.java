@@ -29,7 +29,8 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Measure prefill and decode tokens/s per batch size; prints JSON.",
-        subcommands = {BenchServeCommand.class, BenchTelemetryCommand.class})
+        subcommands = {BenchServeCommand.class, BenchTelemetryCommand.class,
+            BenchRouterCommand.class})
 final class BenchCommand implements Callable<Integer> {
 
     @Spec

@@ -85,7 +85,7 @@ final class BenchServeCommand implements Callable<Integer> {
         ExitstreamServer server = url == null ? startServer(batch, highest) : null;
         try {
             String base = server != null ? "http://127.0.0.1:" + server.port() : url;
-            StreamingLoad load = new StreamingLoad(base, prompt, tokens);
+            StreamingLoad load = new StreamingLoad("bench serve", base, prompt, tokens);
             load.warmUp();
             for (int c : concurrency) {
                 levels.add(load.run(c, Math.max(requests, c)));

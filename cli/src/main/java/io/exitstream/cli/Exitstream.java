@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
             ConvertCommand.class,
             ChartCommand.class,
             ServeCommand.class,
+            RouterCommand.class,
             AnalyzeCommand.class,
             CalibrateCommand.class,
             EvalCommand.class,

@@ -52,6 +52,9 @@ final class ServingOptions {
                     + " short (default: ${DEFAULT-VALUE}).")
     private double shutdownTimeout;
 
+    /** Set by {@code up --replicas}: servers behind the router; 1 is the server alone. */
+    private int replicas = 1;
+
     @Mixin
     private RuntimeOptions runtime;
 
@@ -61,6 +64,10 @@ final class ServingOptions {
     /** Refuses weights the CPU cannot run, before the server (or the broker of up) starts. */
     void requireCpuSupport() {
         runtime.requireCpuSupport();
+    }
+
+    void replicas(int count) {
+        replicas = count;
     }
 
     /** The model given, or the shipped one. */
@@ -88,9 +95,10 @@ final class ServingOptions {
     }
 
     /**
-     * Starts the server with {@code kafka} (null: none) and serves until the process is
-     * stopped, with {@code /metrics} serving {@code metrics}; then closes the server and,
-     * after it, {@code alsoClose}. A model that fails to
+     * Starts the server (or the replicas and the router in front of them, see
+     * {@link #replicas}) with {@code kafka} (null: none) and serves until the process is
+     * stopped, with {@code /metrics} (the first replica's) serving {@code metrics}; then closes
+     * the server and, after it, {@code alsoClose}. A model that fails to
      * load ends the command with its reason, and so does what runs beside the server when
      * {@code alsoFailed} gives a reason (it gives null while all is well).
      */
@@ -103,9 +111,9 @@ final class ServingOptions {
                 .withPlan(planOption::plan)
                 .withShutdownGrace(Duration.ofMillis(Math.round(shutdownTimeout * 1000)))
                 .withKafka(kafka);
-        ExitstreamServer server = ExitstreamServer.start(options, metrics);
-        System.err.printf("%s: %s on http://%s:%d (%s weights)%n", command, model(), host,
-                server.port(), runtime.weightName());
+        ServingFleet server = ServingFleet.start(options, replicas, host, port, metrics);
+        System.err.printf("%s: %s on http://%s:%d (%s weights)%s%n", command, model(), host,
+                server.port(), runtime.weightName(), server.describe());
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {

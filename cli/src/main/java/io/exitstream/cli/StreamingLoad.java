@@ -40,15 +40,18 @@ final class StreamingLoad {
 
     private final HttpClient client = HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
+    private final String label;
     private final URI completions;
     private final String body;
 
     /**
+     * @param label what progress lines start with, e.g. {@code bench serve}
      * @param baseUrl the server, e.g. {@code http://127.0.0.1:8080}
      * @param prompt every request's prompt
      * @param tokens every request's max_tokens; EOS is ignored so that each makes that many
      */
-    StreamingLoad(String baseUrl, String prompt, int tokens) {
+    StreamingLoad(String label, String baseUrl, String prompt, int tokens) {
+        this.label = label;
         this.completions = URI.create(baseUrl.replaceAll("/+$", "") + "/v1/completions");
         JsonObject request = new JsonObject();
         request.addProperty("prompt", prompt);
@@ -83,8 +86,8 @@ final class StreamingLoad {
                         send(tally);
                         int n = done.incrementAndGet();
                         if (n % Math.max(1, requests / 4) == 0 || n == requests) {
-                            System.err.printf("bench serve: concurrency %d, %d/%d requests%n",
-                                    concurrency, n, requests);
+                            System.err.printf("%s: concurrency %d, %d/%d requests%n",
+                                    label, concurrency, n, requests);
                         }
                     }
                     return null;

@@ -54,9 +54,19 @@ final class UpCommand implements Callable<Integer> {
                     + " (default: ${DEFAULT-VALUE}).")
     private int kafkaPort;
 
+    @Option(names = "--replicas", defaultValue = "1",
+            description = "Server replicas, on free loopback ports behind the router on --port"
+                    + " (default: ${DEFAULT-VALUE}: the server alone, no router).")
+    private int replicas;
+
     @Override
     public Integer call() throws Exception {
         serving.requireCpuSupport();
+        if (replicas < 1) {
+            throw new ParameterException(spec.commandLine(), "--replicas must be at least 1,"
+                    + " got " + replicas);
+        }
+        serving.replicas(replicas);
         if (kafkaPort < 0 || kafkaPort > 65535) {
             throw new ParameterException(spec.commandLine(), "--kafka-port must be in 0..65535,"
                     + " got " + kafkaPort);
