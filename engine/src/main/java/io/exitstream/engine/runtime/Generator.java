@@ -133,7 +133,8 @@ public final class Generator implements AutoCloseable {
                     schedule.kept);
             int vocab = model.config().vocabSize();
             int token = sequence.sampler().sample(logits, 0, vocab);
-            sequence.accept(schedule.full(token), cache.positions());
+            sequence.accept(schedule.full(token),
+                    sequence.sampler().logprobs(logits, 0, vocab, token), cache.positions());
             return sequence;
         } catch (RuntimeException e) {
             release(sequence);
@@ -187,8 +188,11 @@ public final class Generator implements AutoCloseable {
         for (int i = 0; i < n; i++) {
             Sequence s = running.get(i);
             s.advance();
+            // The row's logits are those of the layer it left at: its log probabilities too.
             int token = s.sampler().sample(decoded.logits, decoded.offset(i), vocab);
-            s.accept(decoded.report(i, token, plan, measured), cache.positions());
+            s.accept(decoded.report(i, token, plan, measured),
+                    s.sampler().logprobs(decoded.logits, decoded.offset(i), vocab, token),
+                    cache.positions());
         }
     }
 
