@@ -7,6 +7,7 @@ import io.exitstream.engine.runtime.GenerationRequest;
 import io.exitstream.engine.runtime.Sequence;
 import io.exitstream.engine.runtime.TokenReport;
 import io.exitstream.engine.sampling.SamplingParams;
+import io.exitstream.engine.sampling.TokenLogprobs;
 import io.exitstream.engine.tokenizer.Tokenizer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -339,6 +340,7 @@ public final class BatchScheduler {
     private void publish(Active active, long stepNanos, int batch) {
         Sequence sequence = active.sequence;
         while (active.emitted < sequence.generatedCount() && !active.text.stopped()) {
+            TokenLogprobs logprobs = sequence.logprobs(active.emitted);
             TokenReport report = sequence.report(active.emitted++);
             String text = active.text.accept(report.token());
             long now = System.nanoTime();
@@ -354,7 +356,7 @@ public final class BatchScheduler {
             telemetry.record(new TokenSample(active.ticket.id, active.emitted - 1, report,
                     stepNanos, interToken, batch, System.currentTimeMillis()));
             if (!active.ticket.cancelled) {
-                active.ticket.listener.onToken(text, report);
+                active.ticket.listener.onToken(text, report, logprobs);
             }
         }
         if (sequence.isFinished() || active.text.stopped() || active.ticket.cancelled) {

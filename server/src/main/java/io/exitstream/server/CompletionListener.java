@@ -1,6 +1,7 @@
 package io.exitstream.server;
 
 import io.exitstream.engine.runtime.TokenReport;
+import io.exitstream.engine.sampling.TokenLogprobs;
 
 /**
  * Receives one request's output from the {@link BatchScheduler}, on the scheduler's thread:
@@ -10,9 +11,10 @@ public interface CompletionListener {
 
     /**
      * One generated token: the text it made final (possibly empty) and how it was made (the
-     * layer it left at, the plan it ran under).
+     * layer it left at, the plan it ran under) and its log probabilities (null unless asked
+     * for).
      */
-    void onToken(String text, TokenReport report);
+    void onToken(String text, TokenReport report, TokenLogprobs logprobs);
 
     /**
      * The request is done; {@code text} is the tail that was still held back. The finish

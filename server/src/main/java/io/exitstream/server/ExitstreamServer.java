@@ -81,8 +81,7 @@ public final class ExitstreamServer implements AutoCloseable {
             throw new IllegalArgumentException("Kafka client settings: " + e.getMessage(), e);
         }
         Vertx vertx = Vertx.vertx();
-        HttpApi api = new HttpApi(vertx, name, new CompletionParser(name, tokenizer, context),
-                scheduler, metrics);
+        HttpApi api = new HttpApi(vertx, name, tokenizer, context, scheduler, metrics);
         try {
             HttpServer http = vertx.createHttpServer()
                     .requestHandler(api.router(options.bodyLimit()))

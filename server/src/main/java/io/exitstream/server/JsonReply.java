@@ -1,42 +1,50 @@
 package io.exitstream.server;
 
 import io.exitstream.engine.runtime.TokenReport;
+import io.exitstream.engine.tokenizer.Tokenizer;
 import io.vertx.core.http.HttpServerResponse;
-import java.util.ArrayList;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import java.util.List;
 
-/** Collects a whole completion and answers with one JSON object. Runs on the Vert.x context. */
-final class JsonReply implements CompletionListener {
+/** Collects every choice of a completion and answers with one JSON object. */
+final class JsonReply extends CompletionReply {
 
     private final HttpServerResponse response;
-    private final CompletionJson json;
-    private final StringBuilder text = new StringBuilder();
-    private final List<Integer> exitLayers = new ArrayList<>();
-    private long planVersion;
+    private final StringBuilder[] texts;
+    private final JsonObject[] finished;
 
-    JsonReply(HttpServerResponse response, CompletionJson json) {
+    JsonReply(HttpServerResponse response, CompletionJson json, Completions completions,
+            Tokenizer tokenizer) {
+        super(json, completions, tokenizer);
         this.response = response;
-        this.json = json;
+        this.texts = new StringBuilder[choices.size()];
+        this.finished = new JsonObject[choices.size()];
+        for (int i = 0; i < texts.length; i++) {
+            texts[i] = new StringBuilder();
+        }
     }
 
     @Override
-    public void onToken(String piece, TokenReport report) {
-        text.append(piece);
-        exitLayers.add(report.exitLayer());
-        planVersion = report.planVersion();
+    void token(Choice choice, String text, TokenReport report) {
+        texts[choice.index].append(text);
     }
 
     @Override
-    public void onFinish(String tail, String finishReason, int promptTokens,
-            int completionTokens) {
-        text.append(tail);
-        HttpApi.sendJson(response, 200, json.choice(text.toString(), finishReason, exitLayers,
-                planVersion)
+    void finish(Choice choice, String tail, String finishReason) {
+        String text = choice.withEcho(texts[choice.index].append(tail).toString());
+        finished[choice.index] = json.choice(choice.index, text, finishReason,
+                choice.exitLayers, choice.planVersion, choice.takeLogprobs());
+    }
+
+    @Override
+    void complete(int promptTokens, int completionTokens) {
+        HttpApi.sendJson(response, 200, json.response(new JsonArray(List.of(finished)))
                 .put("usage", CompletionJson.usage(promptTokens, completionTokens)));
     }
 
     @Override
-    public void onError(ApiError error) {
+    void error(ApiError error) {
         HttpApi.sendError(response, error);
     }
 }

@@ -1,6 +1,7 @@
 package io.exitstream.server;
 
 import io.exitstream.engine.runtime.TokenReport;
+import io.exitstream.engine.sampling.TokenLogprobs;
 import io.vertx.core.Context;
 
 /**
@@ -18,8 +19,8 @@ final class OnContext implements CompletionListener {
     }
 
     @Override
-    public void onToken(String text, TokenReport report) {
-        context.runOnContext(v -> target.onToken(text, report));
+    public void onToken(String text, TokenReport report, TokenLogprobs logprobs) {
+        context.runOnContext(v -> target.onToken(text, report, logprobs));
     }
 
     @Override
