@@ -110,6 +110,10 @@ final class ShippedServer implements AutoCloseable {
         }
     }
 
+    HttpClient client() {
+        return client;
+    }
+
     ExitstreamServer server() {
         return server;
     }
