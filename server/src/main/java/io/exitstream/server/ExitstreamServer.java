@@ -84,7 +84,7 @@ public final class ExitstreamServer implements AutoCloseable {
         HttpApi api = new HttpApi(vertx, name, tokenizer, context, scheduler, metrics);
         try {
             HttpServer http = vertx.createHttpServer()
-                    .requestHandler(api.router(options.bodyLimit()))
+                    .requestHandler(api.router(options.bodyLimit(), options.apiKey()))
                     .listen(options.port(), options.host())
                     .await();
             scheduler.start();

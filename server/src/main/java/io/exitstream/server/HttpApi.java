@@ -51,9 +51,16 @@ final class HttpApi {
         this.metrics = metrics;
     }
 
-    Router router(long bodyLimit) {
+    /** The route table; with {@code apiKey} (null for none) the API's paths require it. */
+    Router router(long bodyLimit, ApiKey apiKey) {
         Router router = Router.router(vertx);
         router.route().handler(this::requestId);
+        if (apiKey != null) {
+            // Health, metrics and the live page stay open: probes and scrapers hold no key.
+            for (String path : List.of("/v1/*", "/tokenize", "/detokenize")) {
+                router.route(path).handler(ctx -> authorize(ctx, apiKey));
+            }
+        }
         // Bodies only where they are read: any other path, GET or POST, is a plain 404.
         Handler<RoutingContext> body = BodyHandler.create(false).setBodyLimit(bodyLimit);
         for (String path : List.of("/v1/completions", "/v1/chat/completions", "/tokenize",
@@ -99,6 +106,23 @@ final class HttpApi {
         String id = ctx.request().getHeader(REQUEST_ID);
         ctx.response().putHeader(REQUEST_ID, id != null ? id : UUID.randomUUID().toString());
         ctx.next();
+    }
+
+    /** Lets the request on if it carries the key as a bearer token; else OpenAI's 401. */
+    private static void authorize(RoutingContext ctx, ApiKey apiKey) {
+        String header = ctx.request().getHeader("Authorization");
+        String scheme = "Bearer ";
+        boolean bearer = header != null && header.regionMatches(true, 0, scheme, 0,
+                scheme.length());
+        if (bearer && apiKey.matches(header.substring(scheme.length()).strip())) {
+            ctx.next();
+            return;
+        }
+        ctx.response().putHeader("WWW-Authenticate", "Bearer");
+        // The message never repeats what was sent: it may be someone's real key.
+        sendError(ctx.response(), new ApiError(401, "invalid_request_error", (header == null
+                ? "No API key provided" : "Incorrect API key provided")
+                + "; send it as 'Authorization: Bearer KEY'", null, "invalid_api_key"));
     }
 
     /**
