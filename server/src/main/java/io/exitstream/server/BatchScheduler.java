@@ -297,6 +297,9 @@ public final class BatchScheduler {
             ticket.listener.onError(ApiError.invalid(e.getMessage(), "prompt"));
             return;
         }
+        if (!sequence.promptLogprobs().isEmpty()) {
+            ticket.listener.onPromptLogprobs(sequence.promptLogprobs());
+        }
         Active active = new Active(ticket, sequence,
                 new TextStream(tokenizer, prompt[prompt.length - 1], request.stops()));
         running.add(active);

@@ -2,12 +2,19 @@ package io.exitstream.server;
 
 import io.exitstream.engine.runtime.TokenReport;
 import io.exitstream.engine.sampling.TokenLogprobs;
+import java.util.List;
 
 /**
  * Receives one request's output from the {@link BatchScheduler}, on the scheduler's thread:
  * implementations hand the work to their own thread and return at once.
  */
 public interface CompletionListener {
+
+    /**
+     * The prompt's log probabilities, position by position (null at position 0), before the
+     * first token; only when the request asked for them (echo with logprobs).
+     */
+    void onPromptLogprobs(List<TokenLogprobs> logprobs);
 
     /**
      * One generated token: the text it made final (possibly empty) and how it was made (the

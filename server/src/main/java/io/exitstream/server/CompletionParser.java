@@ -59,17 +59,13 @@ public final class CompletionParser {
         boolean stream = json.bool("stream", false);
         boolean includeUsage = includeUsage(json, stream);
         int maxTokens = maxTokens(json);
-        SamplingParams sampling = sampling(json);
+        SamplingParams sampling = sampling(json, json.bool("echo", false));
         int[] stopTokens = json.bool("ignore_eos", false) ? new int[0]
                 // BOS as well as EOS: llama2.c models separate documents with BOS. ignore_eos
                 // (as in vLLM) generates max_tokens whatever comes: benchmarks want a length.
                 : new int[] {tokenizer.eosId(), tokenizer.bosId()};
         List<String> stops = stops(json);
         boolean echo = json.bool("echo", false);
-        if (echo && sampling.wantsLogprobs()) {
-            throw json.invalid("echo", "cannot be combined with logprobs: the prompt's log"
-                    + " probabilities are not computed");
-        }
         json.string("user", null); // only checked: it names the end user, for abuse reports
         List<Prompt> prompts = prompts(json);
         if ((long) prompts.size() * n > MAX_CHOICES) {
@@ -137,7 +133,8 @@ public final class CompletionParser {
         }
     }
 
-    private SamplingParams sampling(JsonBody json) {
+    /** With {@code echo} and logprobs, the prompt's log probabilities are reported too. */
+    private SamplingParams sampling(JsonBody json, boolean echo) {
         float temperature = json.number("temperature", 1f, 0f, 2f);
         float topP = json.positive("top_p", 1f, 1f);
         // vLLM: -1 (or 0) keeps every token; k beyond the vocabulary keeps every token too.
@@ -150,13 +147,13 @@ public final class CompletionParser {
         long seed = json.has("seed") ? json.integer("seed", 0, Long.MIN_VALUE, Long.MAX_VALUE)
                 : ThreadLocalRandom.current().nextLong();
         return new SamplingParams(temperature, topP, topK, minP, presence, frequency,
-                repetition, logitBias(json), logprobs, seed);
+                repetition, logitBias(json), logprobs, echo && logprobs >= 0, seed);
     }
 
     private static SamplingParams withSeed(SamplingParams p, long seed) {
         return new SamplingParams(p.temperature(), p.topP(), p.topK(), p.minP(),
                 p.presencePenalty(), p.frequencyPenalty(), p.repetitionPenalty(), p.logitBias(),
-                p.logprobs(), seed);
+                p.logprobs(), p.promptLogprobs(), seed);
     }
 
     /** OpenAI's {@code {"token id": bias}}, biases in [-100, 100]. */

@@ -73,7 +73,15 @@ abstract class CompletionReply {
     /** The listener of choice {@code index}. */
     CompletionListener listener(int index) {
         Choice choice = choices.get(index);
+        int[] prompt = completions.choices().get(index).generation().prompt();
         return new CompletionListener() {
+            @Override
+            public void onPromptLogprobs(List<TokenLogprobs> logprobs) {
+                if (!failed && choice.logprobs != null) {
+                    choice.logprobs.addPrompt(prompt, logprobs);
+                }
+            }
+
             @Override
             public void onToken(String text, TokenReport report, TokenLogprobs logprobs) {
                 if (failed) {

@@ -5,6 +5,7 @@ import io.exitstream.engine.tokenizer.Tokenizer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 /**
  * OpenAI's {@code logprobs} object of a completion choice ({@code tokens},
@@ -39,19 +40,40 @@ final class LogprobsJson {
         this.textOffset = textOffset;
     }
 
+    /**
+     * Starts with the prompt's tokens, from the first: as OpenAI's echo, the first has null
+     * for its log probability and top entries.
+     */
+    void addPrompt(int[] prompt, List<TokenLogprobs> logprobs) {
+        previous = tokenizer.bosId();
+        textOffset = 0;
+        for (int i = 0; i < prompt.length; i++) {
+            TokenLogprobs at = logprobs.get(i);
+            if (at == null) {
+                append(prompt[i], null, null);
+            } else {
+                add(at);
+            }
+        }
+    }
+
     void add(TokenLogprobs logprobs) {
-        String token = name(logprobs.token());
         JsonObject best = new JsonObject();
         for (int i = 0; i < logprobs.topTokens().length; i++) {
             best.put(name(logprobs.topTokens()[i]), value(logprobs.topLogprobs()[i]));
         }
-        best.put(token, value(logprobs.logprob()));
-        tokens.add(token);
-        tokenLogprobs.add(value(logprobs.logprob()));
+        best.put(name(logprobs.token()), value(logprobs.logprob()));
+        append(logprobs.token(), value(logprobs.logprob()), best);
+    }
+
+    /** One token's entries; null log probability and top entries for a prompt's first. */
+    private void append(int token, Float logprob, JsonObject best) {
+        tokens.add(name(token));
+        tokenLogprobs.add(logprob);
         top.add(best);
         offsets.add(textOffset);
-        textOffset += text(logprobs.token()).length();
-        previous = logprobs.token();
+        textOffset += text(token).length();
+        previous = token;
     }
 
     /** The tokens added since the last call, as a {@code logprobs} object. */

@@ -3,6 +3,7 @@ package io.exitstream.server;
 import io.exitstream.engine.runtime.TokenReport;
 import io.exitstream.engine.sampling.TokenLogprobs;
 import io.vertx.core.Context;
+import java.util.List;
 
 /**
  * A listener that moves each call from the scheduler thread onto a Vert.x context, where the
@@ -16,6 +17,11 @@ final class OnContext implements CompletionListener {
     OnContext(Context context, CompletionListener target) {
         this.context = context;
         this.target = target;
+    }
+
+    @Override
+    public void onPromptLogprobs(List<TokenLogprobs> logprobs) {
+        context.runOnContext(v -> target.onPromptLogprobs(logprobs));
     }
 
     @Override

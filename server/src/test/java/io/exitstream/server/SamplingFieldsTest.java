@@ -159,6 +159,35 @@ class SamplingFieldsTest {
     }
 
     @Test
+    void echoWithLogprobsScoresThePromptAndAgreesWithGeneration() {
+        JsonObject choice = onlyChoice(server.complete(body("\"max_tokens\": 3,"
+                + " \"temperature\": 0, \"echo\": true, \"logprobs\": 2,"
+                + " \"return_tokens_as_token_ids\": true")));
+        JsonObject logprobs = choice.getJsonObject("logprobs");
+        JsonArray tokens = logprobs.getJsonArray("tokens");
+        JsonArray values = logprobs.getJsonArray("token_logprobs");
+        int prompt = new JsonObject(server.post("/tokenize", "{" + PROMPT + "}").body())
+                .getInteger("count");
+        assertThat(tokens).hasSize(prompt + 3);
+        assertThat(values.getValue(0)).isNull();
+        assertThat(logprobs.getJsonArray("top_logprobs").getValue(0)).isNull();
+        for (int i = 1; i < prompt; i++) {
+            assertThat(values.getDouble(i)).as("prompt token %d", i).isLessThanOrEqualTo(0);
+        }
+        // Scoring the prompt plus the first generated token as a prompt gives that token the
+        // log probability generation reported for it: the prefill and the decode agree.
+        List<Integer> ids = new ArrayList<>();
+        for (int i = 0; i <= prompt; i++) {
+            ids.add(Integer.parseInt(tokens.getString(i).substring("token_id:".length())));
+        }
+        JsonObject scored = onlyChoice(server.complete("{\"prompt\": " + new JsonArray(ids)
+                + ", \"max_tokens\": 1, \"echo\": true, \"logprobs\": 0}"))
+                .getJsonObject("logprobs");
+        assertThat(scored.getJsonArray("token_logprobs").getDouble(prompt))
+                .isCloseTo(values.getDouble(prompt), org.assertj.core.api.Assertions.within(1e-3));
+    }
+
+    @Test
     void maxCompletionTokensBoundsTheLength() {
         JsonObject response = server.complete(body("\"max_completion_tokens\": 3"));
         assertThat(response.getJsonObject("usage").getInteger("completion_tokens")).isEqualTo(3);

@@ -1,6 +1,8 @@
 package io.exitstream.engine.runtime;
 
 import io.exitstream.engine.plan.ExecutionPlan;
+import io.exitstream.engine.sampling.Sampler;
+import io.exitstream.engine.sampling.TokenLogprobs;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -129,12 +131,29 @@ public final class Generator implements AutoCloseable {
         try {
             // Self-speculation prefills through every kept layer: its first token is the full
             // model's, and the verifying layers need the prompt's keys and values too.
-            float[] logits = model.prefill(cache, sequence.slot(), 0, request.prompt(),
-                    schedule.kept);
             int vocab = model.config().vocabSize();
-            int token = sequence.sampler().sample(logits, 0, vocab);
-            sequence.accept(schedule.full(token),
-                    sequence.sampler().logprobs(logits, 0, vocab, token), cache.positions());
+            Sampler sampler = sequence.sampler();
+            float[] logits;
+            int last = 0;
+            if (request.sampling().promptLogprobs()) {
+                logits = model.prefillAllRows(cache, sequence.slot(), 0, request.prompt(),
+                        schedule.kept);
+                last = (length - 1) * vocab;
+                // Position i's logits predict prompt token i + 1; the first has no predictor.
+                List<TokenLogprobs> prompt = new ArrayList<>(length);
+                prompt.add(null);
+                for (int i = 1; i < length; i++) {
+                    prompt.add(sampler.logprobs(logits, (i - 1) * vocab, vocab,
+                            request.prompt()[i]));
+                }
+                sequence.setPromptLogprobs(prompt);
+            } else {
+                logits = model.prefill(cache, sequence.slot(), 0, request.prompt(),
+                        schedule.kept);
+            }
+            int token = sampler.sample(logits, last, vocab);
+            sequence.accept(schedule.full(token), sampler.logprobs(logits, last, vocab, token),
+                    cache.positions());
             return sequence;
         } catch (RuntimeException e) {
             release(sequence);

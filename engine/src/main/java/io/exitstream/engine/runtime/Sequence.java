@@ -23,6 +23,7 @@ public final class Sequence {
     private final List<TokenReport> reports = new ArrayList<>();
     /** Per generated token its log probabilities, or null entries when none were asked for. */
     private final List<TokenLogprobs> logprobs = new ArrayList<>();
+    private List<TokenLogprobs> promptLogprobs = List.of();
     private int count;
     private int position;
     private FinishReason finish;
@@ -73,6 +74,19 @@ public final class Sequence {
             throw new IndexOutOfBoundsException("token " + i + " of " + count);
         }
         return logprobs.get(i);
+    }
+
+    /**
+     * The prompt's log probabilities, position by position (null at position 0, which nothing
+     * predicts), when the request asked for them
+     * ({@link io.exitstream.engine.sampling.SamplingParams#promptLogprobs()}); else empty.
+     */
+    public List<TokenLogprobs> promptLogprobs() {
+        return promptLogprobs;
+    }
+
+    void setPromptLogprobs(List<TokenLogprobs> logprobs) {
+        promptLogprobs = Collections.unmodifiableList(new ArrayList<>(logprobs));
     }
 
     /** How each generated token was made, in order. */

@@ -21,11 +21,13 @@ import java.util.Map;
  * @param logitBias added to the logits of the given token ids
  * @param logprobs -1 for no log probabilities; else the chosen token's and this many most
  *     probable tokens' log probabilities are reported (see {@link Sampler#logprobs})
+ * @param promptLogprobs with {@code logprobs >= 0}, also report them for each prompt token
+ *     (the prefill then computes the LM head on every prompt position)
  * @param seed seed of the sequence's random generator: same seed, same tokens
  */
 public record SamplingParams(float temperature, float topP, int topK, float minP,
         float presencePenalty, float frequencyPenalty, float repetitionPenalty,
-        Map<Integer, Float> logitBias, int logprobs, long seed) {
+        Map<Integer, Float> logitBias, int logprobs, boolean promptLogprobs, long seed) {
 
     public SamplingParams {
         if (!(temperature >= 0) || Float.isInfinite(temperature)) {
@@ -59,11 +61,14 @@ public record SamplingParams(float temperature, float topP, int topK, float minP
         if (logprobs < -1) {
             throw new IllegalArgumentException("logprobs must be >= -1, got " + logprobs);
         }
+        if (promptLogprobs && logprobs < 0) {
+            throw new IllegalArgumentException("prompt log probabilities need logprobs >= 0");
+        }
     }
 
     /** Temperature, top-p and top-k only: no min-p, penalty, bias or log probabilities. */
     public SamplingParams(float temperature, float topP, int topK, long seed) {
-        this(temperature, topP, topK, 0f, 0f, 0f, 1f, Map.of(), -1, seed);
+        this(temperature, topP, topK, 0f, 0f, 0f, 1f, Map.of(), -1, false, seed);
     }
 
     public static SamplingParams greedy() {

@@ -18,7 +18,7 @@ class SamplerAdjustmentsTest {
     private static SamplingParams params(float temperature, float minP, float presence,
             float frequency, float repetition, Map<Integer, Float> bias, int logprobs) {
         return new SamplingParams(temperature, 1f, 0, minP, presence, frequency, repetition,
-                bias, logprobs, 3);
+                bias, logprobs, false, 3);
     }
 
     @Test
