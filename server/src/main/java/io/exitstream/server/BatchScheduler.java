@@ -70,6 +70,7 @@ public final class BatchScheduler {
 
     private final Supplier<Generator> generatorFactory;
     private final ExecutionPlan initialPlan;
+    private final QualityPlans classes;
     private final Tokenizer tokenizer;
     private final ServerMetrics metrics;
     private final TokenTelemetry telemetry;
@@ -91,12 +92,13 @@ public final class BatchScheduler {
     /**
      * @param generatorFactory loads the model; called on the scheduler's thread, which owns it
      * @param plan the plan requests run under until {@link #swapPlan} brings another
+     * @param classes the plans of requests that choose a quality class; swaps leave them be
      * @param telemetry receives every generated token, on this scheduler's thread
      * @param maxQueue requests that may wait for a slot; more are refused with 429
      * @param queueTimeout how long a request may wait for a slot before a 503
      */
     public BatchScheduler(Supplier<Generator> generatorFactory, ExecutionPlan plan,
-            Tokenizer tokenizer, ServerMetrics metrics, TokenTelemetry telemetry, int maxQueue,
+            QualityPlans classes, Tokenizer tokenizer, ServerMetrics metrics, TokenTelemetry telemetry, int maxQueue,
             Duration queueTimeout) {
         this.generatorFactory = generatorFactory;
         this.tokenizer = tokenizer;
@@ -105,6 +107,7 @@ public final class BatchScheduler {
         this.queueTimeoutNanos = queueTimeout.toNanos();
         this.waiting = new LinkedBlockingQueue<>(maxQueue);
         this.initialPlan = plan;
+        this.classes = classes;
         this.thread = new Thread(this::run, "exitstream-scheduler");
     }
 
@@ -183,6 +186,7 @@ public final class BatchScheduler {
             generator = owned;
             // A plan the engine cannot run fails the start like a model it cannot load.
             owned.setPlan(initialPlan);
+            classes.all().values().forEach(owned::prepare);
             metrics.planVersion(initialPlan.version());
             warmUp();
             ready = true;
@@ -292,7 +296,10 @@ public final class BatchScheduler {
         Sequence sequence;
         long start = System.nanoTime();
         try {
-            sequence = generator.start(request.generation());
+            // A class's plan, fixed: swaps change only the server's plan.
+            sequence = request.quality() == null ? generator.start(request.generation())
+                    : generator.start(request.generation(),
+                            classes.plan(request.quality()).orElseThrow());
         } catch (IllegalArgumentException e) {
             ticket.listener.onError(ApiError.invalid(e.getMessage(), "prompt"));
             return;

@@ -26,9 +26,10 @@ final class CompletionJson {
      * @param exitLayers the layer each token of {@code text} left at
      * @param planVersion the version of the plan the choice ran under
      * @param logprobs the log probabilities of the choice's tokens, or null when not asked for
+     * @param quality the quality class the choice ran in, or null for the server's plan
      */
     JsonObject choice(int index, String text, String finishReason, List<Integer> exitLayers,
-            long planVersion, JsonObject logprobs) {
+            long planVersion, JsonObject logprobs, QualityClass quality) {
         return new JsonObject()
                 .put("index", index)
                 .put("text", text)
@@ -36,7 +37,8 @@ final class CompletionJson {
                 .put("finish_reason", finishReason)
                 .put("exitstream", new JsonObject()
                         .put("exit_layers", new JsonArray(List.copyOf(exitLayers)))
-                        .put("plan_version", planVersion));
+                        .put("plan_version", planVersion)
+                        .put("quality", quality == null ? null : quality.apiName()));
     }
 
     /** A whole response or a stream chunk with these choices. */

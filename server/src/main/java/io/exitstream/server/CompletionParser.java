@@ -31,15 +31,18 @@ public final class CompletionParser {
             "max_completion_tokens", "temperature", "top_p", "top_k", "min_p",
             "presence_penalty", "frequency_penalty", "repetition_penalty", "logit_bias",
             "logprobs", "echo", "n", "best_of", "seed", "stop", "stream", "stream_options",
-            "ignore_eos", "user", "suffix", "return_tokens_as_token_ids");
+            "ignore_eos", "user", "suffix", "return_tokens_as_token_ids", "exitstream");
 
     private final String model;
     private final Tokenizer tokenizer;
     private final int contextLength;
     private final PromptBound bound;
+    private final QualityPlans classes;
 
-    public CompletionParser(String model, Tokenizer tokenizer, int contextLength) {
+    public CompletionParser(String model, Tokenizer tokenizer, int contextLength,
+            QualityPlans classes) {
         this.model = model;
+        this.classes = classes;
         this.tokenizer = tokenizer;
         this.contextLength = contextLength;
         this.bound = new PromptBound(tokenizer);
@@ -48,7 +51,7 @@ public final class CompletionParser {
     /** Parses and validates a request body; {@code body} is null when it was empty. */
     public Completions parse(Buffer body) {
         JsonBody json = JsonBody.parse(body).onlyKnown(FIELDS);
-        checkModel(json);
+        QualityClass quality = quality(json);
         refuseUnsupported(json);
         int n = (int) json.integer("n", 1, 1, MAX_CHOICES);
         int bestOf = (int) json.integer("best_of", n, 1, MAX_CHOICES);
@@ -81,7 +84,7 @@ public final class CompletionParser {
             for (int i = 0; i < n; i++) {
                 SamplingParams seeded = withSeed(sampling, sampling.seed() + i);
                 choices.add(new CompletionRequest(new GenerationRequest(prompt.ids(), seeded,
-                        maxTokens, stopTokens), stops, stream, includeUsage));
+                        maxTokens, stopTokens), stops, stream, includeUsage, quality));
                 echoes.add(echo ? prompt.text(tokenizer) : "");
             }
         }
@@ -89,11 +92,38 @@ public final class CompletionParser {
                 json.bool("return_tokens_as_token_ids", false));
     }
 
-    private void checkModel(JsonBody json) {
+    /**
+     * Checks the model and reads the quality class, from {@code "model": "MODEL:class"} or
+     * {@code "exitstream": {"quality": "class"}}; null when neither names one.
+     */
+    private QualityClass quality(JsonBody json) {
         String name = json.string("model", model);
-        if (!model.equals(name)) {
+        QualityClass byAlias = null;
+        int colon = name.lastIndexOf(':');
+        if (colon >= 0 && model.equals(name.substring(0, colon))) {
+            byAlias = QualityClass.parse(name.substring(colon + 1), "model");
+        } else if (!model.equals(name)) {
             throw ApiError.modelNotFound(name, model);
         }
+        JsonBody extension = json.object("exitstream");
+        QualityClass quality = byAlias;
+        if (extension != null) {
+            extension.onlyKnown(Set.of("quality"));
+            String chosen = extension.string("quality", null);
+            if (chosen != null) {
+                quality = QualityClass.parse(chosen, "exitstream.quality");
+                if (byAlias != null && byAlias != quality) {
+                    throw extension.invalid("quality", "is " + chosen + " but the model alias"
+                            + " says " + byAlias.apiName() + "; give one, or both equal");
+                }
+            }
+        }
+        if (quality != null && classes.plan(quality).isEmpty()) {
+            throw ApiError.invalid("The quality class " + quality.apiName() + " has no plan on"
+                    + " this server; it serves " + String.join(", ", classes.all().keySet()
+                    .stream().map(QualityClass::apiName).sorted().toList()), "exitstream.quality");
+        }
+        return quality;
     }
 
     /** Fields of OpenAI's API this server knows but does not implement. */

@@ -22,11 +22,13 @@ abstract class CompletionReply {
         private String echo;
         final List<Integer> exitLayers = new ArrayList<>();
         final LogprobsJson logprobs;
+        final QualityClass quality;
         long planVersion;
         int tokens;
 
-        Choice(int index, String echo, LogprobsJson logprobs) {
+        Choice(int index, String echo, LogprobsJson logprobs, QualityClass quality) {
             this.index = index;
+            this.quality = quality;
             this.echo = echo;
             this.logprobs = logprobs;
         }
@@ -60,7 +62,8 @@ abstract class CompletionReply {
             LogprobsJson logprobs = completions.logprobs() < 0 ? null : new LogprobsJson(
                     tokenizer, completions.tokensAsIds(), prompt[prompt.length - 1],
                     echo.length());
-            choices.add(new Choice(i, echo, logprobs));
+            choices.add(new Choice(i, echo, logprobs,
+                    completions.choices().get(i).quality()));
         }
         unfinished = choices.size();
     }

@@ -41,11 +41,11 @@ final class HttpApi {
     private final Buffer livePage = resource("live.html");
 
     HttpApi(Vertx vertx, String model, Tokenizer tokenizer, int contextLength,
-            BatchScheduler scheduler, ServerMetrics metrics) {
+            QualityPlans classes, BatchScheduler scheduler, ServerMetrics metrics) {
         this.vertx = vertx;
         this.model = model;
         this.tokenizer = tokenizer;
-        this.parser = new CompletionParser(model, tokenizer, contextLength);
+        this.parser = new CompletionParser(model, tokenizer, contextLength, classes);
         this.tokens = new TokenizeApi(model, tokenizer, contextLength);
         this.scheduler = scheduler;
         this.metrics = metrics;

@@ -34,7 +34,7 @@ final class JsonReply extends CompletionReply {
     void finish(Choice choice, String tail, String finishReason) {
         String text = choice.withEcho(texts[choice.index].append(tail).toString());
         finished[choice.index] = json.choice(choice.index, text, finishReason,
-                choice.exitLayers, choice.planVersion, choice.takeLogprobs());
+                choice.exitLayers, choice.planVersion, choice.takeLogprobs(), choice.quality);
     }
 
     @Override

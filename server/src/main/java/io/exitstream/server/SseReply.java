@@ -59,7 +59,7 @@ final class SseReply extends CompletionReply {
     private void send(Choice choice, String text, String finishReason,
             List<Integer> exitLayers) {
         write(json.response(new JsonArray().add(json.choice(choice.index, text, finishReason,
-                exitLayers, choice.planVersion, choice.takeLogprobs()))));
+                exitLayers, choice.planVersion, choice.takeLogprobs(), choice.quality))));
     }
 
     private void write(JsonObject chunk) {

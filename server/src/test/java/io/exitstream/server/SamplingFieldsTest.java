@@ -7,28 +7,15 @@ import io.vertx.core.json.JsonObject;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
  * Every sampling and output field through real HTTP on the shipped model, each against a case
  * where it must change the answer (or must equal a known one).
  */
-class SamplingFieldsTest {
+class SamplingFieldsTest extends OnShippedServer {
 
     private static final String PROMPT = "\"prompt\": \"Once upon a time, there was a little\"";
-    private static ShippedServer server;
-
-    @BeforeAll
-    static void start() {
-        server = ShippedServer.start(options -> options);
-    }
-
-    @AfterAll
-    static void stop() throws InterruptedException {
-        server.close();
-    }
 
     private static String body(String fields) {
         return "{" + PROMPT + ", \"ignore_eos\": true, " + fields + "}";

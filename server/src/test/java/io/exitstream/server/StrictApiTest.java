@@ -7,8 +7,6 @@ import io.vertx.core.json.JsonObject;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -18,19 +16,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * wrong type or out of range, every wrong content type and unknown path gets a 4xx naming what
  * to change, in OpenAI's error object, with none of the JSON parser's own words.
  */
-class StrictApiTest {
+class StrictApiTest extends OnShippedServer {
 
-    private static ShippedServer server;
-
-    @BeforeAll
-    static void start() {
-        server = ShippedServer.start(options -> options);
-    }
-
-    @AfterAll
-    static void stop() throws InterruptedException {
-        server.close();
-    }
 
     /** A body sent to /v1/completions, and the param and message part expected back. */
     record Case(String body, String param, String message) {
