@@ -98,7 +98,8 @@ public final class BatchScheduler {
      * @param queueTimeout how long a request may wait for a slot before a 503
      */
     public BatchScheduler(Supplier<Generator> generatorFactory, ExecutionPlan plan,
-            QualityPlans classes, Tokenizer tokenizer, ServerMetrics metrics, TokenTelemetry telemetry, int maxQueue,
+            QualityPlans classes, Tokenizer tokenizer, ServerMetrics metrics,
+            TokenTelemetry telemetry, int maxQueue,
             Duration queueTimeout) {
         this.generatorFactory = generatorFactory;
         this.tokenizer = tokenizer;

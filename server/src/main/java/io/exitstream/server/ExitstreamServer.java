@@ -77,7 +77,8 @@ public final class ExitstreamServer implements AutoCloseable {
                 Generator generator = new Generator(model, options.maxBatch(), context);
                 generator.setInfluenceSampling(influenceSample);
                 return generator;
-            }, plan, classes, tokenizer, metrics, telemetry, options.maxQueue(), options.queueTimeout());
+            }, plan, classes, tokenizer, metrics, telemetry, options.maxQueue(),
+                    options.queueTimeout());
             if (kafkaOptions != null && kafkaOptions.schedules()) {
                 kafka.add(new ScheduleConsumer(name, weights.config(), plan.version(),
                         kafkaOptions, scheduler, metrics));

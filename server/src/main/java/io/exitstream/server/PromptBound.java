@@ -13,7 +13,8 @@ import java.nio.charset.StandardCharsets;
 final class PromptBound {
 
     /** Characters of several UTF-8 lengths, spaces and a newline: what a prompt may hold. */
-    private static final String PROBE = "Once upon a time, na\u00efve \u4e16\u754c \ud83d\ude42\n\t";
+    private static final String PROBE =
+            "Once upon a time, na\u00efve \u4e16\u754c \ud83d\ude42\n\t";
 
     /** The most bytes one token stands for; 0 when the tokenizer gives no bound. */
     private final int longestToken;
