@@ -55,14 +55,20 @@ public final class CompletionParser {
         refuseUnsupported(json);
         int n = (int) json.integer("n", 1, 1, MAX_CHOICES);
         int bestOf = (int) json.integer("best_of", n, 1, MAX_CHOICES);
-        if (bestOf != n) {
-            throw json.invalid("best_of", "must equal n (" + n + "): ranking extra choices"
-                    + " is not supported");
-        }
         boolean stream = json.bool("stream", false);
+        if (bestOf < n) {
+            throw json.invalid("best_of", "must be at least n (" + n + "), got " + bestOf);
+        }
+        if (bestOf > n && stream) {
+            throw json.invalid("best_of", "cannot be used with stream: the best choices are"
+                    + " known only when all have finished");
+        }
         boolean includeUsage = includeUsage(json, stream);
         int maxTokens = maxTokens(json);
         SamplingParams sampling = sampling(json, json.bool("echo", false));
+        // Ranking best_of candidates needs each token's log probability, asked for or not.
+        SamplingParams generated = bestOf > n && !sampling.wantsLogprobs()
+                ? copy(sampling, 0, sampling.seed()) : sampling;
         int[] stopTokens = json.bool("ignore_eos", false) ? new int[0]
                 // BOS as well as EOS: llama2.c models separate documents with BOS. ignore_eos
                 // (as in vLLM) generates max_tokens whatever comes: benchmarks want a length.
@@ -71,9 +77,10 @@ public final class CompletionParser {
         boolean echo = json.bool("echo", false);
         json.string("user", null); // only checked: it names the end user, for abuse reports
         List<Prompt> prompts = prompts(json);
-        if ((long) prompts.size() * n > MAX_CHOICES) {
-            throw json.invalid("prompt", "makes " + prompts.size() + " prompts times n = " + n
-                    + " choices; at most " + MAX_CHOICES + " per request");
+        if ((long) prompts.size() * bestOf > MAX_CHOICES) {
+            throw json.invalid("prompt", "makes " + prompts.size() + " prompts times "
+                    + (bestOf > n ? "best_of = " + bestOf : "n = " + n) + " choices; at most "
+                    + MAX_CHOICES + " per request");
         }
         List<CompletionRequest> choices = new ArrayList<>();
         List<String> echoes = new ArrayList<>();
@@ -81,15 +88,16 @@ public final class CompletionParser {
         for (Prompt prompt : prompts) {
             promptTokens += prompt.ids().length;
             checkLength(prompt.ids().length, maxTokens, json);
-            for (int i = 0; i < n; i++) {
-                SamplingParams seeded = withSeed(sampling, sampling.seed() + i);
+            for (int i = 0; i < bestOf; i++) {
+                SamplingParams seeded = copy(generated, generated.logprobs(),
+                        generated.seed() + i);
                 choices.add(new CompletionRequest(new GenerationRequest(prompt.ids(), seeded,
                         maxTokens, stopTokens), stops, stream, includeUsage, quality));
                 echoes.add(echo ? prompt.text(tokenizer) : "");
             }
         }
         return new Completions(choices, echoes, promptTokens, sampling.logprobs(),
-                json.bool("return_tokens_as_token_ids", false));
+                json.bool("return_tokens_as_token_ids", false), n, bestOf);
     }
 
     /**
@@ -180,10 +188,10 @@ public final class CompletionParser {
                 repetition, logitBias(json), logprobs, echo && logprobs >= 0, seed);
     }
 
-    private static SamplingParams withSeed(SamplingParams p, long seed) {
+    private static SamplingParams copy(SamplingParams p, int logprobs, long seed) {
         return new SamplingParams(p.temperature(), p.topP(), p.topK(), p.minP(),
                 p.presencePenalty(), p.frequencyPenalty(), p.repetitionPenalty(), p.logitBias(),
-                p.logprobs(), p.promptLogprobs(), seed);
+                logprobs, p.promptLogprobs(), seed);
     }
 
     /** OpenAI's {@code {"token id": bias}}, biases in [-100, 100]. */

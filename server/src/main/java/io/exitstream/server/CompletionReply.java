@@ -25,6 +25,8 @@ abstract class CompletionReply {
         final QualityClass quality;
         long planVersion;
         int tokens;
+        /** The sum of the tokens' log probabilities, what best_of ranks by. */
+        double cumulativeLogprob;
 
         Choice(int index, String echo, LogprobsJson logprobs, QualityClass quality) {
             this.index = index;
@@ -93,8 +95,11 @@ abstract class CompletionReply {
                 choice.exitLayers.add(report.exitLayer());
                 choice.planVersion = report.planVersion();
                 choice.tokens++;
-                if (logprobs != null && choice.logprobs != null) {
-                    choice.logprobs.add(logprobs);
+                if (logprobs != null) {
+                    choice.cumulativeLogprob += logprobs.logprob();
+                    if (choice.logprobs != null) {
+                        choice.logprobs.add(logprobs);
+                    }
                 }
                 token(choice, text, report);
             }

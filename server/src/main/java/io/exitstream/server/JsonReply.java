@@ -5,7 +5,8 @@ import io.exitstream.engine.tokenizer.Tokenizer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.util.List;
+import java.util.Comparator;
+import java.util.stream.Stream;
 
 /** Collects every choice of a completion and answers with one JSON object. */
 final class JsonReply extends CompletionReply {
@@ -37,9 +38,25 @@ final class JsonReply extends CompletionReply {
                 choice.exitLayers, choice.planVersion, choice.takeLogprobs(), choice.quality);
     }
 
+    /**
+     * Answers with every choice, or with best_of, per prompt the n candidates of highest
+     * cumulative log probability, re-indexed; usage counts every candidate's tokens.
+     */
     @Override
     void complete(int promptTokens, int completionTokens) {
-        HttpApi.sendJson(response, 200, json.response(new JsonArray(List.of(finished)))
+        int n = completions.n();
+        int bestOf = completions.bestOf();
+        JsonArray answered = new JsonArray();
+        for (int first = 0; first < choices.size(); first += bestOf) {
+            Stream<Choice> group = choices.subList(first, first + bestOf).stream();
+            if (bestOf > n) {
+                group = group.sorted(Comparator.comparingDouble((Choice c) -> c.cumulativeLogprob)
+                        .reversed()).limit(n);
+            }
+            group.forEach(best -> answered.add(finished[best.index]
+                    .put("index", answered.size())));
+        }
+        HttpApi.sendJson(response, 200, json.response(answered)
                 .put("usage", CompletionJson.usage(promptTokens, completionTokens)));
     }
 

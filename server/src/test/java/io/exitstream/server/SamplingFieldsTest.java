@@ -182,6 +182,35 @@ class SamplingFieldsTest extends OnShippedServer {
     }
 
     @Test
+    void bestOfAnswersTheMostProbableCandidates() {
+        // Candidate i samples with seed 60 + i; each alone, with its cumulative log probability.
+        List<Double> cumulative = new ArrayList<>();
+        List<String> texts = new ArrayList<>();
+        for (int seed = 60; seed < 64; seed++) {
+            JsonObject choice = onlyChoice(server.complete(body("\"max_tokens\": 8,"
+                    + " \"temperature\": 1, \"logprobs\": 0, \"seed\": " + seed)));
+            texts.add(choice.getString("text"));
+            cumulative.add(choice.getJsonObject("logprobs").getJsonArray("token_logprobs")
+                    .stream().mapToDouble(v -> ((Number) v).doubleValue()).sum());
+        }
+        List<Integer> ranked = new ArrayList<>(List.of(0, 1, 2, 3));
+        ranked.sort((a, b) -> Double.compare(cumulative.get(b), cumulative.get(a)));
+        // Seeded, so fixed: the best two are not simply the first two candidates.
+        assertThat(ranked.subList(0, 2)).isNotEqualTo(List.of(0, 1));
+
+        JsonObject response = server.complete(body("\"max_tokens\": 8, \"temperature\": 1,"
+                + " \"n\": 2, \"best_of\": 4, \"seed\": 60"));
+        JsonArray choices = response.getJsonArray("choices");
+        assertThat(choices).hasSize(2);
+        assertThat(choices.getJsonObject(0).getString("text")).isEqualTo(texts.get(ranked.get(0)));
+        assertThat(choices.getJsonObject(1).getString("text")).isEqualTo(texts.get(ranked.get(1)));
+        assertThat(choices.getJsonObject(1).getInteger("index")).isOne();
+        assertThat(choices.getJsonObject(0).getValue("logprobs")).isNull();
+        assertThat(response.getJsonObject("usage").getInteger("completion_tokens"))
+                .isEqualTo(32);
+    }
+
+    @Test
     void nChoicesAreSeededOneAfterTheOther() {
         JsonObject response = server.complete(body("\"max_tokens\": 12, \"temperature\": 1,"
                 + " \"n\": 2, \"best_of\": 2, \"seed\": 40"));
