@@ -136,10 +136,16 @@ final class JsonBody {
             throw invalid(field, "must be an integer, got " + describe(value));
         }
         Number n = (Number) value;
-        if (value instanceof BigInteger || n.longValue() < min || n.longValue() > max) {
-            throw invalid(field, (max == Long.MAX_VALUE || max == Integer.MAX_VALUE
-                    ? "must be at least " + min : "must be between " + min + " and " + max)
-                    + ", got " + describe(value));
+        boolean tooLarge = value instanceof BigInteger big ? big.signum() > 0
+                : n.longValue() > max;
+        boolean tooSmall = value instanceof BigInteger big ? big.signum() < 0
+                : n.longValue() < min;
+        if (tooLarge || tooSmall) {
+            // A bound of the type's own range is no bound to the user: name the other one.
+            boolean unbounded = max == Long.MAX_VALUE || max == Integer.MAX_VALUE;
+            String range = !unbounded ? "must be between " + min + " and " + max
+                    : tooSmall ? "must be at least " + min : "must be at most " + max;
+            throw invalid(field, range + ", got " + describe(value));
         }
         return n.longValue();
     }

@@ -72,6 +72,8 @@ class StrictApiTest extends OnShippedServer {
                         "max_completion_tokens", "give one, or both equal"),
                 field("\"n\": 0", "n", "n must be between 1 and 16"),
                 field("\"seed\": 1.5", "seed", "seed must be an integer"),
+                field("\"max_tokens\": 3000000000", "max_tokens",
+                        "max_tokens must be at most 2147483647"),
                 field("\"seed\": 99999999999999999999999", "seed", "seed must be"),
                 field("\"user\": 5", "user", "user must be a string"),
                 field("\"echo\": \"yes\"", "echo", "echo must be true or false"),
