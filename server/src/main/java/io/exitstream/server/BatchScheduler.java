@@ -365,7 +365,8 @@ public final class BatchScheduler {
             }
             active.lastToken = now;
             telemetry.record(new TokenSample(active.ticket.id, active.emitted - 1, report,
-                    stepNanos, interToken, batch, System.currentTimeMillis()));
+                    stepNanos, interToken, batch, System.currentTimeMillis(),
+                    active.ticket.request.quality()));
             if (!active.ticket.cancelled) {
                 active.ticket.listener.onToken(text, report, logprobs);
             }
