@@ -355,7 +355,8 @@ public final class BatchScheduler {
             TokenReport report = sequence.report(active.emitted++);
             String text = active.text.accept(report.token());
             long now = System.nanoTime();
-            metrics.token(report.exitLayer(), report.layersExecuted());
+            metrics.token(active.ticket.request.quality(), report.exitLayer(),
+                    report.layersExecuted());
             long interToken = 0;
             if (active.emitted == 1) {
                 metrics.firstToken(Duration.ofNanos(now - active.ticket.arrival));

@@ -14,10 +14,16 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
 /**
- * The server's Prometheus metrics (names from DESIGN.md, base units, label {@code model}).
- * Recorded from the scheduler thread; scraped from the event loop; Micrometer is thread-safe.
+ * The server's Prometheus metrics (names from DESIGN.md, base units, label {@code model}; the
+ * per-token ones also {@code class}, the request's quality class or {@code none}). Recorded
+ * from the scheduler thread; scraped from the event loop; Micrometer is thread-safe.
  */
 public final class ServerMetrics {
+
+    /** The per-token meters of one quality class. */
+    private record TokenMeters(Counter tokens, DistributionSummary exitLayer,
+            DistributionSummary layersExecuted) {
+    }
 
     private final PrometheusMeterRegistry registry =
             new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -30,10 +36,9 @@ public final class ServerMetrics {
     private final Timer interTokenLatency;
     private final Timer requestDuration;
     private final Timer queueWait;
-    private final Counter tokensGenerated;
     private final DistributionSummary batchSize;
-    private final DistributionSummary layersExecuted;
-    private final DistributionSummary exitLayer;
+    /** By quality class ordinal, the last for requests that chose none: a bounded label. */
+    private final TokenMeters[] tokenMeters = new TokenMeters[QualityClass.values().length + 1];
 
     public ServerMetrics(String model) {
         tags = Tags.of("model", model);
@@ -47,11 +52,18 @@ public final class ServerMetrics {
                 .register(registry);
         Gauge.builder("exitstream.plan.version", planVersion, AtomicLong::get).tags(tags)
                 .register(registry);
-        tokensGenerated = Counter.builder("exitstream.tokens.generated").tags(tags)
-                .register(registry);
         batchSize = summary("exitstream.batch.size", tags);
-        layersExecuted = summary("exitstream.layers.executed.per.token", tags);
-        exitLayer = summary("exitstream.token.exit.layer", tags);
+        for (QualityClass quality : QualityClass.values()) {
+            tokenMeters[quality.ordinal()] = tokenMeters(quality.apiName());
+        }
+        tokenMeters[QualityClass.values().length] = tokenMeters("none");
+    }
+
+    private TokenMeters tokenMeters(String quality) {
+        Tags classTags = tags.and("class", quality);
+        return new TokenMeters(Counter.builder("exitstream.tokens.generated").tags(classTags)
+                .register(registry), summary("exitstream.token.exit.layer", classTags),
+                summary("exitstream.layers.executed.per.token", classTags));
     }
 
     private Timer timer(String name, Tags tags) {
@@ -84,11 +96,16 @@ public final class ServerMetrics {
         requestDuration.record(sinceArrival);
     }
 
-    /** One generated token that left the stack at {@code exitLayer} after {@code layers}. */
-    public void token(int exitLayer, int layers) {
-        tokensGenerated.increment();
-        this.exitLayer.record(exitLayer);
-        layersExecuted.record(layers);
+    /**
+     * One generated token of a request in {@code quality} (null: none chosen) that left the
+     * stack at {@code exitLayer} after {@code layers}.
+     */
+    public void token(QualityClass quality, int exitLayer, int layers) {
+        TokenMeters meters = tokenMeters[quality == null ? tokenMeters.length - 1
+                : quality.ordinal()];
+        meters.tokens().increment();
+        meters.exitLayer().record(exitLayer);
+        meters.layersExecuted().record(layers);
     }
 
     public void step(int batch) {

@@ -91,6 +91,14 @@ class QualityClassTest extends OnShippedServer {
         }
         assertThat(early).as("tokens of fast rows that left before the last layer")
                 .isPositive();
+        // Per-token metrics carry the class: fast's exit layers apart from exact's.
+        String metrics = server.get("/metrics").body();
+        String fastTokens = "exitstream_tokens_generated_total{class=\"fast\",model=\""
+                + ShippedServer.MODEL + "\"} ";
+        assertThat(metrics.lines().filter(line -> line.startsWith(fastTokens))
+                .mapToDouble(line -> Double.parseDouble(line.substring(fastTokens.length())))
+                .sum()).isEqualTo(64);
+        assertThat(metrics).contains("exitstream_token_exit_layer_count{class=\"exact\"");
     }
 
     @Test
