@@ -56,9 +56,9 @@ final class BenchRouterCommand implements Callable<Integer> {
         try (SseStub stub = new SseStub(Duration.ofMillis(intervalMs));
                 ExitstreamRouter router = startRouter(stub.port())) {
             StreamingLoad direct = new StreamingLoad("bench router (direct)",
-                    "http://127.0.0.1:" + stub.port(), "x", tokens);
+                    "http://127.0.0.1:" + stub.port(), "x", tokens, List.of());
             StreamingLoad routed = new StreamingLoad("bench router (routed)",
-                    "http://127.0.0.1:" + router.port(), "x", tokens);
+                    "http://127.0.0.1:" + router.port(), "x", tokens, List.of());
             direct.warmUp();
             routed.warmUp();
             // A round at the highest concurrency, untimed: both ways' connections and the

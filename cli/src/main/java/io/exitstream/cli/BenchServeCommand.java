@@ -7,6 +7,7 @@ import io.exitstream.engine.plan.ExecutionPlan;
 import io.exitstream.engine.runtime.LlamaModel;
 import io.exitstream.engine.runtime.Torch;
 import io.exitstream.server.ExitstreamServer;
+import io.exitstream.server.QualityClass;
 import io.exitstream.server.ServerOptions;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -14,7 +15,10 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -66,6 +70,13 @@ final class BenchServeCommand implements Callable<Integer> {
                     + " (default: ${DEFAULT-VALUE}).")
     private int engineRuns;
 
+    @Option(names = "--classes", split = ",", paramLabel = "MIX",
+            description = "Quality-class mixes to measure, each at every concurrency: a class"
+                    + " (exact, balanced, fast) or classes joined by + for an even mix, e.g."
+                    + " exact,fast,exact+fast (default: none, the server's plan, compared with"
+                    + " the engine).")
+    private List<String> classes = List.of();
+
     @Mixin
     private RuntimeOptions runtime;
 
@@ -78,6 +89,7 @@ final class BenchServeCommand implements Callable<Integer> {
         BenchCommand.requirePositive("--tokens", tokens);
         BenchCommand.requirePositive("--engine-runs", engineRuns);
         Arrays.stream(concurrency).forEach(c -> BenchCommand.requirePositive("--concurrency", c));
+        List<List<String>> mixes = mixes();
         int highest = Arrays.stream(concurrency).max().orElseThrow();
         int batch = maxBatch != null ? maxBatch : highest;
 
@@ -85,10 +97,17 @@ final class BenchServeCommand implements Callable<Integer> {
         ExitstreamServer server = url == null ? startServer(batch, highest) : null;
         try {
             String base = server != null ? "http://127.0.0.1:" + server.port() : url;
-            StreamingLoad load = new StreamingLoad("bench serve", base, prompt, tokens);
-            load.warmUp();
-            for (int c : concurrency) {
-                levels.add(load.run(c, Math.max(requests, c)));
+            for (List<String> mix : mixes) {
+                StreamingLoad load = new StreamingLoad("bench serve", base, prompt, tokens, mix);
+                load.warmUp();
+                for (int c : concurrency) {
+                    Map<String, Object> level = new LinkedHashMap<>();
+                    if (!mix.isEmpty()) {
+                        level.put("classes", String.join("+", mix));
+                    }
+                    level.putAll(load.run(c, Math.max(requests, c)));
+                    levels.add(level);
+                }
             }
         } finally {
             if (server != null) {
@@ -107,7 +126,11 @@ final class BenchServeCommand implements Callable<Integer> {
             report.put("cores", Runtime.getRuntime().availableProcessors());
             report.put("tokens_per_request", tokens);
             DecodeBench decode = new DecodeBench(tokens, engineRuns);
+            // The engine runs the server's plan: only levels without classes compare with it.
             for (Map<String, Object> level : levels) {
+                if (level.containsKey("classes")) {
+                    continue;
+                }
                 Object engineRate = decode.measure(engine, plan, (int) level.get("concurrency"))
                         .get("tokens_per_s");
                 level.put("engine_decode_tokens_per_s", engineRate);
@@ -118,6 +141,28 @@ final class BenchServeCommand implements Callable<Integer> {
         report.put("levels", levels);
         System.out.println(new GsonBuilder().setPrettyPrinting().create().toJson(report));
         return 0;
+    }
+
+    /** Each --classes mix as its classes; one empty mix (the server's plan) without any. */
+    private List<List<String>> mixes() {
+        if (classes.isEmpty()) {
+            return List.of(List.of());
+        }
+        Set<String> known = Arrays.stream(QualityClass.values()).map(QualityClass::apiName)
+                .collect(Collectors.toSet());
+        List<List<String>> mixes = new ArrayList<>();
+        for (String mix : classes) {
+            List<String> names = List.of(mix.split("\\+", -1));
+            for (String name : names) {
+                if (!known.contains(name)) {
+                    throw new IllegalArgumentException("--classes: '" + name + "' is not a"
+                            + " quality class (" + String.join(", ", new TreeSet<>(known))
+                            + ")");
+                }
+            }
+            mixes.add(names);
+        }
+        return mixes;
     }
 
     /** The server on a free loopback port, once its model is loaded and warm. */

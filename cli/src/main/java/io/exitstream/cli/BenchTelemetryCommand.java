@@ -141,7 +141,7 @@ final class BenchTelemetryCommand implements Callable<Integer> {
                 LockSupport.parkNanos(100_000);
             }
             telemetry.record(new TokenSample("cmpl-bench-" + (i >> 7), i & 127, report,
-                    2_000_000, 2_000_000, 8, System.currentTimeMillis()));
+                    2_000_000, 2_000_000, 8, System.currentTimeMillis(), null));
         }
         while (telemetry.delivered() + telemetry.dropped() - base < events) {
             LockSupport.parkNanos(100_000);

@@ -35,11 +35,13 @@ final class ServingFleet implements AutoCloseable {
         if (replicas == 1) {
             return new ServingFleet(List.of(ExitstreamServer.start(options, metrics)), null);
         }
+        if (options.apiKey() != null) {
+            // The router never forwards a client's key, so replicas behind it cannot ask for one.
+            throw new IllegalArgumentException("--api-key protects a server alone; with"
+                    + " --replicas put the keys in a router configuration (docs/router.md)");
+        }
         List<ExitstreamServer> servers = new ArrayList<>();
-        ServerOptions replica = new ServerOptions(options.model(), options.tokenizer(),
-                options.loader(), options.plan(), "127.0.0.1", 0, options.maxBatch(),
-                options.maxQueue(), options.queueTimeout(), options.bodyLimit(),
-                options.shutdownGrace(), options.kafka());
+        ServerOptions replica = options.withAddress("127.0.0.1", 0);
         try {
             List<ReplicaAddress> addresses = new ArrayList<>();
             for (int i = 0; i < replicas; i++) {

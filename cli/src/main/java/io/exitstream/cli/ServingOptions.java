@@ -5,6 +5,7 @@ import io.exitstream.engine.model.LlamaWeights;
 import io.exitstream.engine.runtime.LlamaModel;
 import io.exitstream.engine.tokenizer.Tokenizer;
 import io.exitstream.engine.tokenizer.TokenizerFiles;
+import io.exitstream.server.ApiKey;
 import io.exitstream.server.ExitstreamServer;
 import io.exitstream.server.KafkaOptions;
 import io.exitstream.server.ServerOptions;
@@ -55,6 +56,16 @@ final class ServingOptions {
     /** Set by {@code up --replicas}: servers behind the router; 1 is the server alone. */
     private int replicas = 1;
 
+    @Option(names = "--api-key", paramLabel = "KEY", defaultValue = "${env:EXITSTREAM_API_KEY}",
+            description = "Require 'Authorization: Bearer KEY' on /v1/*, /tokenize and"
+                    + " /detokenize (default: $EXITSTREAM_API_KEY if set; none otherwise)."
+                    + " Prefer --api-key-file: a command line is visible to other users.")
+    private String apiKey;
+
+    @Option(names = "--api-key-file", paramLabel = "PATH",
+            description = "Read the API key from the first line of this file.")
+    private Path apiKeyFile;
+
     @Mixin
     private RuntimeOptions runtime;
 
@@ -73,6 +84,17 @@ final class ServingOptions {
     /** The model given, or the shipped one. */
     Path model() {
         return DefaultModel.orDefault(model);
+    }
+
+    /** The key the API requires, or null; never printed (see {@link ApiKey}). */
+    private ApiKey apiKey() {
+        if (apiKeyFile != null && apiKey != null && !apiKey.isEmpty()) {
+            throw new IllegalArgumentException("give --api-key or --api-key-file, not both");
+        }
+        if (apiKeyFile != null) {
+            return ApiKey.fromFile(apiKeyFile);
+        }
+        return apiKey == null || apiKey.isEmpty() ? null : ApiKey.of(apiKey);
     }
 
     /** The served checkpoint, as the re-scheduler beside the server reads it. */
@@ -110,7 +132,8 @@ final class ServingOptions {
                 .withLoader(planOption.loader(runtime, model()))
                 .withPlan(planOption::plan)
                 .withShutdownGrace(Duration.ofMillis(Math.round(shutdownTimeout * 1000)))
-                .withKafka(kafka);
+                .withKafka(kafka)
+                .withApiKey(apiKey());
         ServingFleet server = ServingFleet.start(options, replicas, host, port, metrics);
         System.err.printf("%s: %s on http://%s:%d (%s weights)%s%n", command, model(), host,
                 server.port(), runtime.weightName(), server.describe());

@@ -42,30 +42,46 @@ final class StreamingLoad {
             .version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
     private final String label;
     private final URI completions;
-    private final String body;
+    /** The request bodies, used in turn: one per quality class of the mix. */
+    private final List<String> bodies;
 
     /**
      * @param label what progress lines start with, e.g. {@code bench serve}
      * @param baseUrl the server, e.g. {@code http://127.0.0.1:8080}
      * @param prompt every request's prompt
      * @param tokens every request's max_tokens; EOS is ignored so that each makes that many
+     * @param classes quality classes the requests choose in turn, an even mix (none: the
+     *     server's plan)
      */
-    StreamingLoad(String label, String baseUrl, String prompt, int tokens) {
+    StreamingLoad(String label, String baseUrl, String prompt, int tokens,
+            List<String> classes) {
         this.label = label;
         this.completions = URI.create(baseUrl.replaceAll("/+$", "") + "/v1/completions");
-        JsonObject request = new JsonObject();
-        request.addProperty("prompt", prompt);
-        request.addProperty("max_tokens", tokens);
-        request.addProperty("temperature", 0);
-        request.addProperty("ignore_eos", true);
-        request.addProperty("stream", true);
-        this.body = request.toString();
+        List<String> made = new ArrayList<>();
+        for (String quality : classes.isEmpty() ? Collections.<String>singletonList(null)
+                : classes) {
+            JsonObject request = new JsonObject();
+            request.addProperty("prompt", prompt);
+            request.addProperty("max_tokens", tokens);
+            request.addProperty("temperature", 0);
+            request.addProperty("ignore_eos", true);
+            request.addProperty("stream", true);
+            if (quality != null) {
+                JsonObject extension = new JsonObject();
+                extension.addProperty("quality", quality);
+                request.add("exitstream", extension);
+            }
+            made.add(request.toString());
+        }
+        this.bodies = List.copyOf(made);
     }
 
     /** One request, untimed: the first one pays for connections and lazy initialisation. */
     void warmUp() throws InterruptedException {
         Tally tally = new Tally();
-        send(tally);
+        for (String body : bodies) {
+            send(tally, body);
+        }
         if (tally.errors.get() > 0) {
             throw new IllegalStateException(completions + " did not answer the warm-up"
                     + " request: " + tally.errorSamples.get(0));
@@ -82,8 +98,8 @@ final class StreamingLoad {
             List<Future<?>> clients = new ArrayList<>();
             for (int c = 0; c < concurrency; c++) {
                 clients.add(pool.submit(() -> {
-                    while (left.getAndDecrement() > 0) {
-                        send(tally);
+                    for (int next; (next = left.getAndDecrement()) > 0; ) {
+                        send(tally, bodies.get(next % bodies.size()));
                         int n = done.incrementAndGet();
                         if (n % Math.max(1, requests / 4) == 0 || n == requests) {
                             System.err.printf("%s: concurrency %d, %d/%d requests%n",
@@ -116,7 +132,7 @@ final class StreamingLoad {
     }
 
     /** Sends one streaming request and times its tokens; failures are counted, not thrown. */
-    private void send(Tally tally) throws InterruptedException {
+    private void send(Tally tally, String body) throws InterruptedException {
         HttpRequest request = HttpRequest.newBuilder(completions)
                 .header("Content-Type", "application/json").timeout(Duration.ofMinutes(10))
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build();

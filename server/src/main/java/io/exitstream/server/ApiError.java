@@ -26,6 +26,14 @@ public final class ApiError extends RuntimeException {
         return new ApiError(400, "invalid_request_error", message, param, null);
     }
 
+    /** A 404 for a model this server does not serve. */
+    public static ApiError modelNotFound(String name, String served) {
+        String shown = name.length() > 40 ? name.substring(0, 40) + "..." : name;
+        return new ApiError(404, "invalid_request_error", "The model '" + shown
+                + "' does not exist; this server serves '" + served + "'", "model",
+                "model_not_found");
+    }
+
     public int status() {
         return status;
     }

@@ -7,6 +7,7 @@ import io.exitstream.engine.runtime.GenerationRequest;
 import io.exitstream.engine.runtime.Sequence;
 import io.exitstream.engine.runtime.TokenReport;
 import io.exitstream.engine.sampling.SamplingParams;
+import io.exitstream.engine.sampling.TokenLogprobs;
 import io.exitstream.engine.tokenizer.Tokenizer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -69,6 +70,7 @@ public final class BatchScheduler {
 
     private final Supplier<Generator> generatorFactory;
     private final ExecutionPlan initialPlan;
+    private final QualityPlans classes;
     private final Tokenizer tokenizer;
     private final ServerMetrics metrics;
     private final TokenTelemetry telemetry;
@@ -90,12 +92,14 @@ public final class BatchScheduler {
     /**
      * @param generatorFactory loads the model; called on the scheduler's thread, which owns it
      * @param plan the plan requests run under until {@link #swapPlan} brings another
+     * @param classes the plans of requests that choose a quality class; swaps leave them be
      * @param telemetry receives every generated token, on this scheduler's thread
      * @param maxQueue requests that may wait for a slot; more are refused with 429
      * @param queueTimeout how long a request may wait for a slot before a 503
      */
     public BatchScheduler(Supplier<Generator> generatorFactory, ExecutionPlan plan,
-            Tokenizer tokenizer, ServerMetrics metrics, TokenTelemetry telemetry, int maxQueue,
+            QualityPlans classes, Tokenizer tokenizer, ServerMetrics metrics,
+            TokenTelemetry telemetry, int maxQueue,
             Duration queueTimeout) {
         this.generatorFactory = generatorFactory;
         this.tokenizer = tokenizer;
@@ -104,6 +108,7 @@ public final class BatchScheduler {
         this.queueTimeoutNanos = queueTimeout.toNanos();
         this.waiting = new LinkedBlockingQueue<>(maxQueue);
         this.initialPlan = plan;
+        this.classes = classes;
         this.thread = new Thread(this::run, "exitstream-scheduler");
     }
 
@@ -182,6 +187,7 @@ public final class BatchScheduler {
             generator = owned;
             // A plan the engine cannot run fails the start like a model it cannot load.
             owned.setPlan(initialPlan);
+            classes.all().values().forEach(owned::prepare);
             metrics.planVersion(initialPlan.version());
             warmUp();
             ready = true;
@@ -291,10 +297,16 @@ public final class BatchScheduler {
         Sequence sequence;
         long start = System.nanoTime();
         try {
-            sequence = generator.start(request.generation());
+            // A class's plan, fixed: swaps change only the server's plan.
+            sequence = request.quality() == null ? generator.start(request.generation())
+                    : generator.start(request.generation(),
+                            classes.plan(request.quality()).orElseThrow());
         } catch (IllegalArgumentException e) {
             ticket.listener.onError(ApiError.invalid(e.getMessage(), "prompt"));
             return;
+        }
+        if (!sequence.promptLogprobs().isEmpty()) {
+            ticket.listener.onPromptLogprobs(sequence.promptLogprobs());
         }
         Active active = new Active(ticket, sequence,
                 new TextStream(tokenizer, prompt[prompt.length - 1], request.stops()));
@@ -340,11 +352,12 @@ public final class BatchScheduler {
     private void publish(Active active, long stepNanos, int batch) {
         Sequence sequence = active.sequence;
         while (active.emitted < sequence.generatedCount() && !active.text.stopped()) {
+            TokenLogprobs logprobs = sequence.logprobs(active.emitted);
             TokenReport report = sequence.report(active.emitted++);
             String text = active.text.accept(report.token());
             long now = System.nanoTime();
-            metrics.token(report.exitLayer(), report.layersExecuted(), report.drafted(),
-                    report.accepted());
+            metrics.token(active.ticket.request.quality(), report.exitLayer(),
+                    report.layersExecuted(), report.drafted(), report.accepted());
             long interToken = 0;
             if (active.emitted == 1) {
                 metrics.firstToken(Duration.ofNanos(now - active.ticket.arrival));
@@ -354,9 +367,10 @@ public final class BatchScheduler {
             }
             active.lastToken = now;
             telemetry.record(new TokenSample(active.ticket.id, active.emitted - 1, report,
-                    stepNanos, interToken, batch, System.currentTimeMillis()));
+                    stepNanos, interToken, batch, System.currentTimeMillis(),
+                    active.ticket.request.quality()));
             if (!active.ticket.cancelled) {
-                active.ticket.listener.onToken(text, report);
+                active.ticket.listener.onToken(text, report, logprobs);
             }
         }
         if (sequence.isFinished() || active.text.stopped() || active.ticket.cancelled) {

@@ -21,22 +21,29 @@ final class CompletionJson {
     }
 
     /**
-     * A response or chunk with one choice; {@code finishReason} is null while streaming.
+     * One choice of a response or chunk; {@code finishReason} is null while streaming.
      *
      * @param exitLayers the layer each token of {@code text} left at
-     * @param planVersion the version of the plan the request ran under
+     * @param planVersion the version of the plan the choice ran under
+     * @param logprobs the log probabilities of the choice's tokens, or null when not asked for
+     * @param quality the quality class the choice ran in, or null for the server's plan
      */
-    JsonObject choice(String text, String finishReason, List<Integer> exitLayers,
-            long planVersion) {
-        JsonObject choice = new JsonObject()
-                .put("index", 0)
+    JsonObject choice(int index, String text, String finishReason, List<Integer> exitLayers,
+            long planVersion, JsonObject logprobs, QualityClass quality) {
+        return new JsonObject()
+                .put("index", index)
                 .put("text", text)
-                .put("logprobs", null)
+                .put("logprobs", logprobs)
                 .put("finish_reason", finishReason)
                 .put("exitstream", new JsonObject()
                         .put("exit_layers", new JsonArray(List.copyOf(exitLayers)))
-                        .put("plan_version", planVersion));
-        return envelope(new JsonArray().add(choice));
+                        .put("plan_version", planVersion)
+                        .put("quality", quality == null ? null : quality.apiName()));
+    }
+
+    /** A whole response or a stream chunk with these choices. */
+    JsonObject response(JsonArray choices) {
+        return envelope(choices);
     }
 
     /** The last stream chunk when usage was asked for: no choices, only the counts. */

@@ -1,6 +1,8 @@
 package io.exitstream.server;
 
 import io.exitstream.engine.runtime.TokenReport;
+import io.exitstream.engine.sampling.TokenLogprobs;
+import java.util.List;
 
 /**
  * Receives one request's output from the {@link BatchScheduler}, on the scheduler's thread:
@@ -9,10 +11,17 @@ import io.exitstream.engine.runtime.TokenReport;
 public interface CompletionListener {
 
     /**
-     * One generated token: the text it made final (possibly empty) and how it was made (the
-     * layer it left at, the plan it ran under).
+     * The prompt's log probabilities, position by position (null at position 0), before the
+     * first token; only when the request asked for them (echo with logprobs).
      */
-    void onToken(String text, TokenReport report);
+    void onPromptLogprobs(List<TokenLogprobs> logprobs);
+
+    /**
+     * One generated token: the text it made final (possibly empty) and how it was made (the
+     * layer it left at, the plan it ran under) and its log probabilities (null unless asked
+     * for).
+     */
+    void onToken(String text, TokenReport report, TokenLogprobs logprobs);
 
     /**
      * The request is done; {@code text} is the tail that was still held back. The finish

@@ -10,9 +10,10 @@ import java.util.List;
  * @param stops stop strings: the text ends before the first one that appears
  * @param stream answer with Server-Sent Events rather than one JSON object
  * @param includeUsage with {@code stream}, send a last chunk with the token counts
+ * @param quality the quality class whose plan it runs under, or null for the server's plan
  */
 public record CompletionRequest(GenerationRequest generation, List<String> stops, boolean stream,
-        boolean includeUsage) {
+        boolean includeUsage, QualityClass quality) {
 
     public CompletionRequest {
         stops = List.copyOf(stops);

@@ -1,15 +1,18 @@
 package io.exitstream.server;
 
 import io.exitstream.engine.checkpoint.ModelFormat;
+import io.exitstream.engine.exits.ExitHeads;
 import io.exitstream.engine.model.LlamaWeights;
 import io.exitstream.engine.plan.ExecutionPlan;
 import io.exitstream.engine.runtime.Generator;
+import io.exitstream.engine.runtime.LlamaModel;
 import io.exitstream.engine.tokenizer.Tokenizer;
 import io.exitstream.engine.tokenizer.TokenizerFiles;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -60,6 +63,9 @@ public final class ExitstreamServer implements AutoCloseable {
                 weights.config().vocabSize());
         ExecutionPlan plan = options.plan().apply(weights.config());
         plan.validate(weights.config());
+        QualityPlans classes = Files.isDirectory(options.model())
+                ? QualityPlans.beside(options.model(), weights.config())
+                : QualityPlans.exactOnly();
         String name = modelName(options.model());
         ServerMetrics metrics = new ServerMetrics(name, weights.config().layers(),
                 options.maxBatch(), registry);
@@ -78,11 +84,13 @@ public final class ExitstreamServer implements AutoCloseable {
             double influenceSample = telemetry == TokenTelemetry.OFF ? 0
                     : kafkaOptions.influenceSample();
             scheduler = new BatchScheduler(() -> {
-                Generator generator = new Generator(options.loader().apply(weights),
-                        options.maxBatch(), context);
+                LlamaModel model = options.loader().apply(weights);
+                useExitHeadsBeside(options.model(), model, classes);
+                Generator generator = new Generator(model, options.maxBatch(), context);
                 generator.setInfluenceSampling(influenceSample);
                 return generator;
-            }, plan, tokenizer, metrics, telemetry, options.maxQueue(), options.queueTimeout());
+            }, plan, classes, tokenizer, metrics, telemetry, options.maxQueue(),
+                    options.queueTimeout());
             if (kafkaOptions != null && kafkaOptions.schedules()) {
                 kafka.add(new ScheduleConsumer(name, weights.config(), plan.version(),
                         kafkaOptions, scheduler, metrics));
@@ -93,11 +101,10 @@ public final class ExitstreamServer implements AutoCloseable {
             throw new IllegalArgumentException("Kafka client settings: " + e.getMessage(), e);
         }
         Vertx vertx = Vertx.vertx();
-        HttpApi api = new HttpApi(vertx, name, new CompletionParser(name, tokenizer, context),
-                scheduler, metrics);
+        HttpApi api = new HttpApi(vertx, name, tokenizer, context, classes, scheduler, metrics);
         try {
             HttpServer http = vertx.createHttpServer()
-                    .requestHandler(api.router(options.bodyLimit()))
+                    .requestHandler(api.router(options.bodyLimit(), options.apiKey()))
                     .listen(options.port(), options.host())
                     .await();
             scheduler.start();
@@ -106,6 +113,17 @@ public final class ExitstreamServer implements AutoCloseable {
             vertx.close();
             closeAll(kafka);
             throw e;
+        }
+    }
+
+    /**
+     * Gives the model the exit heads beside it when a quality class's plan exits through
+     * them and the loader gave it none (the server's own plan brings its heads itself).
+     */
+    private static void useExitHeadsBeside(Path path, LlamaModel model, QualityPlans classes) {
+        Path heads = ExitHeads.pathFor(path);
+        if (classes.needsExitHeads() && model.exitHeads().isEmpty() && Files.exists(heads)) {
+            model.useExitHeads(ExitHeads.read(heads));
         }
     }
 

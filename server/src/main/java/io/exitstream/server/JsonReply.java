@@ -1,42 +1,67 @@
 package io.exitstream.server;
 
 import io.exitstream.engine.runtime.TokenReport;
+import io.exitstream.engine.tokenizer.Tokenizer;
 import io.vertx.core.http.HttpServerResponse;
-import java.util.ArrayList;
-import java.util.List;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.Comparator;
+import java.util.stream.Stream;
 
-/** Collects a whole completion and answers with one JSON object. Runs on the Vert.x context. */
-final class JsonReply implements CompletionListener {
+/** Collects every choice of a completion and answers with one JSON object. */
+final class JsonReply extends CompletionReply {
 
     private final HttpServerResponse response;
-    private final CompletionJson json;
-    private final StringBuilder text = new StringBuilder();
-    private final List<Integer> exitLayers = new ArrayList<>();
-    private long planVersion;
+    private final StringBuilder[] texts;
+    private final JsonObject[] finished;
 
-    JsonReply(HttpServerResponse response, CompletionJson json) {
+    JsonReply(HttpServerResponse response, CompletionJson json, Completions completions,
+            Tokenizer tokenizer) {
+        super(json, completions, tokenizer);
         this.response = response;
-        this.json = json;
+        this.texts = new StringBuilder[choices.size()];
+        this.finished = new JsonObject[choices.size()];
+        for (int i = 0; i < texts.length; i++) {
+            texts[i] = new StringBuilder();
+        }
     }
 
     @Override
-    public void onToken(String piece, TokenReport report) {
-        text.append(piece);
-        exitLayers.add(report.exitLayer());
-        planVersion = report.planVersion();
+    void token(Choice choice, String text, TokenReport report) {
+        texts[choice.index].append(text);
     }
 
     @Override
-    public void onFinish(String tail, String finishReason, int promptTokens,
-            int completionTokens) {
-        text.append(tail);
-        HttpApi.sendJson(response, 200, json.choice(text.toString(), finishReason, exitLayers,
-                planVersion)
+    void finish(Choice choice, String tail, String finishReason) {
+        String text = choice.withEcho(texts[choice.index].append(tail).toString());
+        finished[choice.index] = json.choice(choice.index, text, finishReason,
+                choice.exitLayers, choice.planVersion, choice.takeLogprobs(), choice.quality);
+    }
+
+    /**
+     * Answers with every choice, or with best_of, per prompt the n candidates of highest
+     * cumulative log probability, re-indexed; usage counts every candidate's tokens.
+     */
+    @Override
+    void complete(int promptTokens, int completionTokens) {
+        int n = completions.n();
+        int bestOf = completions.bestOf();
+        JsonArray answered = new JsonArray();
+        for (int first = 0; first < choices.size(); first += bestOf) {
+            Stream<Choice> group = choices.subList(first, first + bestOf).stream();
+            if (bestOf > n) {
+                group = group.sorted(Comparator.comparingDouble((Choice c) -> c.cumulativeLogprob)
+                        .reversed()).limit(n);
+            }
+            group.forEach(best -> answered.add(finished[best.index]
+                    .put("index", answered.size())));
+        }
+        HttpApi.sendJson(response, 200, json.response(answered)
                 .put("usage", CompletionJson.usage(promptTokens, completionTokens)));
     }
 
     @Override
-    public void onError(ApiError error) {
+    void error(ApiError error) {
         HttpApi.sendError(response, error);
     }
 }

@@ -178,6 +178,7 @@ public final class KafkaTelemetry implements TokenTelemetry, AutoCloseable {
                 .setBatchSize(sample.batchSize())
                 .setDrafted(report.drafted())
                 .setAccepted(report.accepted())
+                .setQualityClass(sample.quality() == null ? "" : sample.quality().apiName())
                 .setTime(Timestamp.newBuilder().setSeconds(Math.floorDiv(millis, 1000))
                         .setNanos((int) Math.floorMod(millis, 1000) * 1_000_000));
         float[] influence = report.blockInfluence();

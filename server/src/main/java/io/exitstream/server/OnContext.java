@@ -1,7 +1,9 @@
 package io.exitstream.server;
 
 import io.exitstream.engine.runtime.TokenReport;
+import io.exitstream.engine.sampling.TokenLogprobs;
 import io.vertx.core.Context;
+import java.util.List;
 
 /**
  * A listener that moves each call from the scheduler thread onto a Vert.x context, where the
@@ -18,8 +20,13 @@ final class OnContext implements CompletionListener {
     }
 
     @Override
-    public void onToken(String text, TokenReport report) {
-        context.runOnContext(v -> target.onToken(text, report));
+    public void onPromptLogprobs(List<TokenLogprobs> logprobs) {
+        context.runOnContext(v -> target.onPromptLogprobs(logprobs));
+    }
+
+    @Override
+    public void onToken(String text, TokenReport report, TokenLogprobs logprobs) {
+        context.runOnContext(v -> target.onToken(text, report, logprobs));
     }
 
     @Override

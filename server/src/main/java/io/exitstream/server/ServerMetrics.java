@@ -18,9 +18,10 @@ import java.util.function.LongSupplier;
 import java.util.stream.IntStream;
 
 /**
- * The server's Prometheus metrics (names from DESIGN.md, base units, label {@code model}), each
- * with a HELP text, plus the JVM's and the process's. Recorded from the scheduler thread;
- * scraped from the event loop; Micrometer is thread-safe.
+ * The server's Prometheus metrics (names from DESIGN.md, base units, label {@code model}; the
+ * per-token ones also {@code class}, the request's quality class or {@code none}), each with a
+ * HELP text, plus the JVM's and the process's. Recorded from the scheduler thread; scraped from
+ * the event loop; Micrometer is thread-safe.
  *
  * <p>Histograms publish fixed buckets only, never Micrometer's percentile histogram (276
  * buckets up to 4e18): latencies at SLO-friendly bounds, integer-valued quantities (exit layer,
@@ -52,13 +53,17 @@ public final class ServerMetrics implements AutoCloseable {
     private final Timer interTokenLatency;
     private final Timer requestDuration;
     private final Timer queueWait;
-    private final Counter tokensGenerated;
     private final Counter promptTokens;
     private final Counter drafted;
     private final Counter accepted;
     private final DistributionDataPoint batchSize;
-    private final DistributionDataPoint layersExecuted;
-    private final DistributionDataPoint exitLayer;
+    /** By quality class ordinal, the last for requests that chose none: a bounded label. */
+    private final TokenMeters[] tokenMeters = new TokenMeters[QualityClass.values().length + 1];
+
+    /** The per-token meters of one quality class. */
+    private record TokenMeters(Counter tokens, DistributionDataPoint exitLayer,
+            DistributionDataPoint layersExecuted) {
+    }
 
     /**
      * Records into {@code registry}, which {@code /metrics} serves: one shared with what runs
@@ -87,18 +92,26 @@ public final class ServerMetrics implements AutoCloseable {
                 planVersion);
         // A dashboard divides layers executed by this to show the compute early exits save.
         gauge("exitstream.model.layers", "Layers in the served model (its depth)", layers);
-        tokensGenerated = counter("exitstream.tokens.generated", "Tokens generated");
         promptTokens = counter("exitstream.prompt.tokens", "Prompt tokens prefilled");
         drafted = counter("exitstream.speculative.drafted.tokens",
                 "Draft tokens proposed by self-speculation");
         accepted = counter("exitstream.speculative.accepted.tokens",
                 "Draft tokens self-speculation verified and kept");
         batchSize = integers("exitstream.batch.size", "Sequences decoded in one step", 1,
-                maxBatch);
-        layersExecuted = integers("exitstream.layers.executed.per.token",
-                "Layers that ran for one generated token", 0, layers);
-        exitLayer = integers("exitstream.token.exit.layer",
-                "Layer (from 0) whose output chose a generated token", 0, layers - 1);
+                maxBatch, "model").labelValues(model);
+        Histogram layersExecuted = integers("exitstream.layers.executed.per.token",
+                "Layers that ran for one generated token", 0, layers, "model", "class");
+        Histogram exitLayer = integers("exitstream.token.exit.layer",
+                "Layer (from 0) whose output chose a generated token", 0, layers - 1, "model",
+                "class");
+        for (int i = 0; i < tokenMeters.length; i++) {
+            String quality = i < QualityClass.values().length
+                    ? QualityClass.values()[i].apiName() : "none";
+            tokenMeters[i] = new TokenMeters(Counter.builder("exitstream.tokens.generated")
+                    .description("Tokens generated").tags(tags).tag("class", quality)
+                    .register(registry), exitLayer.labelValues(model, quality),
+                    layersExecuted.labelValues(model, quality));
+        }
         jvm = JvmMetrics.bindTo(registry);
     }
 
@@ -116,12 +129,12 @@ public final class ServerMetrics implements AutoCloseable {
      * A histogram with one bucket per integer from {@code min} to {@code max}, registered with
      * the Prometheus client under Micrometer: Micrometer refuses a bucket at 0.
      */
-    private DistributionDataPoint integers(String name, String help, int min, int max) {
+    private Histogram integers(String name, String help, int min, int max,
+            String... labels) {
         double[] buckets = IntStream.rangeClosed(min, max).asDoubleStream().toArray();
-        return Histogram.builder().name(name.replace('.', '_')).help(help).labelNames("model")
+        return Histogram.builder().name(name.replace('.', '_')).help(help).labelNames(labels)
                 .classicOnly().classicUpperBounds(buckets).withoutExemplars()
-                .register(registry.getPrometheusRegistry())
-                .labelValues(model);
+                .register(registry.getPrometheusRegistry());
     }
 
     private void gauge(String name, String help, Number value) {
@@ -170,11 +183,17 @@ public final class ServerMetrics implements AutoCloseable {
         promptTokens.increment(tokens);
     }
 
-    /** One generated token that left the stack at {@code exitLayer} after {@code layers}. */
-    public void token(int exitLayer, int layers, int draftedNow, int acceptedNow) {
-        tokensGenerated.increment();
-        this.exitLayer.observe(exitLayer);
-        layersExecuted.observe(layers);
+    /**
+     * One generated token of a request in {@code quality} (null: none chosen) that left the
+     * stack at {@code exitLayer} after {@code layers}, with the drafts it took.
+     */
+    public void token(QualityClass quality, int exitLayer, int layers, int draftedNow,
+            int acceptedNow) {
+        TokenMeters meters = tokenMeters[quality == null ? tokenMeters.length - 1
+                : quality.ordinal()];
+        meters.tokens().increment();
+        meters.exitLayer().observe(exitLayer);
+        meters.layersExecuted().observe(layers);
         drafted.increment(draftedNow);
         accepted.increment(acceptedNow);
     }

@@ -23,10 +23,13 @@ import java.util.function.Function;
  * @param bodyLimit largest request body in bytes; beyond it, 413
  * @param shutdownGrace how long running requests may go on after a stop; then they are cut
  * @param kafka telemetry to and schedules from Kafka; null for none
+ * @param apiKey the key the API's paths ({@code /v1/*}, {@code /tokenize},
+ *     {@code /detokenize}) require as a bearer token; null for none
  */
 public record ServerOptions(Path model, Path tokenizer, Function<LlamaWeights, LlamaModel> loader,
         Function<ModelConfig, ExecutionPlan> plan, String host, int port, int maxBatch, int maxQueue,
-        Duration queueTimeout, long bodyLimit, Duration shutdownGrace, KafkaOptions kafka) {
+        Duration queueTimeout, long bodyLimit, Duration shutdownGrace, KafkaOptions kafka,
+        ApiKey apiKey) {
 
     public ServerOptions {
         if (port < 0 || port > 65535) {
@@ -48,31 +51,41 @@ public record ServerOptions(Path model, Path tokenizer, Function<LlamaWeights, L
     public static ServerOptions of(Path model, Path tokenizer, String host, int port) {
         return new ServerOptions(model, tokenizer, LlamaModel::load,
                 config -> ExecutionPlan.full(), host, port, 8, 64, Duration.ofSeconds(60), 1 << 20,
-                Duration.ofSeconds(10), null);
+                Duration.ofSeconds(10), null, null);
     }
 
     public ServerOptions withBatching(int batch, int queue, Duration timeout) {
         return new ServerOptions(model, tokenizer, loader, plan, host, port, batch, queue,
-                timeout, bodyLimit, shutdownGrace, kafka);
+                timeout, bodyLimit, shutdownGrace, kafka, apiKey);
     }
 
     public ServerOptions withLoader(Function<LlamaWeights, LlamaModel> newLoader) {
         return new ServerOptions(model, tokenizer, newLoader, plan, host, port, maxBatch,
-                maxQueue, queueTimeout, bodyLimit, shutdownGrace, kafka);
+                maxQueue, queueTimeout, bodyLimit, shutdownGrace, kafka, apiKey);
     }
 
     public ServerOptions withPlan(Function<ModelConfig, ExecutionPlan> newPlan) {
         return new ServerOptions(model, tokenizer, loader, newPlan, host, port, maxBatch,
-                maxQueue, queueTimeout, bodyLimit, shutdownGrace, kafka);
+                maxQueue, queueTimeout, bodyLimit, shutdownGrace, kafka, apiKey);
     }
 
     public ServerOptions withShutdownGrace(Duration grace) {
         return new ServerOptions(model, tokenizer, loader, plan, host, port, maxBatch,
-                maxQueue, queueTimeout, bodyLimit, grace, kafka);
+                maxQueue, queueTimeout, bodyLimit, grace, kafka, apiKey);
     }
 
     public ServerOptions withKafka(KafkaOptions newKafka) {
         return new ServerOptions(model, tokenizer, loader, plan, host, port, maxBatch,
-                maxQueue, queueTimeout, bodyLimit, shutdownGrace, newKafka);
+                maxQueue, queueTimeout, bodyLimit, shutdownGrace, newKafka, apiKey);
+    }
+
+    public ServerOptions withAddress(String newHost, int newPort) {
+        return new ServerOptions(model, tokenizer, loader, plan, newHost, newPort, maxBatch,
+                maxQueue, queueTimeout, bodyLimit, shutdownGrace, kafka, apiKey);
+    }
+
+    public ServerOptions withApiKey(ApiKey key) {
+        return new ServerOptions(model, tokenizer, loader, plan, host, port, maxBatch,
+                maxQueue, queueTimeout, bodyLimit, shutdownGrace, kafka, key);
     }
 }

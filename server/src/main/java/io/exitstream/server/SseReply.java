@@ -1,43 +1,44 @@
 package io.exitstream.server;
 
 import io.exitstream.engine.runtime.TokenReport;
+import io.exitstream.engine.tokenizer.Tokenizer;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
 
 /**
- * Streams a completion as Server-Sent Events: a chunk per token that adds text, a last chunk
- * with the finish reason, optionally a usage chunk, then {@code data: [DONE]}. Runs on the
- * Vert.x context.
+ * Streams a completion as Server-Sent Events: per choice a chunk per token (with the choice's
+ * index, as OpenAI streams {@code n > 1}) and a last chunk with its finish reason; once every
+ * choice is done, optionally a usage chunk, then {@code data: [DONE]}.
  */
-final class SseReply implements CompletionListener {
+final class SseReply extends CompletionReply {
 
     private final HttpServerResponse response;
-    private final CompletionJson json;
-    private final boolean includeUsage;
-    private long planVersion;
 
-    SseReply(HttpServerResponse response, CompletionJson json, boolean includeUsage) {
+    SseReply(HttpServerResponse response, CompletionJson json, Completions completions,
+            Tokenizer tokenizer) {
+        super(json, completions, tokenizer);
         this.response = response;
-        this.json = json;
-        this.includeUsage = includeUsage;
         response.setChunked(true)
                 .putHeader("Content-Type", "text/event-stream")
                 .putHeader("Cache-Control", "no-cache");
     }
 
     @Override
-    public void onToken(String text, TokenReport report) {
-        planVersion = report.planVersion();
-        send(json.choice(text, null, List.of(report.exitLayer()), planVersion));
+    void token(Choice choice, String text, TokenReport report) {
+        send(choice, choice.withEcho(text), null, List.of(report.exitLayer()));
     }
 
     @Override
-    public void onFinish(String tail, String finishReason, int promptTokens,
-            int completionTokens) {
-        send(json.choice(tail, finishReason, List.of(), planVersion));
-        if (includeUsage) {
-            send(json.usageChunk(promptTokens, completionTokens));
+    void finish(Choice choice, String tail, String finishReason) {
+        send(choice, choice.withEcho(tail), finishReason, List.of());
+    }
+
+    @Override
+    void complete(int promptTokens, int completionTokens) {
+        if (completions.includeUsage()) {
+            write(json.usageChunk(promptTokens, completionTokens));
         }
         if (!response.closed()) {
             response.end("data: [DONE]\n\n");
@@ -45,17 +46,23 @@ final class SseReply implements CompletionListener {
     }
 
     @Override
-    public void onError(ApiError error) {
+    void error(ApiError error) {
         if (!response.headWritten()) {
             HttpApi.sendError(response, error);
         } else if (!response.closed()) {
             // Too late for a status: the error travels as an event, then the stream ends.
-            send(error.toJson());
+            write(error.toJson());
             response.end("data: [DONE]\n\n");
         }
     }
 
-    private void send(JsonObject chunk) {
+    private void send(Choice choice, String text, String finishReason,
+            List<Integer> exitLayers) {
+        write(json.response(new JsonArray().add(json.choice(choice.index, text, finishReason,
+                exitLayers, choice.planVersion, choice.takeLogprobs(), choice.quality))));
+    }
+
+    private void write(JsonObject chunk) {
         if (!response.closed()) {
             response.write("data: " + chunk.encode() + "\n\n");
         }

@@ -13,7 +13,8 @@ import io.exitstream.engine.runtime.TokenReport;
  * @param interTokenNanos time since the request's previous token; 0 for its first
  * @param batchSize sequences in that step
  * @param epochMillis when the token was handed to its request
+ * @param quality the quality class the request chose, or null for the server's plan
  */
 public record TokenSample(String requestId, int position, TokenReport report, long stepNanos,
-        long interTokenNanos, int batchSize, long epochMillis) {
+        long interTokenNanos, int batchSize, long epochMillis, QualityClass quality) {
 }

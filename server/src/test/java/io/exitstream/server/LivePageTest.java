@@ -135,6 +135,19 @@ class LivePageTest {
         assertThat(browser.findElements(By.cssSelector("#output span.tok"))).isEmpty();
     }
 
+    @Test
+    void theChosenQualityClassRunsTheRequestAndIsShown() {
+        fill("max-tokens", "8");
+        browser.findElement(By.xpath("//select[@id='quality']/option[text()='exact']"))
+                .click();
+        browser.findElement(By.id("generate")).click();
+
+        await(() -> text("stats").contains("finish:"));
+
+        assertThat(text("stats")).contains("class exact");
+        assertThat(text("error")).isEmpty();
+    }
+
     private void fill(String id, String value) {
         WebElement field = browser.findElement(By.id(id));
         field.clear();

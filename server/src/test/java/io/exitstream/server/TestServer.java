@@ -5,6 +5,7 @@ import io.exitstream.engine.exits.ExitHeads;
 import io.exitstream.engine.plan.ExecutionPlan;
 import io.exitstream.engine.runtime.LlamaModel;
 import io.exitstream.engine.runtime.Torch;
+import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -135,6 +136,21 @@ final class TestServer implements AutoCloseable {
     private HttpRequest jsonPost(String path, String json) {
         return request(path).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(json)).build();
+    }
+
+    /** A completion that must succeed: its JSON response. */
+    JsonObject complete(String json) {
+        HttpResponse<String> response = post("/v1/completions", json);
+        if (response.statusCode() != 200) {
+            throw new AssertionError("expected 200, got " + response.statusCode() + ": "
+                    + response.body());
+        }
+        return new JsonObject(response.body());
+    }
+
+    /** The text of the only choice of a completion that must succeed. */
+    String text(String json) {
+        return complete(json).getJsonArray("choices").getJsonObject(0).getString("text");
     }
 
     HttpResponse<String> send(HttpRequest request) {

@@ -1,6 +1,8 @@
 package io.exitstream.engine.runtime;
 
 import io.exitstream.engine.plan.ExecutionPlan;
+import io.exitstream.engine.sampling.Sampler;
+import io.exitstream.engine.sampling.TokenLogprobs;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -43,6 +45,17 @@ public final class Generator implements AutoCloseable {
     private final Sequence[] bySlot;
     private final SelfSpeculation speculation;
     private LayerSchedule schedule;
+    /**
+     * Schedules of plans sequences were started under by name ({@link #start(GenerationRequest,
+     * ExecutionPlan)}), most recent last: a few, kept so that a plan's exit heads are put on
+     * the device once.
+     */
+    private final Map<ExecutionPlan, LayerSchedule> named = new LinkedHashMap<>(8, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<ExecutionPlan, LayerSchedule> eldest) {
+            return size() > 8;
+        }
+    };
     /** The fraction of decode steps, and so of tokens, whose block influence is measured. */
     private double influenceFraction;
     /** Sampling credit carried between tokens: a token is sampled each time it reaches 1. */
@@ -118,22 +131,78 @@ public final class Generator implements AutoCloseable {
      * @throws IllegalStateException if every slot is taken
      */
     public Sequence start(GenerationRequest request) {
+        return start(request, schedule);
+    }
+
+    /**
+     * {@link #start(GenerationRequest)} under {@code plan} rather than the generator's plan: a
+     * quality class's, say. Sequences of different plans still run in the same
+     * {@link #step}, one pass per plan.
+     *
+     * @throws IllegalArgumentException also if the plan does not fit the model (see
+     *     {@link #setPlan})
+     */
+    public Sequence start(GenerationRequest request, ExecutionPlan plan) {
+        return start(request, scheduleOf(plan));
+    }
+
+    /**
+     * Checks that the generator can run {@code plan} and prepares it, so that starting a
+     * sequence under it later costs nothing more.
+     *
+     * @throws IllegalArgumentException if the plan does not fit the model
+     */
+    public void prepare(ExecutionPlan plan) {
+        scheduleOf(plan);
+    }
+
+    private LayerSchedule scheduleOf(ExecutionPlan plan) {
+        if (plan.equals(schedule.plan)) {
+            return schedule;
+        }
+        LayerSchedule known = named.get(plan);
+        if (known == null) {
+            known = new LayerSchedule(plan, model);
+            named.put(plan, known);
+        }
+        return known;
+    }
+
+    private Sequence start(GenerationRequest request, LayerSchedule under) {
         int length = request.prompt().length;
         if (length >= cache.positions()) {
             throw new IllegalArgumentException("the prompt has " + length + " tokens but the"
                     + " context holds " + cache.positions()
                     + " positions, including at least one to generate");
         }
-        Sequence sequence = new Sequence(request, cache.acquire(), schedule);
+        Sequence sequence = new Sequence(request, cache.acquire(), under);
         bySlot[sequence.slot()] = sequence;
         try {
             // Self-speculation prefills through every kept layer: its first token is the full
             // model's, and the verifying layers need the prompt's keys and values too.
-            float[] logits = model.prefill(cache, sequence.slot(), 0, request.prompt(),
-                    schedule.kept);
             int vocab = model.config().vocabSize();
-            int token = sequence.sampler().sample(logits, 0, vocab);
-            sequence.accept(schedule.full(token), cache.positions());
+            Sampler sampler = sequence.sampler();
+            float[] logits;
+            int last = 0;
+            if (request.sampling().promptLogprobs()) {
+                logits = model.prefillAllRows(cache, sequence.slot(), 0, request.prompt(),
+                        under.kept);
+                last = (length - 1) * vocab;
+                // Position i's logits predict prompt token i + 1; the first has no predictor.
+                List<TokenLogprobs> prompt = new ArrayList<>(length);
+                prompt.add(null);
+                for (int i = 1; i < length; i++) {
+                    prompt.add(sampler.logprobs(logits, (i - 1) * vocab, vocab,
+                            request.prompt()[i]));
+                }
+                sequence.setPromptLogprobs(prompt);
+            } else {
+                logits = model.prefill(cache, sequence.slot(), 0, request.prompt(),
+                        under.kept);
+            }
+            int token = sampler.sample(logits, last, vocab);
+            sequence.accept(under.full(token), sampler.logprobs(logits, last, vocab, token),
+                    cache.positions());
             return sequence;
         } catch (RuntimeException e) {
             release(sequence);
@@ -187,8 +256,11 @@ public final class Generator implements AutoCloseable {
         for (int i = 0; i < n; i++) {
             Sequence s = running.get(i);
             s.advance();
+            // The row's logits are those of the layer it left at: its log probabilities too.
             int token = s.sampler().sample(decoded.logits, decoded.offset(i), vocab);
-            s.accept(decoded.report(i, token, plan, measured), cache.positions());
+            s.accept(decoded.report(i, token, plan, measured),
+                    s.sampler().logprobs(decoded.logits, decoded.offset(i), vocab, token),
+                    cache.positions());
         }
     }
 

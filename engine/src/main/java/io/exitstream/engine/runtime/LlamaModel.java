@@ -175,11 +175,25 @@ public final class LlamaModel implements AutoCloseable {
 
     /** {@link #prefill(KvCache, int, int, int[])} through the given layers only, in order. */
     public float[] prefill(KvCache cache, int slot, int start, int[] tokens, int[] layers) {
+        return prefill(cache, slot, start, tokens, layers, Head.LAST_ROW);
+    }
+
+    /**
+     * {@link #prefill(KvCache, int, int, int[], int[])} that returns every position's logits,
+     * {@code [tokens.length * vocab]}: what the prompt's own log probabilities are read from.
+     */
+    public float[] prefillAllRows(KvCache cache, int slot, int start, int[] tokens,
+            int[] layers) {
+        return prefill(cache, slot, start, tokens, layers, Head.ALL_ROWS);
+    }
+
+    private float[] prefill(KvCache cache, int slot, int start, int[] tokens, int[] layers,
+            Head head) {
         checkLayers(layers);
         try (NDManager scope = newScope()) {
             Rows rows = prefillRows(scope, cache, slot, start, tokens.length);
-            return script.run(scope, tokenIds(scope, tokens), true, Head.LAST_ROW, layers,
-                    cache, rows).toFloatArray();
+            return script.run(scope, tokenIds(scope, tokens), true, head, layers, cache, rows)
+                    .toFloatArray();
         }
     }
 

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import io.exitstream.engine.sampling.Sampler;
+import io.exitstream.engine.sampling.TokenLogprobs;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -97,7 +98,7 @@ final class SelfSpeculation {
                     Sampler sampler = running.get(i).sampler();
                     int draft;
                     if (sampler.params().isGreedy()) {
-                        draft = Sampler.argmax(logits, r * vocab, vocab);
+                        draft = sampler.sample(logits, r * vocab, vocab);
                     } else {
                         draftDistributions[i][j] = sampler.distribution(logits, r * vocab, vocab);
                         draft = sampler.sample(draftDistributions[i][j]);
@@ -169,7 +170,8 @@ final class SelfSpeculation {
             boolean accepted;
             int token;
             if (sampler.params().isGreedy()) {
-                token = Sampler.argmax(full, offset, vocab);
+                // Greedy after penalties and biases, which is plain argmax without them.
+                token = sampler.sample(full, offset, vocab);
                 accepted = token == draft;
             } else {
                 float[] p = sampler.distribution(full, offset, vocab);
@@ -179,12 +181,14 @@ final class SelfSpeculation {
                 token = accepted ? draft : sampler.sample(residual(p, q));
             }
             s.advance();
+            // Every emitted token is the full model's choice: its log probabilities are too.
+            TokenLogprobs logprobs = sampler.logprobs(full, offset, vocab, token);
             if (accepted) {
                 s.accept(new TokenReport(token, version, plan.exitLayer(), plan.kept.length,
-                        confidences[j], 1, 1, null), cache.positions());
+                        confidences[j], 1, 1, null), logprobs, cache.positions());
             } else {
                 s.accept(new TokenReport(token, version, plan.lastKept, plan.kept.length,
-                        Float.NaN, drafts.length - j, 0, null), cache.positions());
+                        Float.NaN, drafts.length - j, 0, null), logprobs, cache.positions());
                 return;
             }
         }

@@ -2,6 +2,7 @@ package io.exitstream.engine.runtime;
 
 import io.exitstream.engine.plan.ExecutionPlan;
 import io.exitstream.engine.sampling.Sampler;
+import io.exitstream.engine.sampling.TokenLogprobs;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -20,6 +21,9 @@ public final class Sequence {
     private final LayerSchedule schedule;
     private int[] generated = new int[16];
     private final List<TokenReport> reports = new ArrayList<>();
+    /** Per generated token its log probabilities, or null entries when none were asked for. */
+    private final List<TokenLogprobs> logprobs = new ArrayList<>();
+    private List<TokenLogprobs> promptLogprobs = List.of();
     private int count;
     private int position;
     private FinishReason finish;
@@ -27,7 +31,7 @@ public final class Sequence {
     Sequence(GenerationRequest request, int slot, LayerSchedule schedule) {
         this.request = request;
         this.slot = slot;
-        this.sampler = new Sampler(request.sampling());
+        this.sampler = new Sampler(request.sampling(), request.prompt());
         this.schedule = schedule;
         this.position = request.prompt().length;
     }
@@ -59,6 +63,30 @@ public final class Sequence {
             throw new IndexOutOfBoundsException("token " + i + " of " + count);
         }
         return reports.get(i);
+    }
+
+    /**
+     * The i-th generated token's log probabilities, or null unless the request asked for them
+     * ({@link io.exitstream.engine.sampling.SamplingParams#logprobs()}).
+     */
+    public TokenLogprobs logprobs(int i) {
+        if (i < 0 || i >= count) {
+            throw new IndexOutOfBoundsException("token " + i + " of " + count);
+        }
+        return logprobs.get(i);
+    }
+
+    /**
+     * The prompt's log probabilities, position by position (null at position 0, which nothing
+     * predicts), when the request asked for them
+     * ({@link io.exitstream.engine.sampling.SamplingParams#promptLogprobs()}); else empty.
+     */
+    public List<TokenLogprobs> promptLogprobs() {
+        return promptLogprobs;
+    }
+
+    void setPromptLogprobs(List<TokenLogprobs> logprobs) {
+        promptLogprobs = Collections.unmodifiableList(new ArrayList<>(logprobs));
     }
 
     /** How each generated token was made, in order. */
@@ -111,8 +139,11 @@ public final class Sequence {
         return request.maxTokens() - count;
     }
 
-    /** Records a sampled token and how it was made, and decides whether the sequence goes on. */
-    void accept(TokenReport report, int contextLength) {
+    /**
+     * Records a sampled token, how it was made and its log probabilities (null when not asked
+     * for), and decides whether the sequence goes on.
+     */
+    void accept(TokenReport report, TokenLogprobs tokenLogprobs, int contextLength) {
         int token = report.token();
         for (int stop : request.stopTokens()) {
             if (token == stop) {
@@ -125,6 +156,8 @@ public final class Sequence {
         }
         generated[count++] = token;
         reports.add(report);
+        logprobs.add(tokenLogprobs);
+        sampler.accepted(token);
         if (count >= request.maxTokens() || position >= contextLength) {
             finish = FinishReason.LENGTH;
         }
