@@ -72,7 +72,11 @@ public final class HuggingFaceTokenizer implements Tokenizer, AutoCloseable {
      */
     public static HuggingFaceTokenizer load(Path path, int bosId, int eosId) {
         Path file = resolve(path);
-        String json = TokenizerJson.readString(file);
+        return fromJson(file, TokenizerJson.readString(file), bosId, eosId);
+    }
+
+    /** The tokenizer whose tokenizer.json is {@code json}, read from {@code file}. */
+    static HuggingFaceTokenizer fromJson(Path file, String json, int bosId, int eosId) {
         return create(file, json, TokenizerJson.read(file, json), bosId, eosId);
     }
 
