@@ -146,6 +146,28 @@ public record GgufVocabulary(String model, String[] tokens, float[] scores, int[
         return metadata;
     }
 
+    /**
+     * This vocabulary as llama2.c's tokenizer, for a {@code llama} one.
+     *
+     * @throws CheckpointException for {@code gpt2}, which run.c cannot encode
+     */
+    public Llama2cTokenizer llama2c(Path file) {
+        if (tokenizer(file) instanceof Llama2cTokenizer t) {
+            return t;
+        }
+        throw new CheckpointException(file + " has a byte-level (gpt2) tokenizer, which cannot"
+                + " become a llama2.c tokenizer: convert to hf or gguf instead");
+    }
+
+    /** Writes this vocabulary as a Hugging Face tokenizer.json, read from {@code file}. */
+    public void writeTokenizerJson(Path file, Path tokenizerJson) {
+        if (model.equals(LLAMA)) {
+            TokenizerJson.write(llama2c(file), tokenizerJson);
+        } else {
+            TokenizerJson.writeByteLevel(tokens, pairs(file), tokenizerJson, specialIds());
+        }
+    }
+
     /** The tokenizer that serves this vocabulary, read from {@code file}. */
     public Tokenizer tokenizer(Path file) {
         if (model.equals(LLAMA)) {
@@ -155,6 +177,11 @@ public record GgufVocabulary(String model, String[] tokens, float[] scores, int[
             }
             return TokenizerJson.llama2c(file, tokens, scores);
         }
+        String json = TokenizerJson.byteLevelJson(tokens, pairs(file), specialIds());
+        return HuggingFaceTokenizer.fromJson(file, json, bos, eos);
+    }
+
+    private List<String[]> pairs(Path file) {
         List<String[]> pairs = new ArrayList<>();
         for (String merge : merges) {
             String[] pair = merge.split(" ", -1);
@@ -164,14 +191,17 @@ public record GgufVocabulary(String model, String[] tokens, float[] scores, int[
             }
             pairs.add(pair);
         }
+        return pairs;
+    }
+
+    /** BOS, EOS, then every other control token: the added tokens of a tokenizer.json. */
+    private int[] specialIds() {
         List<Integer> special = new ArrayList<>(List.of(bos, eos));
         for (int id = 0; id < types.length; id++) {
             if (types[id] == CONTROL && id != bos && id != eos) {
                 special.add(id);
             }
         }
-        String json = TokenizerJson.byteLevelJson(tokens, pairs,
-                special.stream().mapToInt(Integer::intValue).toArray());
-        return HuggingFaceTokenizer.fromJson(file, json, bos, eos);
+        return special.stream().mapToInt(Integer::intValue).toArray();
     }
 }

@@ -94,15 +94,17 @@ public final class TokenizerJson {
     /**
      * Writes a byte-level (GPT-2 style) BPE tokenizer.json: no byte fallback or unknown token
      * (the 256 byte pieces cover any text), ByteLevel pre-tokenizer, post-processor and decoder
-     * without a prefix space, and the pieces {@code <s>} and {@code </s>} as special tokens.
+     * without a prefix space, and the pieces of the {@code special} ids (BOS and EOS first) as
+     * special tokens.
      *
      * @throws CheckpointException when the file cannot be written
      */
-    static void writeByteLevel(String[] pieces, List<String[]> merges, Path tokenizerJson) {
-        writeJson(byteLevel(pieces, merges, ByteLevelBpe.BOS, ByteLevelBpe.EOS), tokenizerJson);
+    static void writeByteLevel(String[] pieces, List<String[]> merges, Path tokenizerJson,
+            int... special) {
+        writeJson(byteLevel(pieces, merges, special), tokenizerJson);
     }
 
-    /** The byte-level tokenizer.json of {@link #writeByteLevel}, with {@code special} ids. */
+    /** The byte-level tokenizer.json that {@link #writeByteLevel} writes. */
     static String byteLevelJson(String[] pieces, List<String[]> merges, int... special) {
         return gson().toJson(byteLevel(pieces, merges, special));
     }
