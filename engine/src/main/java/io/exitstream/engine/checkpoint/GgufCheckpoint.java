@@ -3,6 +3,7 @@ package io.exitstream.engine.checkpoint;
 import io.exitstream.engine.model.LayerShape;
 import io.exitstream.engine.model.LlamaWeights;
 import io.exitstream.engine.model.ModelConfig;
+import io.exitstream.engine.model.RopeScaling;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -174,6 +175,11 @@ public final class GgufCheckpoint {
     public static void write(LlamaWeights weights, Path file, GgufType dtype, String name,
             Map<String, Object> tokenizer) {
         ModelConfig c = weights.config();
+        if (c.ropeScaling().type() != RopeScaling.Type.NONE) {
+            // llama.cpp stores scaled RoPE as per-pair factors (rope_freqs), not written yet.
+            throw new CheckpointException("GGUF output of a model with " + c.ropeScaling().type()
+                    + " RoPE scaling is not implemented");
+        }
         Map<String, Object> metadata = new LinkedHashMap<>();
         metadata.put("general.architecture", ARCHITECTURE);
         metadata.put("general.name", name);
