@@ -20,7 +20,8 @@ import java.util.function.ToIntFunction;
  * {@code blk.N.attn_q}, {@code llama.embedding_length}, ...). llama.cpp rotates adjacent pairs
  * for this architecture, so its converter permutes Hugging Face's {@code q_proj}/{@code k_proj}
  * rows back to Meta's order: the rows are already in our order (see {@link RopeLayout}). A
- * tied model has no {@code output.weight}. Tokenizer metadata is handled by the tokenizer
+ * tied model has no {@code output.weight}. Scaled RoPE is {@code linear} in the metadata or,
+ * for Llama 3's, a divisor per pair in {@code rope_freqs.weight}. Tokenizer metadata is handled by the tokenizer
  * package and handed in as metadata entries.
  */
 public final class GgufCheckpoint {
@@ -32,6 +33,9 @@ public final class GgufCheckpoint {
     private static final String EMBEDDING = "token_embd.weight";
     private static final String FINAL_NORM = "output_norm.weight";
     private static final String OUTPUT = "output.weight";
+    private static final String ROPE_FREQS = "rope_freqs.weight";
+    private static final String SCALING_TYPE = "llama.rope.scaling.type";
+    private static final String SCALING_FACTOR = "llama.rope.scaling.factor";
     private static final List<String> LAYER_TENSORS = List.of("attn_norm", "attn_q", "attn_k",
             "attn_v", "attn_output", "ffn_norm", "ffn_gate", "ffn_down", "ffn_up");
 
@@ -72,11 +76,6 @@ public final class GgufCheckpoint {
                     + "; supported: " + ARCHITECTURE);
         }
         refuseIfPresent(in, "llama.expert_count", "mixture-of-experts layers");
-        Object scaling = in.metadata().get("llama.rope.scaling.type");
-        if (scaling != null && !scaling.equals("none")) {
-            throw new CheckpointException(in.file() + ": llama.rope.scaling.type " + scaling
-                    + " changes the RoPE frequencies, which the engine does not implement");
-        }
         int dim = toInt(in, "llama.embedding_length", in.integer("llama.embedding_length"));
         int layers = toInt(in, "llama.block_count", in.integer("llama.block_count"));
         int[] heads = perLayer(in, "llama.attention.head_count", layers);
@@ -112,11 +111,36 @@ public final class GgufCheckpoint {
                     (float) in.number("llama.attention.layer_norm_rms_epsilon",
                             ModelConfig.DEFAULT_NORM_EPS),
                     (float) in.number("llama.rope.freq_base", ModelConfig.DEFAULT_ROPE_THETA),
-                    shapes);
+                    shapes, ropeScaling(in, headSize));
         } catch (IllegalArgumentException e) {
             throw new CheckpointException(in.file() + " describes an impossible model: "
                     + e.getMessage(), e);
         }
+    }
+
+    /**
+     * RoPE scaling as llama.cpp stores it: {@code linear} with a factor in the metadata, or a
+     * divisor per pair in {@code rope_freqs.weight} (how its converter writes Llama 3's).
+     */
+    private static RopeScaling ropeScaling(GgufReader in, int headSize) {
+        Object type = in.metadata().getOrDefault(SCALING_TYPE, "none");
+        boolean factors = in.shape(ROPE_FREQS) != null;
+        if (type.equals("linear") && !factors) {
+            return RopeScaling.linear(in.number(SCALING_FACTOR, Double.NaN));
+        }
+        if (!type.equals("none")) {
+            throw new CheckpointException(in.file() + ": " + SCALING_TYPE + " " + type
+                    + (factors ? " with " + ROPE_FREQS : "") + " changes the RoPE frequencies in"
+                    + " a way not supported (only linear, or per-pair factors)");
+        }
+        if (!factors) {
+            return RopeScaling.NONE;
+        }
+        List<Double> pairFactors = new ArrayList<>();
+        for (float f : in.read(ROPE_FREQS, headSize / 2)) {
+            pairFactors.add((double) f);
+        }
+        return RopeScaling.factors(pairFactors);
     }
 
     private static void refuseIfPresent(GgufReader in, String key, String what) {
@@ -155,7 +179,7 @@ public final class GgufCheckpoint {
 
     /** Fails on a tensor a plain Llama model does not use: a bias, {@code rope_freqs}, ... */
     private static void checkNoUnexpected(GgufReader in, ModelConfig c) {
-        Set<String> known = new HashSet<>(List.of(EMBEDDING, FINAL_NORM, OUTPUT));
+        Set<String> known = new HashSet<>(List.of(EMBEDDING, FINAL_NORM, OUTPUT, ROPE_FREQS));
         for (int l = 0; l < c.layers(); l++) {
             for (String tensor : LAYER_TENSORS) {
                 known.add(layer(l, tensor));
@@ -175,11 +199,6 @@ public final class GgufCheckpoint {
     public static void write(LlamaWeights weights, Path file, GgufType dtype, String name,
             Map<String, Object> tokenizer) {
         ModelConfig c = weights.config();
-        if (c.ropeScaling().type() != RopeScaling.Type.NONE) {
-            // llama.cpp stores scaled RoPE as per-pair factors (rope_freqs), not written yet.
-            throw new CheckpointException("GGUF output of a model with " + c.ropeScaling().type()
-                    + " RoPE scaling is not implemented");
-        }
         Map<String, Object> metadata = new LinkedHashMap<>();
         metadata.put("general.architecture", ARCHITECTURE);
         metadata.put("general.name", name);
@@ -196,6 +215,10 @@ public final class GgufCheckpoint {
         metadata.put("llama.rope.dimension_count", c.headSize());
         metadata.put("llama.rope.freq_base", c.ropeTheta());
         metadata.put("llama.attention.layer_norm_rms_epsilon", c.normEps());
+        if (c.ropeScaling().type() == RopeScaling.Type.LINEAR) {
+            metadata.put(SCALING_TYPE, "linear");
+            metadata.put(SCALING_FACTOR, (float) c.ropeScaling().factor());
+        }
         metadata.putAll(tokenizer);
         List<GgufWriter.Entry> tensors = new ArrayList<>();
         for (NamedTensor t : tensors(weights)) {
@@ -232,7 +255,22 @@ public final class GgufCheckpoint {
         if (!c.sharedClassifier()) {
             tensors.add(new NamedTensor(OUTPUT, new long[] {c.vocabSize(), d}, w.classifier()));
         }
+        RopeScaling.Type scaling = c.ropeScaling().type();
+        if (scaling == RopeScaling.Type.LLAMA3 || scaling == RopeScaling.Type.FACTORS) {
+            tensors.add(new NamedTensor(ROPE_FREQS, new long[] {c.headSize() / 2},
+                    pairFactors(c)));
+        }
         return tensors;
+    }
+
+    /** What divides each pair's plain inverse frequency: how llama.cpp applies scaling. */
+    private static float[] pairFactors(ModelConfig c) {
+        float[] factors = new float[c.headSize() / 2];
+        for (int j = 0; j < factors.length; j++) {
+            double plain = 1.0 / Math.pow(c.ropeTheta(), 2.0 * j / c.headSize());
+            factors[j] = (float) (plain / c.ropeInverseFrequency(j));
+        }
+        return factors;
     }
 
     /** The shapes of block {@code l}'s tensors, in the order of {@code LAYER_TENSORS}. */

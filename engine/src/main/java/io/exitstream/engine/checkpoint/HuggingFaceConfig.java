@@ -75,6 +75,11 @@ final class HuggingFaceConfig {
         // Via the float's shortest decimal, so that 1e-5f is written as 1.0E-5, not 9.99E-6.
         json.addProperty("rms_norm_eps", Double.parseDouble(Float.toString(c.normEps())));
         json.addProperty("rope_theta", Double.parseDouble(Float.toString(c.ropeTheta())));
+        if (c.ropeScaling().type() == RopeScaling.Type.FACTORS) {
+            throw new CheckpointException("config.json has no rope_scaling for llama.cpp's"
+                    + " per-pair RoPE frequency factors (rope_freqs.weight); keep this model"
+                    + " in GGUF");
+        }
         if (c.ropeScaling().type() != RopeScaling.Type.NONE) {
             json.add("rope_scaling", ropeScaling(c.ropeScaling()));
         }

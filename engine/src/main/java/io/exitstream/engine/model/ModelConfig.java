@@ -69,6 +69,12 @@ public record ModelConfig(
                     layerShapes.size() + " layer shapes for " + layers + " layers");
         }
         ropeScaling = ropeScaling == null ? RopeScaling.NONE : ropeScaling;
+        int pairs = dim / heads / 2;
+        if (ropeScaling.type() == RopeScaling.Type.FACTORS
+                && ropeScaling.pairFactors().size() != pairs) {
+            throw new IllegalArgumentException(ropeScaling.pairFactors().size()
+                    + " RoPE frequency factors for " + pairs + " pairs per head");
+        }
     }
 
     /** A model with plain RoPE whose blocks have {@code layerShapes} (null: as built). */
@@ -142,7 +148,7 @@ public record ModelConfig(
      * {@code 2j+1} in llama2.c's order): {@code theta^(-2j/headSize)}, then scaled.
      */
     public double ropeInverseFrequency(int j) {
-        return ropeScaling.scale(1.0 / Math.pow(ropeTheta, 2.0 * j / headSize()));
+        return ropeScaling.scale(j, 1.0 / Math.pow(ropeTheta, 2.0 * j / headSize()));
     }
 
     /** Key/value width as built. */

@@ -70,13 +70,41 @@ class Llama3ConfigTest {
     }
 
     @Test
+    void ggufKeepsLlama3ScalingAsLlamaCppsPerPairFactors() throws IOException {
+        Map<String, float[]> hf = writeLlama3(dir, ropeScaling("llama3"));
+        Path gguf = dir.resolve("llama3.gguf");
+        GgufCheckpoint.write(ModelFormat.load(dir), gguf, GgufType.F32, "llama3", Map.of());
+
+        LlamaWeights weights = ModelFormat.load(gguf);
+        float[] engine;
+        try (LlamaModel model = LlamaModel.load(weights); KvCache cache = model.newCache(1, 32)) {
+            engine = model.prefill(cache, 0, 0, PROMPT);
+        }
+
+        try (GgufReader in = GgufReader.open(gguf)) {
+            float[] factors = in.read("rope_freqs.weight", HEAD_DIM / 2);
+            assertThat(factors[0]).isEqualTo(1f);
+            assertThat(factors[1]).isBetween(1f, (float) FACTOR);
+            assertThat(factors[2]).isEqualTo((float) FACTOR);
+        }
+        assertThat(weights.config().ropeScaling().type()).isEqualTo(RopeScaling.Type.FACTORS);
+        assertThat(maxDifference(engine, forward(hf, true))).isLessThan(1e-4);
+        assertThatThrownBy(() -> HuggingFaceCheckpoint.write(weights, dir.resolve("back"),
+                TensorDType.F32)).isInstanceOf(CheckpointException.class)
+                .hasMessageContaining("keep this model in GGUF");
+    }
+
+    @Test
     void linearScalingDividesEveryFrequency() throws IOException {
         writeLlama3(dir, ropeScaling("linear"));
 
         RopeScaling scaling = ModelFormat.load(dir).config().ropeScaling();
 
         assertThat(scaling).isEqualTo(RopeScaling.linear(FACTOR));
-        assertThat(scaling.scale(0.5)).isEqualTo(0.5 / FACTOR);
+        assertThat(scaling.scale(3, 0.5)).isEqualTo(0.5 / FACTOR);
+        Path gguf = dir.resolve("linear.gguf");
+        GgufCheckpoint.write(ModelFormat.load(dir), gguf, GgufType.F32, "linear", Map.of());
+        assertThat(ModelFormat.load(gguf).config().ropeScaling()).isEqualTo(scaling);
     }
 
     @Test
