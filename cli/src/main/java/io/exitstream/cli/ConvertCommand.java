@@ -7,11 +7,8 @@ import io.exitstream.engine.checkpoint.TensorDType;
 import io.exitstream.engine.model.LlamaWeights;
 import io.exitstream.engine.tokenizer.GgufVocabulary;
 import io.exitstream.engine.tokenizer.TokenizerFiles;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -57,35 +54,31 @@ final class ConvertCommand implements Callable<Integer> {
         LlamaWeights weights = from.read(model);
         int vocab = weights.config().vocabSize();
         Path source = TokenizerFiles.locate(model, tokenizerPath, vocab);
-        GgufVocabulary vocabulary = GgufVocabulary.of(source, vocab);
 
         Path written;
         if (target == Target.gguf) {
-            GgufCheckpoint.write(weights, out, dtype, name(model), vocabulary.metadata());
+            GgufCheckpoint.write(weights, out, dtype, name(model),
+                    GgufVocabulary.of(source, vocab).metadata());
             written = out;
         } else if (target == Target.hf) {
-            SynthCommand.Format.hf.write(weights, out, tensorDType());
+            io.exitstream.compression.ModelFiles.write(weights, model, tokenizerPath, out,
+                    tensorDType(target));
             written = out.resolve("tokenizer.json");
-            if (TokenizerFiles.isJson(source)) {
-                copy(source, written);
-            } else {
-                vocabulary.writeTokenizerJson(source, written);
-            }
         } else {
-            SynthCommand.Format.llama2c.write(weights, out, tensorDType());
+            SynthCommand.Format.llama2c.write(weights, out, tensorDType(target));
             // Beside the .bin, under the name TokenizerFiles looks for first.
             written = out.toAbsolutePath().resolveSibling("tok" + vocab + ".bin");
-            vocabulary.llama2c(source).write(written);
+            GgufVocabulary.of(source, vocab).llama2c(source).write(written);
         }
         System.err.printf("convert: wrote the %s model to %s and its tokenizer to %s%n", target,
                 out, written);
         return 0;
     }
 
-    private TensorDType tensorDType() {
+    private TensorDType tensorDType(Target target) {
         return TensorDType.fromSafetensors(dtype.name()).orElseThrow(() ->
                 new IllegalArgumentException(dtype + " is a GGUF type: use --to gguf, or F32,"
-                        + " F16 or BF16 for " + to));
+                        + " F16 or BF16 for " + target));
     }
 
     /** The model's name for GGUF's {@code general.name}: its folder's or file's. */
@@ -93,13 +86,5 @@ final class ConvertCommand implements Callable<Integer> {
         String file = model.toAbsolutePath().normalize().getFileName().toString();
         int dot = file.lastIndexOf('.');
         return Files.isDirectory(model) || dot <= 0 ? file : file.substring(0, dot);
-    }
-
-    private static void copy(Path from, Path to) {
-        try {
-            Files.copy(from, to, StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }

@@ -45,6 +45,9 @@ class ConvertGgufCommandTest {
         CliRun toHf = CliRun.of("convert", "--model", f32.toString(), "--to", "hf", "--out",
                 back.toString());
         assertThat(toHf.exitCode()).as(toHf.err()).isZero();
+        // The shipped tokenizer's <s> and </s> are ids 0 and 1, not llama2.c's 1 and 2.
+        assertThat(Files.readString(back.resolve("config.json")))
+                .contains("\"bos_token_id\": 0").contains("\"eos_token_id\": 1");
         assertThat(generate(back.toString()).out()).isEqualTo(fromHf.out());
     }
 

@@ -9,6 +9,7 @@ import io.exitstream.engine.model.RopeScaling;
 import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.ToIntFunction;
@@ -143,6 +144,21 @@ final class HuggingFaceConfig {
         } catch (IllegalArgumentException e) {
             throw fail(e.getMessage());
         }
+    }
+
+    /** Rewrites {@code dir/config.json} with these BOS and EOS ids (a list when several). */
+    static void writeSpecialTokens(Path dir, int bos, int[] eos) {
+        Path file = dir.resolve(FILE);
+        JsonObject json = CheckpointFiles.readJson(file);
+        json.addProperty("bos_token_id", bos);
+        if (eos.length == 1) {
+            json.addProperty("eos_token_id", eos[0]);
+        } else {
+            JsonArray ids = new JsonArray();
+            Arrays.stream(eos).forEach(ids::add);
+            json.add("eos_token_id", ids);
+        }
+        CheckpointFiles.writeJson(file, json);
     }
 
     private static JsonObject ropeScaling(RopeScaling scaling) {

@@ -91,11 +91,12 @@ public record GgufVocabulary(String model, String[] tokens, float[] scores, int[
         if (!vocabulary.byteLevel()) {
             return of(TokenizerJson.readAsLlama2c(source));
         }
-        Integer bos = vocabulary.addedTokens().get(TokenizerJson.BOS_PIECE);
-        Integer eos = vocabulary.addedTokens().get(TokenizerJson.EOS_PIECE);
-        if (bos == null || eos == null) {
-            throw new CheckpointException("tokenizer " + source + " has no <s> and </s> tokens"
-                    + " to name as BOS and EOS in GGUF");
+        // The ids the tokenizer serves with: <s> and </s>, or those the files beside it name.
+        int bos;
+        int eos;
+        try (HuggingFaceTokenizer tokenizer = HuggingFaceTokenizer.load(source)) {
+            bos = tokenizer.bosId();
+            eos = tokenizer.eosId();
         }
         String[] tokens = vocabulary.pieces();
         int[] types = new int[tokens.length];

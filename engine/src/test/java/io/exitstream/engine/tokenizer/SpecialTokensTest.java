@@ -43,6 +43,20 @@ class SpecialTokensTest {
     }
 
     @Test
+    void ggufNamesTheIdsTheTokenizerServesWith() throws IOException {
+        writeTokenizer();
+        Files.writeString(dir.resolve("generation_config.json"),
+                "{\"bos_token_id\": 0, \"eos_token_id\": [3, 1]}");
+
+        GgufVocabulary vocabulary = GgufVocabulary.of(dir.resolve("tokenizer.json"), 260);
+
+        assertThat(vocabulary.model()).isEqualTo("gpt2");
+        assertThat(vocabulary.bos()).isZero();
+        assertThat(vocabulary.eos()).isEqualTo(3);
+        assertThat(vocabulary.types()).startsWith(3, 3, 3, 3, 1);
+    }
+
+    @Test
     void tokenizerConfigNamesThemByTheirText() throws IOException {
         writeTokenizer();
         Files.writeString(dir.resolve("tokenizer_config.json"), "{\"bos_token\":"
