@@ -21,9 +21,11 @@ import java.util.Map;
  * @param scores per piece; all zero for {@code gpt2}
  * @param types per piece, llama.cpp's {@code llama_token_type}: normal, control, byte, ...
  * @param merges {@code gpt2}'s merges, best first; empty for {@code llama}
+ * @param pre {@code gpt2}'s pre-tokenizer ({@code tokenizer.ggml.pre}): how text is split into
+ *     words before merging; only GPT-2's own ({@code gpt-2}) is implemented
  */
 public record GgufVocabulary(String model, String[] tokens, float[] scores, int[] types,
-        String[] merges, int bos, int eos) {
+        String[] merges, int bos, int eos, String pre) {
 
     static final String GPT2 = "gpt2";
     static final String LLAMA = "llama";
@@ -32,6 +34,7 @@ public record GgufVocabulary(String model, String[] tokens, float[] scores, int[
     private static final int CONTROL = 3;
     private static final int BYTE = 6;
     private static final String PREFIX = "tokenizer.ggml.";
+    private static final String GPT2_PRE = "gpt-2";
 
     /** The vocabulary in the metadata of the open GGUF file {@code in}. */
     public static GgufVocabulary read(GgufReader in) {
@@ -59,8 +62,10 @@ public record GgufVocabulary(String model, String[] tokens, float[] scores, int[
         }
         String[] merges = model.equals(GPT2) ? in.array(PREFIX + "merges").stream()
                 .map(String::valueOf).toArray(String[]::new) : new String[0];
+        Object pre = in.metadata().getOrDefault(PREFIX + "pre", GPT2_PRE);
         return new GgufVocabulary(model, tokens, scores, types, merges,
-                id(in, "bos_token_id", tokens.length), id(in, "eos_token_id", tokens.length));
+                id(in, "bos_token_id", tokens.length), id(in, "eos_token_id", tokens.length),
+                String.valueOf(pre));
     }
 
     private static int id(GgufReader in, String key, int vocab) {
@@ -105,7 +110,7 @@ public record GgufVocabulary(String model, String[] tokens, float[] scores, int[
         String[] merges = vocabulary.merges().stream().map(m -> m[0] + " " + m[1])
                 .toArray(String[]::new);
         return new GgufVocabulary(GPT2, tokens, new float[tokens.length], types, merges, bos,
-                eos);
+                eos, GPT2_PRE);
     }
 
     private static GgufVocabulary of(Llama2cTokenizer tokenizer) {
@@ -119,7 +124,7 @@ public record GgufVocabulary(String model, String[] tokens, float[] scores, int[
                     : id < Llama2cTokenizer.MIN_VOCAB_SIZE ? BYTE : NORMAL;
         }
         return new GgufVocabulary(LLAMA, tokens, scores, types, new String[0],
-                Llama2cTokenizer.BOS, Llama2cTokenizer.EOS);
+                Llama2cTokenizer.BOS, Llama2cTokenizer.EOS, null);
     }
 
     /**
@@ -131,7 +136,7 @@ public record GgufVocabulary(String model, String[] tokens, float[] scores, int[
         Map<String, Object> metadata = new LinkedHashMap<>();
         metadata.put(PREFIX + "model", model);
         if (model.equals(GPT2)) {
-            metadata.put(PREFIX + "pre", "gpt-2");
+            metadata.put(PREFIX + "pre", pre);
         }
         metadata.put(PREFIX + "tokens", tokens);
         metadata.put(PREFIX + "scores", scores);
@@ -177,6 +182,12 @@ public record GgufVocabulary(String model, String[] tokens, float[] scores, int[
                         + " not " + bos + " and " + eos);
             }
             return TokenizerJson.llama2c(file, tokens, scores);
+        }
+        if (!GPT2_PRE.equals(pre)) {
+            // Llama 3's, Qwen's, ... split digits and contractions otherwise: ids would differ.
+            throw new CheckpointException(file + ": tokenizer.ggml.pre " + pre + " is a"
+                    + " pre-tokenizer the engine does not implement (only gpt-2); pass the"
+                    + " model's tokenizer.json with --tokenizer");
         }
         String json = TokenizerJson.byteLevelJson(tokens, pairs(file), specialIds());
         return HuggingFaceTokenizer.fromJson(file, json, bos, eos);

@@ -1,7 +1,9 @@
 package io.exitstream.engine.tokenizer;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.exitstream.engine.checkpoint.CheckpointException;
 import io.exitstream.engine.checkpoint.GgufCheckpoint;
 import io.exitstream.engine.checkpoint.GgufReader;
 import io.exitstream.engine.checkpoint.GgufType;
@@ -10,6 +12,7 @@ import io.exitstream.engine.model.ModelConfig;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -59,6 +62,30 @@ class GgufVocabularyTest {
                         .isEqualTo(original.decodeBytes(ids[i - 1], ids[i]));
             }
         }
+    }
+
+    @Test
+    void refusesAPreTokenizerItDoesNotImplement() {
+        String[] tokens = new String[258];
+        tokens[0] = "<|begin_of_text|>";
+        tokens[1] = "<|end_of_text|>";
+        for (int b = 0; b < 256; b++) {
+            tokens[2 + b] = String.valueOf(ByteLevel.byteChar(b));
+        }
+        int[] types = new int[tokens.length];
+        Arrays.fill(types, 1);
+        GgufVocabulary llama3 = new GgufVocabulary("gpt2", tokens, new float[tokens.length],
+                types, new String[0], 0, 1, "llama-bpe");
+        Path gguf = dir.resolve("llama3.gguf");
+        GgufCheckpoint.write(SyntheticModels.random(
+                ModelConfig.llama2c(16, 32, 1, 2, 2, tokens.length, 8, true), 1), gguf,
+                GgufType.F32, "llama3", llama3.metadata());
+
+        assertThatThrownBy(() -> TokenizerFiles.load(gguf, null, tokens.length))
+                .isInstanceOf(CheckpointException.class)
+                .hasMessage(gguf + ": tokenizer.ggml.pre llama-bpe is a pre-tokenizer the engine"
+                        + " does not implement (only gpt-2); pass the model's tokenizer.json"
+                        + " with --tokenizer");
     }
 
     /** llama2.c's layout: {@code <unk>}, BOS, EOS, 256 byte pieces, then PIECES scored up. */
