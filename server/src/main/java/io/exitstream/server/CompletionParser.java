@@ -74,10 +74,10 @@ public final class CompletionParser {
         long seed = json.getValue("seed") == null ? ThreadLocalRandom.current().nextLong()
                 : integer(json, "seed", 0);
         SamplingParams sampling = new SamplingParams((float) temperature, (float) topP, 0, seed);
-        // Every EOS (Llama 3 has several) and BOS: llama2.c models separate documents with BOS.
-        // ignore_eos (as in vLLM) generates max_tokens whatever comes: benchmarks want a known
-        // length.
-        int[] stopTokens = bool(json, "ignore_eos") ? new int[0] : tokenizer.stopIds();
+        // BOS as well as EOS: llama2.c models separate documents with BOS. ignore_eos (as in
+        // vLLM) generates max_tokens whatever comes: benchmarks want a known length.
+        int[] stopTokens = bool(json, "ignore_eos") ? new int[0]
+                : new int[] {tokenizer.eosId(), tokenizer.bosId()};
         return new CompletionRequest(new GenerationRequest(prompt, sampling, maxTokens, stopTokens),
                 stops(json), bool(json, "stream"), includeUsage(json));
     }
