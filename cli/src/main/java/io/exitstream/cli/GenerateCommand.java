@@ -87,7 +87,7 @@ final class GenerateCommand implements Callable<Integer> {
             out.print(prompt);
             StreamingDecoder decoder = new StreamingDecoder(tokenizer, ids[ids.length - 1]);
             // BOS as well as EOS: llama2.c models separate documents with BOS.
-            int[] stops = {tokenizer.eosId(), tokenizer.bosId()};
+            int[] stops = tokenizer.stopIds();
             long start = System.nanoTime();
             Sequence sequence = generator.generate(
                     new GenerationRequest(ids, sampling, maxTokens, stops),

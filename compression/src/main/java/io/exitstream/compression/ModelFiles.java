@@ -5,9 +5,9 @@ import com.google.gson.JsonObject;
 import io.exitstream.engine.checkpoint.HuggingFaceCheckpoint;
 import io.exitstream.engine.checkpoint.TensorDType;
 import io.exitstream.engine.model.LlamaWeights;
-import io.exitstream.engine.tokenizer.Llama2cTokenizer;
+import io.exitstream.engine.tokenizer.GgufVocabulary;
+import io.exitstream.engine.tokenizer.Tokenizer;
 import io.exitstream.engine.tokenizer.TokenizerFiles;
-import io.exitstream.engine.tokenizer.TokenizerJson;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -29,15 +29,28 @@ public final class ModelFiles {
      * {@code sourceModel} (or {@code tokenizer} when given), converted to {@code tokenizer.json}.
      */
     public static void write(LlamaWeights weights, Path sourceModel, Path tokenizer, Path out) {
+        write(weights, sourceModel, tokenizer, out, TensorDType.F32);
+    }
+
+    /**
+     * Writes {@code weights} as {@code dtype} to directory {@code out} with the tokenizer found
+     * for {@code sourceModel} (or {@code tokenizer} when given) as {@code tokenizer.json}: a
+     * tokenizer.json is copied, a llama2.c tokenizer.bin or a GGUF file's tokenizer converted.
+     * config.json then names the tokenizer's own BOS and EOS ids.
+     */
+    public static void write(LlamaWeights weights, Path sourceModel, Path tokenizer, Path out,
+            TensorDType dtype) {
         int vocab = weights.config().vocabSize();
         Path source = TokenizerFiles.locate(sourceModel, tokenizer, vocab);
-        HuggingFaceCheckpoint.write(weights, out, TensorDType.F32);
+        HuggingFaceCheckpoint.write(weights, out, dtype);
         Path target = out.resolve("tokenizer.json");
         if (TokenizerFiles.isJson(source)) {
             copy(source, target);
         } else {
-            TokenizerJson.write(Llama2cTokenizer.load(source, vocab), target);
+            GgufVocabulary.of(source, vocab).writeTokenizerJson(source, target);
         }
+        Tokenizer written = TokenizerFiles.load(sourceModel, tokenizer, vocab);
+        HuggingFaceCheckpoint.writeSpecialTokens(out, written.bosId(), written.eosIds());
     }
 
     /** Writes {@code json} to {@code file}, pretty-printed. */

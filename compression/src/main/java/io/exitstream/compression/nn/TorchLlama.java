@@ -217,8 +217,9 @@ public final class TorchLlama implements AutoCloseable {
     }
 
     /**
-     * llama2.c's RoPE on {@code x [b, t, heads, hs]}: the pair (2j, 2j+1) turns by
-     * {@code pos * theta^(-2j/hs)}; the sin table carries the sign per element.
+     * llama2.c's RoPE on {@code x [b, t, heads, hs]}: the pair (2j, 2j+1) turns by {@code pos}
+     * times the config's inverse frequency (theta^(-2j/hs), scaled as the checkpoint says); the
+     * sin table carries the sign per element.
      */
     private NDArray rotate(NDArray x, NDArray[] rope) {
         Shape s = x.getShape();
@@ -233,7 +234,7 @@ public final class TorchLlama implements AutoCloseable {
         float[] sin = new float[cos.length];
         for (int pos = 0; pos < length; pos++) {
             for (int c = 0; c < hs; c += 2) {
-                double angle = pos / Math.pow(config.ropeTheta(), c / (double) hs);
+                double angle = pos * config.ropeInverseFrequency(c / 2);
                 int at = pos * hs + c;
                 cos[at] = (float) Math.cos(angle);
                 cos[at + 1] = cos[at];

@@ -95,6 +95,15 @@ public final class HuggingFaceCheckpoint {
         SafetensorsWriter.write(tensors(weights), dir, dtype, maxShardBytes);
     }
 
+    /**
+     * Sets {@code bos_token_id} and {@code eos_token_id} in {@code dir/config.json} to the ids of
+     * the tokenizer written beside it ({@link #write} writes llama2.c's 1 and 2), so that a
+     * tokenizer without {@code <s>} and {@code </s>} finds its own.
+     */
+    public static void writeSpecialTokens(Path dir, int bos, int[] eos) {
+        HuggingFaceConfig.writeSpecialTokens(dir, bos, eos);
+    }
+
     private static List<NamedTensor> tensors(LlamaWeights w) {
         ModelConfig c = w.config();
         long d = c.dim();

@@ -5,18 +5,22 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import io.exitstream.engine.model.LayerShape;
 import io.exitstream.engine.model.ModelConfig;
+import io.exitstream.engine.model.RopeScaling;
 import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.function.ToIntFunction;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 
 /**
  * A Hugging Face {@code config.json} for the Llama family, read into a {@link ModelConfig} and
- * written from one. Anything that would make the model compute differently from plain Llama
- * (scaled RoPE, sliding windows, biases, another activation) is rejected, not ignored.
+ * written from one. RoPE scaling of type {@code linear} and {@code llama3} (Llama 3.1 and later)
+ * is read; anything else that would make the model compute differently from Llama (other
+ * scaled RoPE, sliding windows, biases, experts, another activation) is rejected, not ignored.
  *
  * <p>A pruned model whose layers differ in head count or FFN width keeps the Llama fields for
  * the model as built (they fix the head size, also written as {@code head_dim}) and lists each
@@ -72,6 +76,14 @@ final class HuggingFaceConfig {
         // Via the float's shortest decimal, so that 1e-5f is written as 1.0E-5, not 9.99E-6.
         json.addProperty("rms_norm_eps", Double.parseDouble(Float.toString(c.normEps())));
         json.addProperty("rope_theta", Double.parseDouble(Float.toString(c.ropeTheta())));
+        if (c.ropeScaling().type() == RopeScaling.Type.FACTORS) {
+            throw new CheckpointException("config.json has no rope_scaling for llama.cpp's"
+                    + " per-pair RoPE frequency factors (rope_freqs.weight); keep this model"
+                    + " in GGUF");
+        }
+        if (c.ropeScaling().type() != RopeScaling.Type.NONE) {
+            json.add("rope_scaling", ropeScaling(c.ropeScaling()));
+        }
         json.addProperty("tie_word_embeddings", c.sharedClassifier());
         json.addProperty("hidden_act", "silu");
         json.addProperty("torch_dtype", dtype.torchName());
@@ -105,13 +117,18 @@ final class HuggingFaceConfig {
         requireValue("hidden_act", "silu");
         requireValue("attention_bias", "false");
         requireValue("mlp_bias", "false");
+        // Mixture-of-experts keys (Mixtral's, Qwen-MoE's): experts are not implemented.
+        for (String key : List.of("num_local_experts", "num_experts", "num_experts_per_tok")) {
+            requireValue(key, "0");
+        }
         int hidden = integer("intermediate_size", null);
         int layers = integer("num_hidden_layers", null);
         int kvHeads = integer("num_key_value_heads", heads);
         try {
             ModelConfig asBuilt = new ModelConfig(dim, hidden, layers, heads, kvHeads,
                     integer("vocab_size", null), context, bool("tie_word_embeddings"),
-                    (float) number(json, "rms_norm_eps", DEFAULT_NORM_EPS), (float) ropeTheta());
+                    (float) number(json, "rms_norm_eps", DEFAULT_NORM_EPS), (float) ropeTheta(),
+                    null, ropeScaling(context));
             if (Stream.of(HEADS_PER_LAYER, KV_HEADS_PER_LAYER, FFN_WIDTH_PER_LAYER)
                     .allMatch(key -> field(json, key) == null)) {
                 return asBuilt;
@@ -127,6 +144,33 @@ final class HuggingFaceConfig {
         } catch (IllegalArgumentException e) {
             throw fail(e.getMessage());
         }
+    }
+
+    /** Rewrites {@code dir/config.json} with these BOS and EOS ids (a list when several). */
+    static void writeSpecialTokens(Path dir, int bos, int[] eos) {
+        Path file = dir.resolve(FILE);
+        JsonObject json = CheckpointFiles.readJson(file);
+        json.addProperty("bos_token_id", bos);
+        if (eos.length == 1) {
+            json.addProperty("eos_token_id", eos[0]);
+        } else {
+            JsonArray ids = new JsonArray();
+            Arrays.stream(eos).forEach(ids::add);
+            json.add("eos_token_id", ids);
+        }
+        CheckpointFiles.writeJson(file, json);
+    }
+
+    private static JsonObject ropeScaling(RopeScaling scaling) {
+        JsonObject o = new JsonObject();
+        o.addProperty("rope_type", scaling.type().name().toLowerCase(Locale.ROOT));
+        o.addProperty("factor", scaling.factor());
+        if (scaling.type() == RopeScaling.Type.LLAMA3) {
+            o.addProperty("low_freq_factor", scaling.lowFreqFactor());
+            o.addProperty("high_freq_factor", scaling.highFreqFactor());
+            o.addProperty("original_max_position_embeddings", scaling.originalContext());
+        }
+        return o;
     }
 
     private static JsonArray perLayer(ModelConfig c, ToIntFunction<LayerShape> width) {
@@ -170,24 +214,53 @@ final class HuggingFaceConfig {
     }
 
     /**
-     * RoPE's base, refusing scaled variants. Older files say {@code rope_theta} and
-     * {@code rope_scaling}; transformers 5 nests both in {@code rope_parameters}.
+     * RoPE's base. Older files say {@code rope_theta} and {@code rope_scaling}; transformers 5
+     * nests both in {@code rope_parameters}.
      */
     private double ropeTheta() {
-        for (String key : List.of("rope_scaling", "rope_parameters")) {
-            JsonElement rope = field(json, key);
-            JsonObject o = rope != null && rope.isJsonObject() ? rope.getAsJsonObject() : null;
-            JsonElement type = o == null ? rope : o.has("rope_type") ? o.get("rope_type")
-                    : o.get("type");
-            if (type != null && !text(type).equals("default")) {
-                throw fail(key + " of type " + text(type) + " changes the RoPE frequencies; not"
-                        + " supported");
-            }
-            if (o != null && o.has("rope_theta")) {
-                return number(o, "rope_theta", DEFAULT_ROPE_THETA);
-            }
+        JsonObject parameters = ropeObject("rope_parameters");
+        if (parameters != null && parameters.has("rope_theta")) {
+            return number(parameters, "rope_theta", DEFAULT_ROPE_THETA);
         }
         return number(json, "rope_theta", DEFAULT_ROPE_THETA);
+    }
+
+    /**
+     * How RoPE's frequencies are stretched: {@code linear} and {@code llama3}; any other type
+     * (yarn, dynamic, longrope, ...) is refused, naming it.
+     */
+    private RopeScaling ropeScaling(int context) {
+        for (String key : List.of("rope_scaling", "rope_parameters")) {
+            JsonObject o = ropeObject(key);
+            JsonElement type = o == null ? null : o.has("rope_type") ? o.get("rope_type")
+                    : o.get("type");
+            String name = type == null ? "default" : text(type);
+            switch (name) {
+                case "default" -> {
+                    continue;
+                }
+                case "linear" -> {
+                    return RopeScaling.linear(number(o, "factor", Double.NaN));
+                }
+                case "llama3" -> {
+                    return RopeScaling.llama3(number(o, "factor", Double.NaN),
+                            number(o, "low_freq_factor", 1), number(o, "high_freq_factor", 4),
+                            (int) number(o, "original_max_position_embeddings", context));
+                }
+                default -> throw fail(key + " of type " + name + " changes the RoPE"
+                        + " frequencies in a way not supported (only linear and llama3)");
+            }
+        }
+        return RopeScaling.NONE;
+    }
+
+    /** The object at {@code key}; null when absent; an error when it is not an object. */
+    private JsonObject ropeObject(String key) {
+        JsonElement rope = field(json, key);
+        if (rope != null && !rope.isJsonObject()) {
+            throw fail(key + " must be an object, got " + rope);
+        }
+        return rope == null ? null : rope.getAsJsonObject();
     }
 
     /** Fails unless {@code key} is absent or its value, as text, is {@code expected}. */

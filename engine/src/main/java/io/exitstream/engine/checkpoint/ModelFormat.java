@@ -10,7 +10,9 @@ public enum ModelFormat {
     /** A llama2.c legacy {@code .bin} file. */
     LLAMA2C(Llama2cCheckpoint::read),
     /** A Hugging Face model directory with {@code config.json} and safetensors. */
-    HUGGING_FACE(HuggingFaceCheckpoint::read);
+    HUGGING_FACE(HuggingFaceCheckpoint::read),
+    /** A llama.cpp GGUF file of the {@code llama} architecture. */
+    GGUF(GgufCheckpoint::read);
 
     private final Function<Path, LlamaWeights> reader;
 
@@ -29,8 +31,9 @@ public enum ModelFormat {
     }
 
     /**
-     * A directory with {@code config.json} is a Hugging Face model; a file with a plausible
-     * llama2.c header is a llama2.c checkpoint (whose size is checked on reading).
+     * A directory with {@code config.json} is a Hugging Face model; a file starting with
+     * {@code GGUF} is a GGUF file; a file with a plausible llama2.c header is a llama2.c
+     * checkpoint (whose size is checked on reading).
      */
     public static ModelFormat detect(Path path) {
         if (!Files.exists(path)) {
@@ -40,10 +43,12 @@ public enum ModelFormat {
             if (Files.exists(path.resolve(HuggingFaceConfig.FILE))) {
                 return HUGGING_FACE;
             }
+        } else if (GgufReader.hasMagic(path)) {
+            return GGUF;
         } else if (Llama2cCheckpoint.hasHeader(path)) {
             return LLAMA2C;
         }
-        throw new CheckpointException(path + " is neither a llama2.c .bin checkpoint nor a"
-                + " Hugging Face model directory (config.json)");
+        throw new CheckpointException(path + " is neither a llama2.c .bin checkpoint, a GGUF file"
+                + " nor a Hugging Face model directory (config.json)");
     }
 }

@@ -22,6 +22,7 @@ import java.util.List;
  * @param normEps RMSNorm epsilon
  * @param ropeTheta RoPE base frequency
  * @param layerShapes each block's widths, one per layer; null means every block as built
+ * @param ropeScaling how RoPE's frequencies are stretched; null means {@link RopeScaling#NONE}
  */
 public record ModelConfig(
         int dim,
@@ -34,7 +35,8 @@ public record ModelConfig(
         boolean sharedClassifier,
         float normEps,
         float ropeTheta,
-        List<LayerShape> layerShapes) {
+        List<LayerShape> layerShapes,
+        RopeScaling ropeScaling) {
 
     public static final float DEFAULT_NORM_EPS = 1e-5f;
     public static final float DEFAULT_ROPE_THETA = 10000f;
@@ -66,13 +68,28 @@ public record ModelConfig(
             throw new IllegalArgumentException(
                     layerShapes.size() + " layer shapes for " + layers + " layers");
         }
+        ropeScaling = ropeScaling == null ? RopeScaling.NONE : ropeScaling;
+        int pairs = dim / heads / 2;
+        if (ropeScaling.type() == RopeScaling.Type.FACTORS
+                && ropeScaling.pairFactors().size() != pairs) {
+            throw new IllegalArgumentException(ropeScaling.pairFactors().size()
+                    + " RoPE frequency factors for " + pairs + " pairs per head");
+        }
+    }
+
+    /** A model with plain RoPE whose blocks have {@code layerShapes} (null: as built). */
+    public ModelConfig(int dim, int hiddenDim, int layers, int heads, int kvHeads, int vocabSize,
+            int contextLength, boolean sharedClassifier, float normEps, float ropeTheta,
+            List<LayerShape> layerShapes) {
+        this(dim, hiddenDim, layers, heads, kvHeads, vocabSize, contextLength, sharedClassifier,
+                normEps, ropeTheta, layerShapes, null);
     }
 
     /** A model whose blocks all have the shape it was built with. */
     public ModelConfig(int dim, int hiddenDim, int layers, int heads, int kvHeads, int vocabSize,
             int contextLength, boolean sharedClassifier, float normEps, float ropeTheta) {
         this(dim, hiddenDim, layers, heads, kvHeads, vocabSize, contextLength, sharedClassifier,
-                normEps, ropeTheta, null);
+                normEps, ropeTheta, null, null);
     }
 
     /** A config with llama2.c's fixed epsilon and RoPE base. */
@@ -116,7 +133,22 @@ public record ModelConfig(
         int width = shapes.isEmpty() ? hiddenDim : shapes.get(0).hiddenDim();
         boolean sameWidth = shapes.stream().allMatch(s -> s.hiddenDim() == width);
         return new ModelConfig(dim, sameWidth ? width : hiddenDim, shapes.size(), heads, kvHeads,
-                vocabSize, contextLength, sharedClassifier, normEps, ropeTheta, shapes);
+                vocabSize, contextLength, sharedClassifier, normEps, ropeTheta, shapes,
+                ropeScaling);
+    }
+
+    /** This model with RoPE's frequencies stretched by {@code scaling}. */
+    public ModelConfig withRopeScaling(RopeScaling scaling) {
+        return new ModelConfig(dim, hiddenDim, layers, heads, kvHeads, vocabSize, contextLength,
+                sharedClassifier, normEps, ropeTheta, layerShapes, scaling);
+    }
+
+    /**
+     * The angle per position of RoPE pair {@code j} of every head (elements {@code 2j} and
+     * {@code 2j+1} in llama2.c's order): {@code theta^(-2j/headSize)}, then scaled.
+     */
+    public double ropeInverseFrequency(int j) {
+        return ropeScaling.scale(j, 1.0 / Math.pow(ropeTheta, 2.0 * j / headSize()));
     }
 
     /** Key/value width as built. */

@@ -109,7 +109,8 @@ final class DeviceWeights implements AutoCloseable {
     }
 
     /**
-     * llama2.c's RoPE: the pair (2j, 2j+1) of each head turns by {@code pos * theta^(-2j/hs)}.
+     * llama2.c's RoPE: the pair (2j, 2j+1) of each head turns by {@code pos} times its
+     * {@linkplain ModelConfig#ropeInverseFrequency inverse frequency} (theta^(-2j/hs), scaled).
      * Sin carries the sign of the rotation: -sin for the even element, +sin for the odd one.
      */
     private static float[][] ropeTables(ModelConfig config) {
@@ -119,9 +120,7 @@ final class DeviceWeights implements AutoCloseable {
         float[] sin = new float[cos.length];
         for (int pos = 0; pos < config.contextLength(); pos++) {
             for (int c = 0; c < width; c += 2) {
-                int headDim = c % hs;
-                double freq = 1.0 / Math.pow(config.ropeTheta(), headDim / (double) hs);
-                double angle = pos * freq;
+                double angle = pos * config.ropeInverseFrequency(c % hs / 2);
                 int at = pos * width + c;
                 cos[at] = (float) Math.cos(angle);
                 cos[at + 1] = cos[at];

@@ -152,6 +152,7 @@ public final class ByteLevelBpe {
      * @throws io.exitstream.engine.checkpoint.CheckpointException when it cannot be written
      */
     public void write(Path tokenizerJson) {
-        TokenizerJson.writeByteLevel(pieces.toArray(String[]::new), merges, tokenizerJson);
+        TokenizerJson.writeByteLevel(pieces.toArray(String[]::new), merges, tokenizerJson,
+                BOS, EOS);
     }
 }

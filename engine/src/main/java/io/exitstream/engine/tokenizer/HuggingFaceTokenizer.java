@@ -7,7 +7,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.Map;
+import java.util.stream.IntStream;
 
 /**
  * A Hugging Face {@code tokenizer.json} with a Llama-style (SentencePiece BPE) or a byte-level
@@ -28,28 +30,33 @@ public final class HuggingFaceTokenizer implements Tokenizer, AutoCloseable {
     private final String[] pieces;
     private final byte[][] decoded;
     private final int bos;
-    private final int eos;
+    private final int[] eos;
     private final boolean byteLevel;
 
     private HuggingFaceTokenizer(ai.djl.huggingface.tokenizers.HuggingFaceTokenizer library,
-            TokenizerJson.Vocabulary vocabulary, int bos, int eos) {
+            TokenizerJson.Vocabulary vocabulary, int bos, int[] eos) {
         this.library = library;
         this.pieces = vocabulary.pieces();
         this.byteLevel = vocabulary.byteLevel();
         this.bos = bos;
-        this.eos = eos;
+        this.eos = eos.clone();
         this.decoded = new byte[pieces.length][];
         for (int id = 0; id < pieces.length; id++) {
-            decoded[id] = id == bos || id == eos ? new byte[0]
-                    : byteLevel ? ByteLevel.decode(pieces[id]) : decodePiece(pieces[id]);
+            decoded[id] = byteLevel ? ByteLevel.decode(pieces[id]) : decodePiece(pieces[id]);
+        }
+        decoded[bos] = new byte[0];
+        for (int id : eos) {
+            decoded[id] = new byte[0];
         }
     }
 
     /**
      * Loads {@code tokenizer.json} (or the one in a model directory) with BOS and EOS being its
-     * {@code <s>} and {@code </s>} tokens.
+     * {@code <s>} and {@code </s>} tokens or, when it has none (Llama 3, Qwen), the ids that
+     * the files beside it name ({@link SpecialTokens}), several EOS ids included.
      *
-     * @throws CheckpointException when the file cannot be read or used, or lacks those tokens
+     * @throws CheckpointException when the file cannot be read or used, or BOS and EOS are
+     *     found nowhere
      */
     public static HuggingFaceTokenizer load(Path path) {
         Path file = resolve(path);
@@ -57,11 +64,18 @@ public final class HuggingFaceTokenizer implements Tokenizer, AutoCloseable {
         TokenizerJson.Vocabulary vocabulary = TokenizerJson.read(file, json);
         Integer bos = vocabulary.addedTokens().get(TokenizerJson.BOS_PIECE);
         Integer eos = vocabulary.addedTokens().get(TokenizerJson.EOS_PIECE);
-        if (bos == null || eos == null) {
-            throw new CheckpointException("tokenizer " + file + " has no <s> and </s> tokens:"
-                    + " give the BOS and EOS ids from the model's config.json");
+        if (bos != null && eos != null) {
+            return create(file, json, vocabulary, bos, new int[] {eos});
         }
-        return create(file, json, vocabulary, bos, eos);
+        Map<String, Integer> ids = new HashMap<>();
+        for (int id = 0; id < vocabulary.pieces().length; id++) {
+            ids.putIfAbsent(vocabulary.pieces()[id], id);
+        }
+        SpecialTokens special = SpecialTokens.read(file.toAbsolutePath().getParent(), ids)
+                .orElseThrow(() -> new CheckpointException("tokenizer " + file + " has no <s>"
+                        + " and </s> tokens, and neither generation_config.json, config.json nor"
+                        + " tokenizer_config.json beside it names BOS and EOS ids"));
+        return create(file, json, vocabulary, special.bos(), special.eos());
     }
 
     /**
@@ -72,14 +86,18 @@ public final class HuggingFaceTokenizer implements Tokenizer, AutoCloseable {
      */
     public static HuggingFaceTokenizer load(Path path, int bosId, int eosId) {
         Path file = resolve(path);
-        String json = TokenizerJson.readString(file);
-        return create(file, json, TokenizerJson.read(file, json), bosId, eosId);
+        return fromJson(file, TokenizerJson.readString(file), bosId, eosId);
+    }
+
+    /** The tokenizer whose tokenizer.json is {@code json}, read from {@code file}. */
+    static HuggingFaceTokenizer fromJson(Path file, String json, int bosId, int eosId) {
+        return create(file, json, TokenizerJson.read(file, json), bosId, new int[] {eosId});
     }
 
     private static HuggingFaceTokenizer create(Path file, String json,
-            TokenizerJson.Vocabulary vocabulary, int bos, int eos) {
+            TokenizerJson.Vocabulary vocabulary, int bos, int[] eos) {
         String[] pieces = vocabulary.pieces();
-        for (int id : new int[] {bos, eos}) {
+        for (int id : IntStream.concat(IntStream.of(bos), IntStream.of(eos)).toArray()) {
             if (id < 0 || id >= pieces.length) {
                 throw new CheckpointException("tokenizer " + file + " has no token " + id
                         + " for BOS/EOS: its ids run from 0 to " + (pieces.length - 1));
@@ -112,7 +130,7 @@ public final class HuggingFaceTokenizer implements Tokenizer, AutoCloseable {
             out[i + offset] = Math.toIntExact(ids[i]);
         }
         if (eos) {
-            out[out.length - 1] = this.eos;
+            out[out.length - 1] = this.eos[0];
         }
         return out;
     }
@@ -150,7 +168,12 @@ public final class HuggingFaceTokenizer implements Tokenizer, AutoCloseable {
 
     @Override
     public int eosId() {
-        return eos;
+        return eos[0];
+    }
+
+    @Override
+    public int[] eosIds() {
+        return eos.clone();
     }
 
     /** Frees the native tokenizer; no method may be called afterwards. */

@@ -1,5 +1,7 @@
 package io.exitstream.engine.tokenizer;
 
+import java.util.Arrays;
+
 /**
  * Text to token ids and back. Implementations are immutable and thread-safe.
  */
@@ -19,5 +21,22 @@ public interface Tokenizer {
 
     int bosId();
 
+    /** The main end-of-sequence id, which {@link #encode} appends. */
     int eosId();
+
+    /** Every id that ends a sequence, {@link #eosId()} first (Llama 3 has several). */
+    default int[] eosIds() {
+        return new int[] {eosId()};
+    }
+
+    /**
+     * The ids at which generation stops: every EOS, and BOS, which would start another
+     * document.
+     */
+    default int[] stopIds() {
+        int[] eos = eosIds();
+        int[] stops = Arrays.copyOf(eos, eos.length + 1);
+        stops[eos.length] = bosId();
+        return stops;
+    }
 }

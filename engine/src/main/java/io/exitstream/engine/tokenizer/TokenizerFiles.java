@@ -1,6 +1,7 @@
 package io.exitstream.engine.tokenizer;
 
 import io.exitstream.engine.checkpoint.CheckpointException;
+import io.exitstream.engine.checkpoint.GgufReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -14,12 +15,13 @@ public final class TokenizerFiles {
     /**
      * The tokenizer at {@code explicit} when given; otherwise {@code tokenizer.json} inside a
      * Hugging Face model directory, or {@code tok<vocab>.bin} or {@code tokenizer.bin} beside a
-     * llama2.c checkpoint. Its vocabulary must have the model's size.
+     * llama2.c checkpoint, or the metadata of a GGUF file. Its vocabulary must have the model's
+     * size.
      */
     public static Tokenizer load(Path model, Path explicit, int vocabSize) {
         Path file = locate(model, explicit, vocabSize);
-        Tokenizer tokenizer = isJson(file)
-                ? HuggingFaceTokenizer.load(file)
+        Tokenizer tokenizer = isJson(file) ? HuggingFaceTokenizer.load(file)
+                : GgufReader.hasMagic(file) ? ggufTokenizer(file)
                 : Llama2cTokenizer.load(file, vocabSize);
         if (tokenizer.vocabSize() != vocabSize) {
             throw new CheckpointException(file + ": the tokenizer has " + tokenizer.vocabSize()
@@ -28,7 +30,13 @@ public final class TokenizerFiles {
         return tokenizer;
     }
 
-    /** The tokenizer file {@link #load} would read; it exists. */
+    private static Tokenizer ggufTokenizer(Path file) {
+        try (GgufReader in = GgufReader.open(file)) {
+            return GgufVocabulary.read(in).tokenizer(file);
+        }
+    }
+
+    /** The tokenizer file {@link #load} would read; it exists. A GGUF model is its own. */
     public static Path locate(Path model, Path explicit, int vocabSize) {
         Path file = explicit != null ? explicit : find(model, vocabSize);
         if (Files.isDirectory(file)) {
@@ -48,6 +56,9 @@ public final class TokenizerFiles {
     private static Path find(Path model, int vocabSize) {
         if (Files.isDirectory(model)) {
             return model.resolve("tokenizer.json");
+        }
+        if (GgufReader.hasMagic(model)) {
+            return model;
         }
         Path dir = model.toAbsolutePath().getParent();
         List<Path> candidates = List.of(dir.resolve("tok" + vocabSize + ".bin"),

@@ -1,5 +1,6 @@
 package io.exitstream.engine.tokenizer;
 
+import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
@@ -93,11 +94,22 @@ public final class TokenizerJson {
     /**
      * Writes a byte-level (GPT-2 style) BPE tokenizer.json: no byte fallback or unknown token
      * (the 256 byte pieces cover any text), ByteLevel pre-tokenizer, post-processor and decoder
-     * without a prefix space, and the pieces {@code <s>} and {@code </s>} as special tokens.
+     * without a prefix space, and the pieces of the {@code special} ids (BOS and EOS first) as
+     * special tokens.
      *
      * @throws CheckpointException when the file cannot be written
      */
-    static void writeByteLevel(String[] pieces, List<String[]> merges, Path tokenizerJson) {
+    static void writeByteLevel(String[] pieces, List<String[]> merges, Path tokenizerJson,
+            int... special) {
+        writeJson(byteLevel(pieces, merges, special), tokenizerJson);
+    }
+
+    /** The byte-level tokenizer.json that {@link #writeByteLevel} writes. */
+    static String byteLevelJson(String[] pieces, List<String[]> merges, int... special) {
+        return gson().toJson(byteLevel(pieces, merges, special));
+    }
+
+    private static JsonObject byteLevel(String[] pieces, List<String[]> merges, int... special) {
         JsonObject vocab = new JsonObject();
         for (int id = 0; id < pieces.length; id++) {
             vocab.addProperty(pieces[id], id);
@@ -106,10 +118,10 @@ public final class TokenizerJson {
         for (String[] merge : merges) {
             mergeArray.add(merge[0] + " " + merge[1]);
         }
-        JsonObject root = root(addedTokens(pieces, ByteLevelBpe.BOS, ByteLevelBpe.EOS),
+        JsonObject root = root(addedTokens(pieces, special),
                 JsonNull.INSTANCE, byteLevelStep(), byteLevelStep(), byteLevelStep());
         root.add("model", bpeModel(JsonNull.INSTANCE, false, vocab, mergeArray));
-        writeJson(root, tokenizerJson);
+        return root;
     }
 
     /** The top of a tokenizer.json, up to the model, which the caller adds. */
@@ -153,16 +165,19 @@ public final class TokenizerJson {
 
     private static void writeJson(JsonObject root, Path tokenizerJson) {
         try {
-            Files.writeString(tokenizerJson,
-                    new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().serializeNulls()
-                            .create().toJson(root));
+            Files.writeString(tokenizerJson, gson().toJson(root));
         } catch (IOException e) {
             throw new CheckpointException("cannot write tokenizer " + tokenizerJson + ": " + e, e);
         }
     }
 
+    private static Gson gson() {
+        return new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().serializeNulls()
+                .create();
+    }
+
     /** The vocabulary as tokenizer.json spells it: ▁ for spaces, {@code <s>}, {@code </s>}. */
-    private static String[] hfPieces(Llama2cTokenizer tokenizer) {
+    static String[] hfPieces(Llama2cTokenizer tokenizer) {
         String[] pieces = new String[tokenizer.vocabSize()];
         for (int id = 0; id < pieces.length; id++) {
             if (id == Llama2cTokenizer.BOS) {
@@ -314,7 +329,6 @@ public final class TokenizerJson {
                     + " llama2.c's run.c only knows SentencePiece-style ones (▁ and <0xHH>)");
         }
         String[] pieces = vocabulary.pieces();
-        requireLlama2cLayout(tokenizerJson, pieces);
         Map<String, Integer> ids = new HashMap<>();
         for (int id = 0; id < pieces.length; id++) {
             ids.putIfAbsent(pieces[id], id);
@@ -333,6 +347,17 @@ public final class TokenizerJson {
                 scores[merged] = -rank;
             }
         }
+        return llama2c(tokenizerJson, pieces, scores);
+    }
+
+    /**
+     * The llama2.c tokenizer of SentencePiece {@code pieces} (▁ for spaces) and their scores.
+     *
+     * @throws CheckpointException when they do not have llama2.c's layout ({@code <unk>},
+     *     {@code <s>}, {@code </s>}, then the 256 byte pieces)
+     */
+    static Llama2cTokenizer llama2c(Path file, String[] pieces, float[] scores) {
+        requireLlama2cLayout(file, pieces);
         byte[][] bytes = new byte[pieces.length][];
         int maxTokenLength = 1;
         for (int id = 0; id < pieces.length; id++) {

@@ -116,13 +116,14 @@ class HuggingFaceCheckpointTest {
     }
 
     @Test
-    void rejectsScaledRope() throws IOException {
+    void rejectsRopeScalingItDoesNotImplement() throws IOException {
         writeSmall(c -> c.add("rope_scaling", JsonParser.parseString(
-                "{\"rope_type\": \"llama3\", \"factor\": 8.0}")));
+                "{\"rope_type\": \"yarn\", \"factor\": 8.0}")));
 
         assertThatThrownBy(() -> HuggingFaceCheckpoint.read(dir))
                 .isInstanceOf(CheckpointException.class)
-                .hasMessageContaining("rope_scaling of type llama3 changes the RoPE frequencies");
+                .hasMessage(dir.resolve("config.json") + ": rope_scaling of type yarn changes the"
+                        + " RoPE frequencies in a way not supported (only linear and llama3)");
     }
 
     @Test

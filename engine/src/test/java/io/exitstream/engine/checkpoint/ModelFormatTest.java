@@ -47,8 +47,8 @@ class ModelFormatTest {
         for (Path path : new Path[] {text, empty}) {
             assertThatThrownBy(() -> ModelFormat.load(path))
                     .isInstanceOf(CheckpointException.class)
-                    .hasMessage(path + " is neither a llama2.c .bin checkpoint nor a Hugging Face"
-                            + " model directory (config.json)");
+                    .hasMessage(path + " is neither a llama2.c .bin checkpoint, a GGUF file nor a"
+                            + " Hugging Face model directory (config.json)");
         }
     }
 
