@@ -70,9 +70,10 @@ public final class CompletionParser {
         SamplingParams generated = bestOf > n && !sampling.wantsLogprobs()
                 ? copy(sampling, 0, sampling.seed()) : sampling;
         int[] stopTokens = json.bool("ignore_eos", false) ? new int[0]
-                // BOS as well as EOS: llama2.c models separate documents with BOS. ignore_eos
-                // (as in vLLM) generates max_tokens whatever comes: benchmarks want a length.
-                : new int[] {tokenizer.eosId(), tokenizer.bosId()};
+                // Every EOS (Llama 3 has several), and BOS: llama2.c models separate documents
+                // with BOS. ignore_eos (as in vLLM) generates max_tokens whatever comes:
+                // benchmarks want a length.
+                : tokenizer.stopIds();
         List<String> stops = stops(json);
         boolean echo = json.bool("echo", false);
         json.string("user", null); // only checked: it names the end user, for abuse reports
