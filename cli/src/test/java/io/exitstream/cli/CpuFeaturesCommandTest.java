@@ -15,9 +15,16 @@ class CpuFeaturesCommandTest {
 
     private static final String AVX2_ONLY = "fpu sse sse2 ssse3 sse4_1 sse4_2 avx f16c fma avx2";
 
+    /** The stand-in the run was started with (mvn -Dexitstream.cpu.flags=...), if any. */
+    private final String startedWith = System.getProperty("exitstream.cpu.flags");
+
     @AfterEach
-    void forgetTheStandIn() {
-        System.clearProperty("exitstream.cpu.flags");
+    void restoreTheStandIn() {
+        if (startedWith == null) {
+            System.clearProperty("exitstream.cpu.flags");
+        } else {
+            System.setProperty("exitstream.cpu.flags", startedWith);
+        }
     }
 
     @Test

@@ -15,8 +15,9 @@ import java.util.Set;
  * bfloat16 path the CPU cannot run ("bf16 path needs the cpu support ..."), so the engine asks
  * here first and refuses with one line that names what is missing.
  *
- * <p>The system property {@code exitstream.cpu.flags} (a space- or comma-separated flag list)
- * stands in for the machine's flags: tests use it to see what a machine without AVX-512 gets.
+ * <p>The system property {@code exitstream.cpu.flags} (a space- or comma-separated flag list;
+ * blank is the machine's own) stands in for the machine's flags: tests use it to see what a
+ * machine without AVX-512 gets.
  */
 public record CpuFeatures(String model, Set<String> flags) {
 
@@ -39,7 +40,7 @@ public record CpuFeatures(String model, Set<String> flags) {
     /** This machine's CPU (or the flags of {@code exitstream.cpu.flags}, when set). */
     public static synchronized CpuFeatures host() {
         String override = System.getProperty(OVERRIDE);
-        if (override != null) {
+        if (override != null && !override.isBlank()) {
             return new CpuFeatures("flags from -D" + OVERRIDE, parseFlags(override));
         }
         if (host == null) {

@@ -21,9 +21,16 @@ class CpuFeaturesTest {
     @TempDir
     Path dir;
 
+    /** The stand-in the run was started with (mvn -Dexitstream.cpu.flags=...), if any. */
+    private final String startedWith = System.getProperty("exitstream.cpu.flags");
+
     @AfterEach
-    void forgetTheStandIn() {
-        System.clearProperty("exitstream.cpu.flags");
+    void restoreTheStandIn() {
+        if (startedWith == null) {
+            System.clearProperty("exitstream.cpu.flags");
+        } else {
+            System.setProperty("exitstream.cpu.flags", startedWith);
+        }
     }
 
     @Test
