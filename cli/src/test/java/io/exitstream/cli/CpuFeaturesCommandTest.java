@@ -2,6 +2,7 @@ package io.exitstream.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.exitstream.engine.CpuStandIn;
 import io.exitstream.engine.ShippedModel;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -13,23 +14,16 @@ import org.junit.jupiter.api.Test;
  */
 class CpuFeaturesCommandTest {
 
-    private static final String AVX2_ONLY = "fpu sse sse2 ssse3 sse4_1 sse4_2 avx f16c fma avx2";
-
-    /** The stand-in the run was started with (mvn -Dexitstream.cpu.flags=...), if any. */
-    private final String startedWith = System.getProperty("exitstream.cpu.flags");
+    private final CpuStandIn standIn = new CpuStandIn();
 
     @AfterEach
-    void restoreTheStandIn() {
-        if (startedWith == null) {
-            System.clearProperty("exitstream.cpu.flags");
-        } else {
-            System.setProperty("exitstream.cpu.flags", startedWith);
-        }
+    void restoreTheCpu() {
+        standIn.restore();
     }
 
     @Test
     void versionNamesTheCpuAndWhetherItRunsBfloat16() {
-        System.setProperty("exitstream.cpu.flags", AVX2_ONLY);
+        standIn.use(CpuStandIn.AVX2_ONLY);
         CliRun run = CliRun.of("--version");
 
         assertThat(run.exitCode()).isZero();
@@ -39,7 +33,7 @@ class CpuFeaturesCommandTest {
 
     @Test
     void bfloat16WeightsOnAnAvx2MachineAreOneLineAndExitOne() {
-        System.setProperty("exitstream.cpu.flags", AVX2_ONLY);
+        standIn.use(CpuStandIn.AVX2_ONLY);
         String model = ShippedModel.dir().toString();
         String[][] commands = {
             {"generate", "--model", model, "--weights", "bfloat16", "-n", "2"},

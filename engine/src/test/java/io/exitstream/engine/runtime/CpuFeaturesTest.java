@@ -3,6 +3,7 @@ package io.exitstream.engine.runtime;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.exitstream.engine.CpuStandIn;
 import io.exitstream.engine.ShippedModel;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -15,22 +16,15 @@ import org.junit.jupiter.api.io.TempDir;
 /** bfloat16 is offered by what the CPU has, and refused in one line where it is missing. */
 class CpuFeaturesTest {
 
-    /** The flags of a 2-core AMD EPYC (Milan) with AVX2 and no AVX-512. */
-    private static final String AVX2_ONLY = "fpu sse sse2 ssse3 sse4_1 sse4_2 avx f16c fma avx2";
 
     @TempDir
     Path dir;
 
-    /** The stand-in the run was started with (mvn -Dexitstream.cpu.flags=...), if any. */
-    private final String startedWith = System.getProperty("exitstream.cpu.flags");
+    private final CpuStandIn standIn = new CpuStandIn();
 
     @AfterEach
-    void restoreTheStandIn() {
-        if (startedWith == null) {
-            System.clearProperty("exitstream.cpu.flags");
-        } else {
-            System.setProperty("exitstream.cpu.flags", startedWith);
-        }
+    void restoreTheCpu() {
+        standIn.restore();
     }
 
     @Test
@@ -50,7 +44,8 @@ class CpuFeaturesTest {
     void avxNeConvertAloneRunsBfloat16AndAvx2AloneDoesNot() {
         assertThat(new CpuFeatures("x", Set.of("avx2", "avx_ne_convert"))
                 .runsBfloat16()).isTrue();
-        CpuFeatures avx2 = new CpuFeatures("AMD EPYC", Set.of(AVX2_ONLY.split(" ")));
+        CpuFeatures avx2 = new CpuFeatures("AMD EPYC",
+                Set.of(CpuStandIn.AVX2_ONLY.split(" ")));
         assertThat(avx2.missingForBfloat16())
                 .containsExactly("avx512bw", "avx512vl", "avx512dq");
         assertThat(avx2.describe()).isEqualTo("AMD EPYC [avx2 fma f16c]; bfloat16 unavailable"
@@ -59,7 +54,7 @@ class CpuFeaturesTest {
 
     @Test
     void aMachineWithoutTheFlagsRefusesBfloat16WeightsInOneLineBeforePyTorchSeesThem() {
-        System.setProperty("exitstream.cpu.flags", AVX2_ONLY);
+        standIn.use(CpuStandIn.AVX2_ONLY);
         assertThatThrownBy(() -> LlamaModel.load(ShippedModel.weights(), WeightType.BFLOAT16))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("--weights bfloat16 needs a CPU with avx512bw, avx512vl, avx512dq"
